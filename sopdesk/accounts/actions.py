@@ -1,0 +1,54 @@
+"""State changes of accounts: API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from sopdesk.accounts.models import ApiToken, User, hash_token
+
+TOKEN_PREFIX = "sdk_"  # noqa: S105  (a public marker, not a secret)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    raw: str  # shown to the user once, never stored
+
+
+def issue_token(*, user: User, name: str = "", now: datetime, ttl: timedelta | None = None) -> IssuedToken:
+    """Create a bearer token for `user`; return the raw key, which is never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    lifetime = ttl if ttl is not None else timedelta(days=settings.SOPDESK_API_TOKEN_TTL_DAYS)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        key_hash=hash_token(raw),
+        expires_at=now + lifetime,
+    )
+    return IssuedToken(token=token, raw=raw)
+
+
+def revoke_token(token: ApiToken, *, now: datetime) -> None:
+    """Revoke `token` so it can no longer authenticate."""
+    if token.revoked_at is None:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+
+
+def authenticate_token(raw: str, *, now: datetime) -> User | None:
+    """Return the active user a usable raw token belongs to, or None."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    if token is None or not token.is_usable(now=now) or not token.user.is_active:
+        return None
+    # Record use at most once a minute to keep reads from turning into writes.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    user: User = token.user
+    return user

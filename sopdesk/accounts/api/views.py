@@ -1,0 +1,67 @@
+"""Authentication and the caller's own profile."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from sopdesk.accounts.actions import issue_token, revoke_token
+from sopdesk.accounts.api.schemas import MeOut, TeamRef, TokenIn, TokenOut
+from sopdesk.accounts.models import ApiToken, User, hash_token
+from sopdesk.core.api import ErrorOut
+from sopdesk.core.errors import ActionError
+
+router = Router(tags=["auth"])
+
+
+class LoginRefused(ActionError):
+    status_code = 401
+
+
+class TooManyAttempts(ActionError):
+    status_code = 429
+
+
+@router.post("/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut})
+def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+    """Exchange a username and password for a bearer token; repeated failures lock the account out for a while."""
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        raise TooManyAttempts(_("Too many failed logins. Try again later."), field="username")
+    if user is None or not user.is_active:
+        raise LoginRefused(_("Wrong username or password."), field="password")
+    issued = issue_token(user=user, name=payload.name, now=timezone.now())  # type: ignore[arg-type]
+    return 201, {"token": issued.raw, "expires_at": issued.token.expires_at}
+
+
+@router.post("/auth/token/revoke", response={204: None, 401: ErrorOut})
+def revoke_current_token(request: HttpRequest) -> tuple[int, None]:
+    """Revoke the bearer token this request was made with."""
+    header = request.headers.get("Authorization", "")
+    raw = header.partition(" ")[2].strip()
+    user: User = request.user  # type: ignore[assignment]
+    token = ApiToken.objects.filter(key_hash=hash_token(raw), user=user).first() if raw else None
+    if token is None:
+        raise LoginRefused(_("This request was not made with a bearer token."))
+    revoke_token(token, now=timezone.now())
+    return 204, None
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest) -> MeOut:
+    """Return the authenticated user."""
+    user: User = request.user  # type: ignore[assignment]
+    teams = [TeamRef(code=t.code, name=t.name) for t in user.teams.order_by("name")]
+    return MeOut(
+        username=user.username,
+        display_name=str(user),
+        email=user.email,
+        role=user.role,
+        is_staff_member=user.is_agent_staff,
+        organization=user.organization.name if user.organization_id else None,  # type: ignore[union-attr]
+        teams=teams,
+        language=user.language,
+    )

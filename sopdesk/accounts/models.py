@@ -1,0 +1,218 @@
+"""Users, organisations, departments, teams (skill groups) and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sopdesk.accounts.choices import (
+    ALL_TICKETS_ROLES,
+    READ_ONLY_ROLES,
+    RequesterType,
+    Role,
+    TeamTier,
+)
+from sopdesk.core.models import NoDeleteModel
+
+
+class CustomerLevel(models.Model):
+    """A service level of customer organisations (VIP, standard) that can raise ticket priority."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    priority_boost = models.PositiveSmallIntegerField(
+        _("priority boost"),
+        default=0,
+        help_text=_("Number of priority steps tickets of this level are raised (0 = none)."),
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"), default=100, help_text=_("Lower ranks are listed first."))
+
+    class Meta:
+        ordering = ["rank", "code"]
+        verbose_name = _("customer level")
+        verbose_name_plural = _("customer levels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(NoDeleteModel):
+    """A customer organisation or the company itself; requesters belong to one."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    is_internal = models.BooleanField(_("is internal"), default=False)
+    customer_level = models.ForeignKey(
+        CustomerLevel,
+        verbose_name=_("customer level"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
+    )
+    shares_tickets = models.BooleanField(
+        _("members see each other's tickets"),
+        default=False,
+        help_text=_("When set, every requester of this organisation sees all its tickets."),
+    )
+    is_active = models.BooleanField(_("is active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(NoDeleteModel):
+    """A unit inside an organisation (e.g. Finance, Production)."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="departments"
+    )
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["organization__name", "name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="department_unique_name_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} / {self.name}"
+
+
+class Team(NoDeleteModel):
+    """A skill group that works tickets (service desk, second line, network, R&D, ...)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    tier = models.CharField(_("tier"), max_length=20, choices=TeamTier.choices, default=TeamTier.FIRST_LINE)
+    is_intake = models.BooleanField(
+        _("receives new tickets"),
+        default=False,
+        help_text=_("New tickets without a routed team land here (the service desk)."),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_active = models.BooleanField(_("is active"), default=True)
+    members: models.ManyToManyField[User, TeamMembership] = models.ManyToManyField(
+        "accounts.User", through="TeamMembership", related_name="teams", verbose_name=_("members")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    is_lead = models.BooleanField(_("is team lead"), default=False)
+
+    class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="membership_unique_user_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.team}"
+
+
+class SopdeskUserManager(UserManager["User"]):
+    def create_superuser(self, username: str, email: str | None = None, password: str | None = None, **extra):  # type: ignore[no-untyped-def, override]
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who asks for help or gives it; `role` decides what they may see and do."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.REQUESTER)
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    requester_type = models.CharField(
+        _("requester type"), max_length=20, choices=RequesterType.choices, default=RequesterType.INTERNAL
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+
+    objects = SopdeskUserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_requester(self) -> bool:
+        return self.role == Role.REQUESTER and not self.is_superuser
+
+    @property
+    def is_agent_staff(self) -> bool:
+        """Return True for anyone on the support side (not a requester)."""
+        return self.is_active and not self.is_requester
+
+    @property
+    def sees_all_tickets(self) -> bool:
+        return self.is_superuser or self.role in ALL_TICKETS_ROLES
+
+    @property
+    def is_read_only(self) -> bool:
+        return not self.is_superuser and self.role in READ_ONLY_ROLES
+
+
+def hash_token(raw_token: str) -> str:
+    """Return the SHA-256 hex digest under which a token is stored."""
+    return hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
+
+
+class ApiToken(NoDeleteModel):
+    """A bearer token for the REST API; only its hash is stored, it expires and can be revoked."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    def is_usable(self, *, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

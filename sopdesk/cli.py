@@ -1,0 +1,84 @@
+"""The `sopdesk` command: operators never need manage.py.
+
+sopdesk serve            web server + job worker, supervised together
+sopdesk worker           job worker only (scale-out)
+sopdesk demo             migrate, load demo data, print the demo logins, then serve
+sopdesk <django command> any management command: migrate, createsuperuser, ...
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from typing import Any
+
+USAGE = __doc__ or ""
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sopdesk.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["sopdesk", *args])
+
+
+def serve() -> int:
+    """Run gunicorn and the huey consumer under one supervisor; if either exits, both stop."""
+    from honcho.manager import Manager
+
+    from sopdesk.lib.env import env_int, env_str
+
+    _setup_django()
+    from django.conf import settings
+
+    bind = f"{env_str('SOPDESK_BIND', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1)}"
+    python = shlex.quote(sys.executable)
+    web = (
+        f"{python} -m gunicorn sopdesk.wsgi:application --bind {bind}"
+        f" --workers {env_int('SOPDESK_WEB_WORKERS', 2, minimum=1)}"
+        f" --threads {env_int('SOPDESK_WEB_THREADS', 4, minimum=1)}"
+        " --access-logfile - --graceful-timeout 10"
+    )
+    huey_config: dict[str, Any] = settings.HUEY if isinstance(settings.HUEY, dict) else {}
+    workers = huey_config.get("consumer", {}).get("workers", 2)
+    worker = f"{python} -m sopdesk.cli run_huey --workers {workers} --worker-type thread"
+    manager = Manager()
+    manager.add_process("web", web)
+    manager.add_process("worker", worker)
+    print(f"sopdesk is starting on http://{bind}/ (data in {settings.DATA_DIR})", flush=True)
+    manager.loop()
+    return manager.returncode or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0
+    command, rest = args[0], args[1:]
+    if command == "serve":
+        return serve()
+    _setup_django()
+    if command == "worker":
+        _manage("run_huey", *rest)
+    elif command == "demo":
+        serve_after = "--no-serve" not in rest
+        _manage("migrate", "--no-input")
+        _manage("compiletranslations")
+        _manage("loaddemo", *[a for a in rest if a != "--no-serve"])
+        if serve_after:
+            return serve()
+    else:
+        _manage(command, *rest)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Base classes for records that are never hard-deleted."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+
+
+class HardDeleteRefused(Exception):
+    """Raised when code tries to hard-delete a record that must be kept."""
+
+
+class NoDeleteQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    """A queryset whose bulk `delete()` is refused: records are kept for audit."""
+
+    def delete(self) -> NoReturn:  # type: ignore[override]
+        raise HardDeleteRefused(f"{self.model.__name__} records are never deleted")
+
+
+class NoDeleteModel(models.Model):
+    """A model whose rows are kept for at least the retention period: `delete()` is refused."""
+
+    objects = NoDeleteQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+        raise HardDeleteRefused(f"{type(self).__name__} records are never deleted")
+
+
+class AppendOnlyModel(NoDeleteModel):
+    """A record that is written once and never changed or deleted (timeline, audit log)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise HardDeleteRefused(f"{type(self).__name__} records are append-only")
+        super().save(*args, **kwargs)

@@ -1,0 +1,40 @@
+"""Turn Django model validation into field-level action errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+
+from sopdesk.core.errors import ActionError
+from sopdesk.lib.text import has_forbidden_characters
+
+
+class ValidationFailed(ActionError):
+    """Several fields are invalid; `errors` maps field name to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        first_field = next(iter(errors), None)
+        message = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
+        super().__init__(message, field=first_field)
+        self.errors = errors
+
+
+def validate_instance(instance: models.Model, *, fields: Iterable[str]) -> None:
+    """Validate only `fields` of `instance` (lengths, choices, validators); raise ValidationFailed."""
+    wanted = set(fields)
+    errors: dict[str, list[str]] = {}
+    for name in wanted:
+        value = getattr(instance, name, None)
+        if isinstance(value, str) and has_forbidden_characters(value):
+            errors[name] = [_("Must not contain control characters.")]
+    exclude = {f.name for f in instance._meta.get_fields() if f.concrete} - wanted
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationFailed(errors)

@@ -1,0 +1,200 @@
+"""sopdesk settings, read from environment variables (see `.env.example` and docs/configuration.md)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from sopdesk.lib.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# All state of the embedded mode lives under one folder so operators back up or move one thing.
+DATA_DIR = Path(env_str("SOPDESK_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    configured = env_secret("SOPDESK_SECRET_KEY")
+    if configured:
+        return configured
+    # Embedded mode: generate once and keep it beside the data it protects.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("SOPDESK_DEBUG", False)
+ALLOWED_HOSTS = env_list("SOPDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("SOPDESK_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "ninja",
+    "django_filters",
+    "huey.contrib.djhuey",
+    "axes",
+    "sopdesk.core",
+    "sopdesk.accounts",
+    "sopdesk.tickets",
+    "sopdesk.web",
+    "sopdesk.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so lockouts see the authenticated user and the resolved view.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "sopdesk.urls"
+WSGI_APPLICATION = "sopdesk.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict[str, Any]:
+    url = env_str("DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=env_int("SOPDESK_DB_CONN_MAX_AGE", 60))
+    else:
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "sopdesk.sqlite3")}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait
+            # (busy timeout) instead of failing on lock upgrade.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SOPDESK_SQLITE_TIMEOUT", 20, minimum=1),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return {"default": config}
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = env_str("SOPDESK_LANGUAGE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "sopdesk" / "locale"]
+TIME_ZONE = env_str("SOPDESK_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("SOPDESK_STATIC_ROOT", str(DATA_DIR / "static")))
+# Serve straight from app folders so the embedded mode needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "attachments"  # never served directly: downloads go through a checked view
+
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+SESSION_COOKIE_SECURE = env_bool("SOPDESK_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if env_bool("SOPDESK_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Failed-login lockout (web login and API token endpoint).
+AXES_FAILURE_LIMIT = env_int("SOPDESK_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SOPDESK_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = env_bool("SOPDESK_LOGIN_LOCKOUT", True)
+
+
+def _huey() -> dict[str, object]:
+    backend = env_str("SOPDESK_QUEUE", "sqlite")
+    common: dict[str, object] = {
+        "name": "sopdesk",
+        # Explicit: djhuey would otherwise follow DEBUG.
+        "immediate": env_bool("SOPDESK_QUEUE_IMMEDIATE", False),
+        "results": False,
+        "consumer": {"workers": env_int("SOPDESK_WORKERS", 2, minimum=1), "worker_type": "thread"},
+    }
+    if backend == "sqlite":
+        return {**common, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}
+    if backend == "redis":
+        return {
+            **common,
+            "huey_class": "huey.RedisHuey",
+            "url": env_str("SOPDESK_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        }
+    if backend == "postgres":
+        dsn = env_str("SOPDESK_QUEUE_DATABASE_URL") or env_str("DATABASE_URL")
+        return {**common, "huey_class": "huey.PostgresHuey", "dsn": dsn}
+    raise ValueError(f"SOPDESK_QUEUE must be sqlite, redis or postgres, got {backend!r}")
+
+
+HUEY = _huey()
+
+EMAIL_BACKEND = env_str("SOPDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("SOPDESK_FROM_EMAIL", "sopdesk@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("SOPDESK_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- sopdesk domain settings -------------------------------------------------------------
+SOPDESK_DEMO_MODE = env_bool("SOPDESK_DEMO_MODE", False)
+SOPDESK_TICKET_PREFIX = env_str("SOPDESK_TICKET_PREFIX", "TS")
+SOPDESK_REOPEN_WINDOW_DAYS = env_int("SOPDESK_REOPEN_WINDOW_DAYS", 7, minimum=0)
+SOPDESK_ATTACHMENT_MAX_BYTES = env_int("SOPDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+SOPDESK_API_TOKEN_TTL_DAYS = env_int("SOPDESK_API_TOKEN_TTL_DAYS", 30, minimum=1)
+# Django refuses request bodies above this before our own attachment check can answer.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -1,0 +1,476 @@
+"""Every state change of a ticket. Views, API, CLI and jobs call these and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sopdesk.accounts.models import Team, User
+from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefused
+from sopdesk.core.validation import ValidationFailed, validate_instance
+from sopdesk.lib.priority import compute_priority
+from sopdesk.lib.text import has_forbidden_characters
+from sopdesk.tickets import events, lifecycle
+from sopdesk.tickets.attachments import check_upload
+from sopdesk.tickets.choices import AccessChannel, Priority, Status
+from sopdesk.tickets.models import (
+    TEXT_MAX_LENGTH,
+    Attachment,
+    Category,
+    PriorityRule,
+    Tag,
+    Ticket,
+    TicketAccessLog,
+    TicketEvent,
+)
+from sopdesk.tickets.numbering import next_ticket_number
+
+# Descriptive fields a creator or staff editor may set; everything else has its own action.
+DETAIL_FIELDS: tuple[str, ...] = (
+    "title",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "channel",
+    "ticket_type",
+    "impact",
+    "urgency",
+    "difficulty",
+    "occurred_at",
+    "frequency",
+    "steps_to_reproduce",
+    "error_message",
+    "attempted_measures",
+    "business_module",
+    "device_model",
+    "software_version",
+    "operating_system",
+    "network_environment",
+)
+# Fields only staff may set when creating or editing (requesters describe, staff classify).
+STAFF_ONLY_DETAIL_FIELDS = frozenset({"difficulty"})
+MAX_TAGS = 20
+
+
+@dataclass
+class TicketDraft:
+    """What a creator submits; `details` holds DETAIL_FIELDS values."""
+
+    details: dict[str, Any]
+    category: Category | None = None
+    tags: Sequence[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClosureSummary:
+    problem: str
+    diagnosis: str
+    solution: str
+    effect: str = ""
+    recommendations: str = ""
+
+
+def _priority_matrix() -> dict[tuple[str, str], str]:
+    return {(rule.impact, rule.urgency): rule.priority for rule in PriorityRule.objects.all()}
+
+
+def computed_priority(ticket: Ticket) -> str:
+    """Return the priority the published rule gives `ticket` (matrix plus customer-level boost)."""
+    boost = 0
+    if ticket.organization_id is not None:
+        level = ticket.organization.customer_level  # type: ignore[union-attr]
+        boost = level.priority_boost if level else 0
+    return compute_priority(impact=ticket.impact, urgency=ticket.urgency, boost=boost, matrix=_priority_matrix())
+
+
+def _intake_team(category: Category | None) -> Team | None:
+    if category is not None and category.default_team_id is not None:
+        return category.default_team
+    return Team.objects.filter(is_intake=True, is_active=True).order_by("pk").first()
+
+
+def _set_tags(ticket: Ticket, names: Sequence[str]) -> None:
+    cleaned = sorted({name.strip()[:50] for name in names if name.strip()})
+    if len(cleaned) > MAX_TAGS:
+        raise ActionError(_("At most %(count)d tags are allowed.") % {"count": MAX_TAGS}, field="tags")
+    if any(has_forbidden_characters(name) for name in cleaned):
+        raise ActionError(_("Must not contain control characters."), field="tags")
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
+    ticket.tags.set(tags)
+
+
+def _check_detail_keys(details: Mapping[str, Any], *, actor: User) -> None:
+    unknown = sorted(set(details) - set(DETAIL_FIELDS))
+    if unknown:
+        raise ActionError(_("Unknown field: %(name)s") % {"name": unknown[0]}, field=unknown[0])
+    if actor.is_requester:
+        refused = sorted(set(details) & STAFF_ONLY_DETAIL_FIELDS)
+        if refused:
+            raise PermissionRefused(_("Only staff may set this field."), field=refused[0])
+
+
+def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: datetime) -> Ticket:
+    """Create a ticket for `requester` (the actor themself, or staff on their behalf) with a new number."""
+    if actor.is_requester and actor.pk != requester.pk:
+        raise PermissionRefused(_("Requesters can only create tickets for themselves."), field="requester")
+    if not requester.is_active:
+        raise ActionError(_("The requester account is inactive."), field="requester")
+    if draft.category is not None and not draft.category.is_active:
+        raise ActionError(_("This category is no longer in use."), field="category")
+    _check_detail_keys(draft.details, actor=actor)
+    ticket = Ticket(
+        requester=requester,
+        created_by=actor,
+        organization=requester.organization,
+        department=requester.department,
+        requester_type=requester.requester_type,
+        category=draft.category,
+        created_at=now,
+        updated_at=now,
+        **draft.details,
+    )
+    if not ticket.contact_name:
+        ticket.contact_name = str(requester)
+    if not ticket.contact_email:
+        ticket.contact_email = requester.email
+    if not ticket.contact_phone:
+        ticket.contact_phone = requester.phone
+    validate_instance(ticket, fields=[*DETAIL_FIELDS, "category"])
+    ticket.team = _intake_team(draft.category)
+    ticket.priority = computed_priority(ticket)
+    with transaction.atomic():
+        year = timezone.localtime(now).year
+        ticket.number = next_ticket_number(prefix=settings.SOPDESK_TICKET_PREFIX, year=year)
+        ticket.save()
+        if draft.tags:
+            _set_tags(ticket, draft.tags)
+        events.ticket_created(ticket, actor=actor, now=now)
+    return ticket
+
+
+def edit_ticket_details(
+    ticket: Ticket, *, actor: User, changes: Mapping[str, Any], now: datetime
+) -> TicketEvent | None:
+    """Change descriptive fields (staff); re-derive the priority unless it was overridden."""
+    _check_detail_keys({k: v for k, v in changes.items() if k not in {"category", "tags"}}, actor=actor)
+    if actor.is_requester:
+        raise PermissionRefused(_("Only staff may edit ticket details."))
+    recorded: dict[str, Any] = {}
+    update_fields: list[str] = []
+    for name, value in changes.items():
+        if name == "tags":
+            continue
+        old = getattr(ticket, name)
+        if old != value:
+            setattr(ticket, name, value)
+            recorded[name] = {"from": _jsonable(old), "to": _jsonable(value)}
+            update_fields.append("category" if name == "category" else name)
+    if "category" in changes and changes["category"] is not None and not changes["category"].is_active:
+        raise ActionError(_("This category is no longer in use."), field="category")
+    validate_instance(ticket, fields=update_fields)
+    with transaction.atomic():
+        if "tags" in changes:
+            before = sorted(ticket.tags.values_list("name", flat=True))
+            _set_tags(ticket, changes["tags"])
+            after = sorted(ticket.tags.values_list("name", flat=True))
+            if before != after:
+                recorded["tags"] = {"from": before, "to": after}
+        if not recorded:
+            return None
+        old_priority = ticket.priority
+        if not ticket.priority_is_overridden and {"impact", "urgency"} & set(recorded):
+            ticket.priority = computed_priority(ticket)
+            if ticket.priority != old_priority:
+                update_fields.append("priority")
+        ticket.updated_at = now
+        ticket.save(update_fields=[*update_fields, "updated_at"])
+        event = events.details_changed(ticket, actor=actor, now=now, changes=recorded)
+        if ticket.priority != old_priority:
+            events.priority_changed(
+                ticket,
+                actor=actor,
+                now=now,
+                from_priority=old_priority,
+                reason=_("Impact or urgency changed."),
+                is_override=False,
+            )
+    return event
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def override_priority(ticket: Ticket, *, priority: str, reason: str, actor: User, now: datetime) -> TicketEvent:
+    """Set the priority by hand (staff), recording the mandatory reason."""
+    if actor.is_requester:
+        raise PermissionRefused(_("Only staff may change the priority."), field="priority")
+    if priority not in Priority.values:
+        raise ActionError(_("Unknown priority."), field="priority")
+    reason = reason.strip()
+    if not reason:
+        raise ActionError(_("A reason is required to override the priority."), field="reason")
+    if len(reason) > 500 or has_forbidden_characters(reason):
+        raise ActionError(_("The reason must be plain text of at most 500 characters."), field="reason")
+    if priority == ticket.priority:
+        raise ActionError(_("The ticket already has this priority."), field="priority")
+    old = ticket.priority
+    ticket.priority = priority
+    ticket.priority_is_overridden = True
+    ticket.priority_override_reason = reason
+    ticket.updated_at = now
+    with transaction.atomic():
+        ticket.save(update_fields=["priority", "priority_is_overridden", "priority_override_reason", "updated_at"])
+        return events.priority_changed(ticket, actor=actor, now=now, from_priority=old, reason=reason, is_override=True)
+
+
+def assign_ticket(
+    ticket: Ticket, *, team: Team | None, assignee: User | None, actor: User, now: datetime, note: str = ""
+) -> TicketEvent:
+    """Route `ticket` to `team` and/or `assignee`, record the event and notify the assignee after commit."""
+    if actor.is_requester:
+        raise PermissionRefused(_("Only staff may assign tickets."), field="assignee")
+    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        raise ActionError(_("Resolved and closed tickets cannot be reassigned."), field="assignee")
+    target_team = team if team is not None else ticket.team
+    if team is not None and not team.is_active:
+        raise ActionError(_("This team is inactive."), field="team")
+    if assignee is not None:
+        if not assignee.is_agent_staff:
+            raise ActionError(_("Tickets can only be assigned to active staff."), field="assignee")
+        if target_team is None or not target_team.memberships.filter(user=assignee).exists():
+            raise ActionError(_("The assignee is not a member of the ticket's team."), field="assignee")
+    if has_forbidden_characters(note) or len(note) > TEXT_MAX_LENGTH:
+        raise ActionError(_("The note must be plain text."), field="note")
+    from_team, from_assignee = ticket.team_id, ticket.assignee_id
+    if target_team is not None and target_team.pk == from_team and (assignee.pk if assignee else None) == from_assignee:
+        raise ActionError(_("The ticket is already assigned this way."), field="assignee")
+    ticket.team = target_team
+    ticket.assignee = assignee
+    update_fields = ["team", "assignee", "updated_at"]
+    old_status = ticket.status
+    if assignee is not None and ticket.status == Status.NEW:
+        ticket.status = Status.ASSIGNED
+    elif assignee is None and ticket.status == Status.ASSIGNED:
+        ticket.status = Status.NEW
+    if ticket.status != old_status:
+        update_fields.append("status")
+    ticket.updated_at = now
+    with transaction.atomic():
+        ticket.save(update_fields=update_fields)
+        event = events.assigned(
+            ticket, actor=actor, now=now, from_team=from_team, from_assignee=from_assignee, note=note.strip()
+        )
+        if ticket.status != old_status:
+            events.status_changed(
+                ticket, actor=actor, now=now, from_status=old_status, to_status=ticket.status, reason=""
+            )
+        if assignee is not None and assignee.pk != actor.pk:
+            _notify_after_commit(event)
+    return event
+
+
+def _closure_from(ticket: Ticket, closure: ClosureSummary | None) -> ClosureSummary | None:
+    if closure is not None:
+        return closure
+    if ticket.has_closure_summary:
+        return ClosureSummary(
+            problem=ticket.closure_problem,
+            diagnosis=ticket.closure_diagnosis,
+            solution=ticket.closure_solution,
+            effect=ticket.closure_effect,
+            recommendations=ticket.closure_recommendations,
+        )
+    return None
+
+
+def _store_closure(ticket: Ticket, closure: ClosureSummary) -> list[str]:
+    errors: dict[str, list[str]] = {}
+    for name in ("problem", "diagnosis", "solution"):
+        if not getattr(closure, name).strip():
+            errors[f"closure.{name}"] = [_("This part of the closure summary is required.")]
+    for name in ("problem", "diagnosis", "solution", "effect", "recommendations"):
+        value = getattr(closure, name)
+        if len(value) > TEXT_MAX_LENGTH or has_forbidden_characters(value):
+            errors[f"closure.{name}"] = [
+                _("Must be plain text of at most %(max)d characters.") % {"max": TEXT_MAX_LENGTH}
+            ]
+    if errors:
+        raise ValidationFailed(errors)
+    ticket.closure_problem = closure.problem.strip()
+    ticket.closure_diagnosis = closure.diagnosis.strip()
+    ticket.closure_solution = closure.solution.strip()
+    ticket.closure_effect = closure.effect.strip()
+    ticket.closure_recommendations = closure.recommendations.strip()
+    return ["closure_problem", "closure_diagnosis", "closure_solution", "closure_effect", "closure_recommendations"]
+
+
+def change_status(
+    ticket: Ticket,
+    *,
+    to_status: str,
+    actor: User,
+    now: datetime,
+    reason: str = "",
+    closure: ClosureSummary | None = None,
+) -> TicketEvent:
+    """Move `ticket` along the transition table; resolving needs a closure summary, reopening a reason."""
+    if to_status not in Status.values:
+        raise ActionError(_("Unknown status."), field="to_status")
+    target = Status(to_status)
+    current = Status(ticket.status)
+    if target == current:
+        raise TransitionRefused(_("The ticket is already in this status."), field="to_status")
+    if not lifecycle.is_allowed(current, target):
+        raise TransitionRefused(
+            _("A ticket cannot go from “%(from)s” to “%(to)s”.") % {"from": current.label, "to": target.label},
+            field="to_status",
+        )
+    if actor.is_requester and (current, target) not in lifecycle.REQUESTER_TRANSITIONS:
+        raise PermissionRefused(_("Only staff may make this change."), field="to_status")
+    reason = reason.strip()
+    if len(reason) > TEXT_MAX_LENGTH or has_forbidden_characters(reason):
+        raise ActionError(_("The reason must be plain text."), field="reason")
+    if lifecycle.is_reopen(current, target):
+        return _reopen(ticket, actor=actor, now=now, reason=reason)
+    update_fields = ["status", "updated_at"]
+    if target == Status.ASSIGNED and ticket.assignee_id is None:
+        raise TransitionRefused(_("Assign the ticket to someone first."), field="to_status")
+    if target in (Status.RESOLVED, Status.PENDING_CONFIRMATION):
+        summary = _closure_from(ticket, closure)
+        if summary is None and target == Status.RESOLVED:
+            raise ValidationFailed(
+                {"closure": [_("Resolving needs a closure summary: problem, diagnosis and solution.")]}
+            )
+        if summary is not None:
+            update_fields += _store_closure(ticket, summary)
+    if target == Status.RESOLVED:
+        ticket.resolved_at = now
+        update_fields.append("resolved_at")
+    if target == Status.CLOSED:
+        ticket.closed_at = now
+        update_fields.append("closed_at")
+    ticket.status = target
+    ticket.updated_at = now
+    with transaction.atomic():
+        ticket.save(update_fields=update_fields)
+        event = events.status_changed(
+            ticket, actor=actor, now=now, from_status=current, to_status=target, reason=reason
+        )
+        _notify_after_commit(event)
+    return event
+
+
+def _reopen(ticket: Ticket, *, actor: User, now: datetime, reason: str) -> TicketEvent:
+    if not reason:
+        raise ActionError(_("Say why the ticket is reopened."), field="reason")
+    current = Status(ticket.status)
+    window = timedelta(days=settings.SOPDESK_REOPEN_WINDOW_DAYS)
+    if current == Status.CLOSED and (ticket.closed_at is None or now - ticket.closed_at > window):
+        raise TransitionRefused(
+            _("Closed tickets can only be reopened within %(days)d days; open a new ticket instead.")
+            % {"days": settings.SOPDESK_REOPEN_WINDOW_DAYS},
+            field="to_status",
+        )
+    ticket.status = Status.IN_PROGRESS
+    ticket.reopened_count += 1
+    ticket.resolved_at = None
+    ticket.closed_at = None
+    ticket.updated_at = now
+    with transaction.atomic():
+        ticket.save(update_fields=["status", "reopened_count", "resolved_at", "closed_at", "updated_at"])
+        event = events.reopened(ticket, actor=actor, now=now, from_status=current, reason=reason)
+        _notify_after_commit(event)
+    return event
+
+
+def add_comment(ticket: Ticket, *, actor: User, body: str, is_internal: bool, now: datetime) -> TicketEvent:
+    """Add a public reply or an internal note; a staff reply is the first response, a requester reply ends a wait."""
+    if is_internal and actor.is_requester:
+        raise PermissionRefused(_("Requesters cannot write internal notes."), field="is_internal")
+    text = body.strip()
+    if not text:
+        raise ActionError(_("The comment is empty."), field="body")
+    if len(text) > TEXT_MAX_LENGTH:
+        raise ActionError(_("The comment is longer than %(max)d characters.") % {"max": TEXT_MAX_LENGTH}, field="body")
+    if has_forbidden_characters(text):
+        raise ActionError(_("Must not contain control characters."), field="body")
+    with transaction.atomic():
+        event = events.comment_added(ticket, actor=actor, now=now, body=text, is_internal=is_internal)
+        update_fields = ["updated_at"]
+        if not is_internal and not actor.is_requester and ticket.first_responded_at is None:
+            ticket.first_responded_at = now
+            update_fields.append("first_responded_at")
+        if actor.is_requester and ticket.status == Status.PENDING_CUSTOMER:
+            ticket.status = Status.IN_PROGRESS
+            update_fields.append("status")
+            events.status_changed(
+                ticket,
+                actor=actor,
+                now=now,
+                from_status=Status.PENDING_CUSTOMER,
+                to_status=Status.IN_PROGRESS,
+                reason=_("The requester replied."),
+            )
+        ticket.updated_at = now
+        ticket.save(update_fields=update_fields)
+        if not is_internal:
+            _notify_after_commit(event)
+    return event
+
+
+def add_attachment(
+    ticket: Ticket, *, actor: User, upload: UploadedFile, is_internal: bool, now: datetime
+) -> Attachment:
+    """Check and store an uploaded file under a generated name and record it on the timeline."""
+    if is_internal and actor.is_requester:
+        raise PermissionRefused(_("Requesters cannot add internal attachments."), field="is_internal")
+    checked = check_upload(upload)
+    with transaction.atomic():
+        attachment = Attachment(
+            ticket=ticket,
+            uploaded_by=actor,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            is_internal=is_internal,
+            created_at=now,
+        )
+        attachment.file.save(checked.name, upload, save=False)
+        attachment.save()
+        events.attachment_added(
+            ticket, actor=actor, now=now, attachment_id=attachment.pk, name=checked.name, is_internal=is_internal
+        )
+        ticket.updated_at = now
+        ticket.save(update_fields=["updated_at"])
+    return attachment
+
+
+def record_ticket_view(
+    ticket: Ticket, *, user: User, via: AccessChannel, now: datetime, ip_address: str | None
+) -> None:
+    """Append a staff view of `ticket` to the access log; requesters' own views are not audited."""
+    if user.is_requester:
+        return
+    TicketAccessLog.objects.create(ticket=ticket, user=user, accessed_at=now, via=via, ip_address=ip_address)
+
+
+def _notify_after_commit(event: TicketEvent) -> None:
+    from sopdesk.tickets.tasks import notify_ticket_event
+
+    event_id = event.pk
+    transaction.on_commit(lambda: notify_ticket_event(event_id))

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from sopdesk.core.admin import NoDeleteAdmin, ReadOnlyAdmin
+from sopdesk.tickets.actions import record_ticket_view
+from sopdesk.tickets.choices import AccessChannel
+from sopdesk.tickets.models import (
+    Attachment,
+    Category,
+    PriorityRule,
+    Tag,
+    Ticket,
+    TicketAccessLog,
+    TicketEvent,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(NoDeleteAdmin):
+    list_display = ["code", "name", "parent", "default_team", "is_active", "sort_order"]
+    list_filter = ["is_active", "parent"]
+    search_fields = ["code", "name"]
+    list_editable = ["sort_order"]
+
+
+@admin.register(PriorityRule)
+class PriorityRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["impact", "urgency", "priority"]
+    list_editable = ["priority"]
+    list_filter = ["impact", "urgency"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    search_fields = ["name"]
+
+
+class EventInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "actor", "is_internal", "body", "data")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyAdmin):
+    """Tickets change only through actions (API and workspace); the admin shows them and logs the view."""
+
+    list_display = ["number", "title", "status", "priority", "team", "assignee", "requester", "created_at"]
+    list_filter = ["status", "priority", "channel", "ticket_type", "team", "category"]
+    search_fields = ["number", "title"]
+    list_select_related = ["team", "assignee", "requester"]
+    date_hierarchy = "created_at"
+    inlines = [EventInline]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        ticket = self.get_object(request, object_id)
+        if ticket is not None:
+            record_ticket_view(
+                ticket,
+                user=request.user,  # type: ignore[arg-type]
+                via=AccessChannel.ADMIN,
+                now=timezone.now(),
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "kind", "actor", "is_internal", "created_at"]
+    list_filter = ["kind", "is_internal"]
+    search_fields = ["ticket__number"]
+    list_select_related = ["ticket", "actor"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "ticket", "content_type", "size", "is_internal", "created_at"]
+    search_fields = ["ticket__number", "original_name"]
+    list_select_related = ["ticket"]
+
+
+@admin.register(TicketAccessLog)
+class TicketAccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "user", "via", "ip_address", "accessed_at"]
+    list_filter = ["via"]
+    search_fields = ["ticket__number", "user__username"]
+    list_select_related = ["ticket", "user"]

@@ -1,0 +1,118 @@
+"""Shape tickets, events and attachments for API output, hiding what the caller may not see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sopdesk.accounts.models import User
+from sopdesk.tickets import lifecycle
+from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
+
+
+def user_ref(user: User | None) -> dict[str, str] | None:
+    if user is None:
+        return None
+    return {"username": user.username, "display_name": str(user)}
+
+
+def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "title": ticket.title,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "category": {"code": ticket.category.code, "name": ticket.category.name} if ticket.category else None,
+        "team": {"code": ticket.team.code, "name": ticket.team.name} if ticket.team else None,
+        "assignee": user_ref(ticket.assignee),
+        "requester": user_ref(ticket.requester),
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+    }
+
+
+def allowed_transitions_for(ticket: Ticket, user: User) -> list[str]:
+    if user.is_read_only:
+        return []
+    targets = lifecycle.allowed_targets(ticket.status)
+    if user.is_requester:
+        if ticket.requester_id != user.pk:
+            return []
+        targets = [t for t in targets if (ticket.status, t) in lifecycle.REQUESTER_TRANSITIONS]
+    return [str(t) for t in targets]
+
+
+def ticket_detail(ticket: Ticket, user: User) -> dict[str, Any]:
+    data = ticket_summary(ticket)
+    data.update(
+        {
+            field: getattr(ticket, field)
+            for field in (
+                "description",
+                "contact_name",
+                "contact_phone",
+                "contact_email",
+                "requester_type",
+                "ticket_type",
+                "impact",
+                "urgency",
+                "priority_is_overridden",
+                "difficulty",
+                "occurred_at",
+                "frequency",
+                "steps_to_reproduce",
+                "error_message",
+                "attempted_measures",
+                "business_module",
+                "device_model",
+                "software_version",
+                "operating_system",
+                "network_environment",
+                "first_responded_at",
+                "resolved_at",
+                "closed_at",
+                "reopened_count",
+            )
+        }
+    )
+    data["organization"] = ticket.organization.name if ticket.organization else None
+    data["priority_override_reason"] = None if user.is_requester else ticket.priority_override_reason
+    data["tags"] = sorted(tag.name for tag in ticket.tags.all())
+    data["closure"] = (
+        {
+            "problem": ticket.closure_problem,
+            "diagnosis": ticket.closure_diagnosis,
+            "solution": ticket.closure_solution,
+            "effect": ticket.closure_effect,
+            "recommendations": ticket.closure_recommendations,
+        }
+        if ticket.has_closure_summary
+        else None
+    )
+    data["allowed_transitions"] = allowed_transitions_for(ticket, user)
+    return data
+
+
+def event_out(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "actor": user_ref(event.actor),
+        "created_at": event.created_at,
+        "is_internal": event.is_internal,
+        "body": event.body,
+        "data": event.data,
+    }
+
+
+def attachment_out(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "is_internal": attachment.is_internal,
+        "uploaded_by": user_ref(attachment.uploaded_by),
+        "created_at": attachment.created_at,
+    }

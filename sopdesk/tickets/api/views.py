@@ -1,0 +1,249 @@
+"""Ticket endpoints: parse, authorize, call an action or a query, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import FileResponse, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Path, Query, Router
+from ninja.files import UploadedFile
+
+from sopdesk.accounts.models import Team, User
+from sopdesk.core.api import ErrorOut
+from sopdesk.core.errors import ActionError, PermissionRefused
+from sopdesk.core.validation import ValidationFailed
+from sopdesk.tickets import actions
+from sopdesk.tickets.api import serializers
+from sopdesk.tickets.api.schemas import (
+    AssignIn,
+    AttachmentOut,
+    AttachmentPath,
+    CommentIn,
+    EventListParams,
+    EventOut,
+    EventPage,
+    TicketCreateIn,
+    TicketListParams,
+    TicketOut,
+    TicketPage,
+    TicketUpdateIn,
+    TransitionIn,
+)
+from sopdesk.tickets.choices import AccessChannel
+from sopdesk.tickets.filters import TicketFilterSet
+from sopdesk.tickets.models import Category, Ticket
+from sopdesk.tickets.queries import attachments_for, events_for, get_attachment_for_user, get_ticket_for_user
+
+router = Router(tags=["tickets"])
+
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _category(code: str | None) -> Category | None:
+    if not code:
+        return None
+    category: Category | None = Category.objects.filter(code=code).first()
+    if category is None:
+        raise ActionError(_("Unknown category."), field="category")
+    return category
+
+
+def _staff_user(username: str, field: str) -> User:
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ActionError(_("Unknown user."), field=field)
+    return user
+
+
+def _detail(ticket: Ticket, user: User) -> dict[str, Any]:
+    ticket.refresh_from_db()
+    return serializers.ticket_detail(ticket, user)
+
+
+@router.get("", response={200: TicketPage, **ERRORS})
+def list_tickets(request: HttpRequest, params: Query[TicketListParams]) -> dict[str, Any]:
+    """List the tickets the caller may see, filtered, ordered and paginated."""
+    data = params.dict(exclude_none=True, exclude={"limit", "offset"})
+    filterset = TicketFilterSet(data=_as_query_data(data), queryset=Ticket.objects.visible_to(_user(request)))
+    if not filterset.is_valid():
+        raise ValidationFailed({field: [str(m) for m in msgs] for field, msgs in filterset.errors.items()})
+    tickets = filterset.qs.select_related("requester", "assignee", "team", "category")
+    page = tickets[params.offset : params.offset + params.limit]
+    return {"count": tickets.count(), "items": [serializers.ticket_summary(t) for t in page]}
+
+
+def _as_query_data(data: dict[str, Any]) -> Any:
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    for key, value in data.items():
+        if isinstance(value, list):
+            query.setlist(key, [str(v.value if hasattr(v, "value") else v) for v in value])
+        elif hasattr(value, "isoformat"):
+            query[key] = value.isoformat()
+        else:
+            query[key] = str(value)
+    return query
+
+
+@router.post("", response={201: TicketOut, **ERRORS})
+@transaction.atomic
+def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, dict[str, Any]]:
+    """Create a ticket; requesters create for themselves, staff may name another requester."""
+    actor = _user(request)
+    requester = actor
+    if payload.requester and payload.requester != actor.username:
+        if actor.is_requester:
+            raise PermissionRefused(_("Requesters can only create tickets for themselves."), field="requester")
+        requester = _staff_user(payload.requester, "requester")
+    if actor.is_read_only:
+        raise PermissionRefused(_("Your role may not create tickets."))
+    details = payload.dict(exclude={"requester", "category", "tags"})
+    if details.get("difficulty") is None:
+        details.pop("difficulty", None)
+    details = {k: (v.value if hasattr(v, "value") else v) for k, v in details.items()}
+    draft = actions.TicketDraft(details=details, category=_category(payload.category), tags=payload.tags)
+    ticket = actions.create_ticket(actor=actor, requester=requester, draft=draft, now=timezone.now())
+    return 201, serializers.ticket_detail(ticket, actor)
+
+
+@router.get("/{number}", response={200: TicketOut, **ERRORS})
+def get_ticket(request: HttpRequest, number: str) -> dict[str, Any]:
+    """Return one ticket; staff views are recorded in the access log."""
+    user = _user(request)
+    ticket = get_ticket_for_user(user, number)
+    actions.record_ticket_view(
+        ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=_client_ip(request)
+    )
+    return serializers.ticket_detail(ticket, user)
+
+
+@router.patch("/{number}", response={200: TicketOut, **ERRORS})
+@transaction.atomic
+def update_ticket(request: HttpRequest, number: str, payload: TicketUpdateIn) -> dict[str, Any]:
+    """Change descriptive fields or override the priority (staff only)."""
+    user = _user(request)
+    ticket = get_ticket_for_user(user, number, writable=True)
+    changes = payload.dict(exclude_unset=True)
+    priority = changes.pop("priority", None)
+    reason = changes.pop("priority_reason", None)
+    if user.is_requester:
+        field = "priority" if priority else next(iter(changes), None)
+        raise PermissionRefused(_("Only staff may change ticket details."), field=field)
+    nulls = sorted(k for k, v in changes.items() if v is None and k not in {"category", "occurred_at"})
+    if nulls:
+        raise ActionError(_("This field cannot be null."), field=nulls[0])
+    if "category" in changes:
+        changes["category"] = _category(changes["category"])
+    changes = {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
+    now = timezone.now()
+    if changes:
+        actions.edit_ticket_details(ticket, actor=user, changes=changes, now=now)
+    if priority is not None:
+        actions.override_priority(ticket, priority=priority, reason=reason or "", actor=user, now=now)
+    elif reason is not None:
+        raise ActionError(_("A reason is only needed with a new priority."), field="priority_reason")
+    return _detail(ticket, user)
+
+
+@router.post("/{number}/transitions", response={200: TicketOut, **ERRORS})
+@transaction.atomic
+def transition_ticket(request: HttpRequest, number: str, payload: TransitionIn) -> dict[str, Any]:
+    """Change the status along the lifecycle; resolving needs a closure summary, reopening a reason."""
+    user = _user(request)
+    ticket = get_ticket_for_user(user, number, writable=True)
+    closure = actions.ClosureSummary(**payload.closure.dict()) if payload.closure else None
+    actions.change_status(
+        ticket, to_status=payload.to_status, actor=user, now=timezone.now(), reason=payload.reason, closure=closure
+    )
+    return _detail(ticket, user)
+
+
+@router.post("/{number}/comments", response={201: EventOut, **ERRORS})
+@transaction.atomic
+def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> tuple[int, dict[str, Any]]:
+    """Add a public reply or (staff) an internal note."""
+    user = _user(request)
+    ticket = get_ticket_for_user(user, number, writable=True)
+    event = actions.add_comment(
+        ticket, actor=user, body=payload.body, is_internal=payload.is_internal, now=timezone.now()
+    )
+    return 201, serializers.event_out(event)
+
+
+@router.post("/{number}/assign", response={200: TicketOut, **ERRORS})
+@transaction.atomic
+def assign_ticket(request: HttpRequest, number: str, payload: AssignIn) -> dict[str, Any]:
+    """Route the ticket to a team and/or an assignee (staff)."""
+    user = _user(request)
+    ticket = get_ticket_for_user(user, number, writable=True)
+    if user.is_requester:
+        raise PermissionRefused(_("Only staff may assign tickets."), field="assignee")
+    team = None
+    if payload.team:
+        team = Team.objects.filter(code=payload.team).first()
+        if team is None:
+            raise ActionError(_("Unknown team."), field="team")
+    assignee = _staff_user(payload.assignee, "assignee") if payload.assignee else None
+    actions.assign_ticket(ticket, team=team, assignee=assignee, actor=user, now=timezone.now(), note=payload.note)
+    return _detail(ticket, user)
+
+
+@router.get("/{number}/events", response={200: EventPage, **ERRORS})
+def list_events(request: HttpRequest, number: str, params: Query[EventListParams]) -> dict[str, Any]:
+    """Return the timeline; requesters never see internal events."""
+    user = _user(request)
+    ticket = get_ticket_for_user(user, number)
+    actions.record_ticket_view(
+        ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=_client_ip(request)
+    )
+    events = events_for(ticket, user)
+    page = events[params.offset : params.offset + params.limit]
+    return {"count": events.count(), "items": [serializers.event_out(e) for e in page]}
+
+
+@router.get("/{number}/attachments", response={200: list[AttachmentOut], **ERRORS})
+def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    user = _user(request)
+    ticket = get_ticket_for_user(user, number)
+    return [serializers.attachment_out(a) for a in attachments_for(ticket, user).select_related("uploaded_by")]
+
+
+@router.post("/{number}/attachments", response={201: AttachmentOut, **ERRORS})
+@transaction.atomic
+def upload_attachment(
+    request: HttpRequest, number: str, file: File[UploadedFile], is_internal: Form[bool] = False
+) -> tuple[int, dict[str, Any]]:
+    """Upload a file (multipart field `file`); type, size and content are checked."""
+    user = _user(request)
+    ticket = get_ticket_for_user(user, number, writable=True)
+    attachment = actions.add_attachment(ticket, actor=user, upload=file, is_internal=is_internal, now=timezone.now())
+    return 201, serializers.attachment_out(attachment)
+
+
+@router.get("/{number}/attachments/{attachment_id}", response={200: None, **ERRORS})
+def download_attachment(request: HttpRequest, path: Path[AttachmentPath]) -> FileResponse:
+    """Download a file as an attachment (never rendered inline)."""
+    user = _user(request)
+    ticket = get_ticket_for_user(user, path.number)
+    attachment = get_attachment_for_user(user, ticket, path.attachment_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,89 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PENDING_CUSTOMER = "pending_customer", _("Pending customer")
+    PENDING_CONFIRMATION = "pending_confirmation", _("Pending confirmation")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING_CUSTOMER, Status.PENDING_CONFIRMATION}
+)
+
+
+class Priority(models.TextChoices):
+    P1 = "P1", _("P1 urgent")
+    P2 = "P2", _("P2 high")
+    P3 = "P3", _("P3 medium")
+    P4 = "P4", _("P4 low")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    WEB = "web", _("Web portal")
+    CHAT = "chat", _("Chat / IM")
+    API = "api", _("API")
+    MONITORING = "monitoring", _("Monitoring alert")
+    ONSITE = "onsite", _("On-site visit")
+    REMOTE = "remote", _("Remote assistance")
+
+
+class TicketType(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    CONFIGURATION = "configuration", _("Configuration")
+    FAULT = "fault", _("Fault")
+    REQUIREMENT = "requirement", _("Requirement")
+
+
+class Impact(models.TextChoices):
+    SINGLE_USER = "single_user", _("One user")
+    MULTIPLE_USERS = "multiple_users", _("Several users")
+    DEPARTMENT = "department", _("A department")
+    ORGANIZATION = "organization", _("Whole organisation")
+
+
+class Urgency(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical (core business interrupted or data loss)")
+
+
+class Frequency(models.TextChoices):
+    UNKNOWN = "", _("Unknown")
+    ONCE = "once", _("Once")
+    INTERMITTENT = "intermittent", _("Intermittent")
+    FREQUENT = "frequent", _("Frequent")
+    CONTINUOUS = "continuous", _("Continuous")
+
+
+class Difficulty(models.IntegerChoices):
+    SIMPLE = 1, _("1 simple: first line answers directly")
+    DIAGNOSIS = 2, _("2 needs diagnosis")
+    COMPLEX = 3, _("3 complex, cross-team")
+    MAJOR = 4, _("4 major, core business affected")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    PUBLIC_REPLY = "public_reply", _("Public reply")
+    INTERNAL_NOTE = "internal_note", _("Internal note")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    DETAILS_CHANGED = "details_changed", _("Details changed")
+    ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    REOPENED = "reopened", _("Reopened")
+
+
+class AccessChannel(models.TextChoices):
+    WEB = "web", _("Web")
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")

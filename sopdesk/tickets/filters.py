@@ -1,0 +1,75 @@
+"""Ticket filters shared by the API and (later) the agent workspace lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from sopdesk.lib.text import has_forbidden_characters
+from sopdesk.tickets.choices import Channel, Priority, Status
+from sopdesk.tickets.models import Ticket
+
+# Allow-listed orderings: public name → model fields. Nothing user-supplied reaches order_by().
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "created_at": ("created_at", "id"),
+    "-created_at": ("-created_at", "-id"),
+    "updated_at": ("updated_at", "id"),
+    "-updated_at": ("-updated_at", "-id"),
+    "priority": ("priority", "-created_at", "-id"),
+    "-priority": ("-priority", "-created_at", "-id"),
+    "number": ("number",),
+    "-number": ("-number",),
+}
+DEFAULT_ORDERING = "-created_at"
+
+
+def _plain_text(value: str) -> None:
+    if has_forbidden_characters(value):
+        raise forms.ValidationError(_("Must not contain control characters."))
+
+
+class PlainCharFilter(django_filters.CharFilter):
+    field_class = forms.CharField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 200)
+        super().__init__(*args, **kwargs)
+        self.extra["validators"] = [_plain_text]
+
+
+class TicketFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    category = PlainCharFilter(method="filter_category", label=_("category code"))
+    team = PlainCharFilter(field_name="team__code", label=_("team code"))
+    assignee = PlainCharFilter(field_name="assignee__username", label=_("assignee username"))
+    requester = PlainCharFilter(field_name="requester__username", label=_("requester username"))
+    organization = django_filters.NumberFilter(field_name="organization_id", min_value=1, max_value=2**31)
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    q = PlainCharFilter(method="filter_text", label=_("text in title or description"))
+    ordering = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in ORDERINGS], method="filter_ordering", empty_label=None
+    )
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_category(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        """Match the category and its direct children."""
+        return queryset.filter(Q(category__code=value) | Q(category__parent__code=value))
+
+    def filter_text(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        text = value.strip()
+        if not text:
+            return queryset
+        return queryset.filter(Q(title__icontains=text) | Q(description__icontains=text) | Q(number__iexact=text))
+
+    def filter_ordering(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        return queryset.order_by(*ORDERINGS[value])

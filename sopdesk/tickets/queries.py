@@ -1,0 +1,48 @@
+"""Read helpers for tickets: single-object access with the permission check built in."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from sopdesk.accounts.models import User
+from sopdesk.core.errors import PermissionRefused
+from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
+
+
+def get_ticket_for_user(user: User, number: str, *, writable: bool = False) -> Ticket:
+    """Return the ticket `number` if `user` may see it, else raise Http404 (never 403: no existence oracle).
+
+    With `writable`, a ticket the user may see but not change raises PermissionRefused.
+    """
+    ticket: Ticket | None = (
+        Ticket.objects.visible_to(user)
+        .select_related("requester", "organization__customer_level", "category", "team", "assignee")
+        .filter(number=number[:32])
+        .first()
+    )
+    if ticket is None:
+        raise Http404("No such ticket")
+    if writable and not Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists():
+        raise PermissionRefused(_("You may read this ticket but not change it."))
+    return ticket
+
+
+def events_for(ticket: Ticket, user: User) -> QuerySet[TicketEvent]:
+    """Return the timeline of `ticket` as `user` may see it, oldest first."""
+    return (
+        TicketEvent.objects.visible_to(user).filter(ticket=ticket).select_related("actor").order_by("created_at", "id")
+    )
+
+
+def attachments_for(ticket: Ticket, user: User) -> QuerySet[Attachment]:
+    return Attachment.objects.visible_to(user).filter(ticket=ticket).order_by("created_at", "id")
+
+
+def get_attachment_for_user(user: User, ticket: Ticket, attachment_id: int) -> Attachment:
+    """Return one attachment of a visible ticket, hiding internal files from requesters (404)."""
+    attachment = attachments_for(ticket, user).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("No such attachment")
+    return attachment

@@ -1,0 +1,70 @@
+"""Querysets carrying the one visibility rule for tickets, events and attachments (MISSION §12)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from django.db.models import Q
+
+from sopdesk.core.models import NoDeleteQuerySet
+
+if TYPE_CHECKING:
+    from sopdesk.accounts.models import User
+
+
+def team_ids_of(user: User) -> list[int]:
+    """Return the ids of the teams `user` belongs to."""
+    from sopdesk.accounts.models import TeamMembership
+
+    return list(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
+
+
+def ticket_visibility_q(user: User, *, prefix: str = "") -> Q | None:
+    """Return the filter for tickets `user` may see (None = everything), fields under `prefix`."""
+    if user.sees_all_tickets:
+        return None
+    condition = Q(**{f"{prefix}requester": user})
+    if user.is_requester:
+        if user.organization_id is not None:
+            condition |= Q(
+                **{f"{prefix}organization_id": user.organization_id, f"{prefix}organization__shares_tickets": True}
+            )
+        return condition
+    return condition | Q(**{f"{prefix}team_id__in": team_ids_of(user)}) | Q(**{f"{prefix}assignee": user})
+
+
+class TicketQuerySet(NoDeleteQuerySet):
+    def visible_to(self, user: User) -> Self:
+        """Return the tickets `user` may read.
+
+        Requesters: their own (and their organisation's where it shares); agents: their teams'
+        and those assigned to them; managers, admins and auditors: all.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        condition = ticket_visibility_q(user)
+        return self if condition is None else self.filter(condition)
+
+    def writable_by(self, user: User) -> Self:
+        """Return the tickets `user` may change (requesters only their own; read-only roles none)."""
+        if not user.is_authenticated or not user.is_active or user.is_read_only:
+            return self.none()
+        if user.is_requester:
+            return self.filter(requester=user)
+        return self.visible_to(user)
+
+
+class TicketEventQuerySet(NoDeleteQuerySet):
+    def visible_to(self, user: User) -> Self:
+        """Return events of tickets `user` may see; internal events only for staff."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        events = self
+        if user.is_requester:
+            events = events.filter(is_internal=False)
+        condition = ticket_visibility_q(user, prefix="ticket__")
+        return events if condition is None else events.filter(condition)
+
+
+class AttachmentQuerySet(TicketEventQuerySet):
+    """Attachments follow the same rule as events (internal ones are staff-only)."""

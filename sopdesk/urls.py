@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from sopdesk.api import api
+
+admin.site.site_header = _("sopdesk administration")
+admin.site.site_title = _("sopdesk")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("sopdesk.web.urls")),
+]

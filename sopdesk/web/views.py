@@ -1,0 +1,16 @@
+"""Login and landing pages; the agent workspace and customer portal come later."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from sopdesk.tickets.models import Ticket
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Show who is logged in, how many tickets they can see, and where to go next."""
+    visible = Ticket.objects.visible_to(request.user)  # type: ignore[arg-type]
+    return render(request, "web/home.html", {"visible_ticket_count": visible.count()})
