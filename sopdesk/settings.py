@@ -129,6 +129,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("SOPDESK_STATIC_ROOT", str(DATA_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Serve straight from app folders so the embedded mode needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "attachments"  # never served directly: downloads go through a checked view

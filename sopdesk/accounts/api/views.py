@@ -1,12 +1,12 @@
 """Authentication and the caller's own profile."""
 
-from __future__ import annotations
+from typing import Any
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from sopdesk.accounts.actions import issue_token, revoke_token
 from sopdesk.accounts.api.schemas import MeOut, TeamRef, TokenIn, TokenOut
@@ -26,7 +26,7 @@ class TooManyAttempts(ActionError):
 
 
 @router.post("/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut})
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:
     """Exchange a username and password for a bearer token; repeated failures lock the account out for a while."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
@@ -34,11 +34,11 @@ def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str,
     if user is None or not user.is_active:
         raise LoginRefused(_("Wrong username or password."), field="password")
     issued = issue_token(user=user, name=payload.name, now=timezone.now())  # type: ignore[arg-type]
-    return 201, {"token": issued.raw, "expires_at": issued.token.expires_at}
+    return Status(201, {"token": issued.raw, "expires_at": issued.token.expires_at})
 
 
 @router.post("/auth/token/revoke", response={204: None, 401: ErrorOut})
-def revoke_current_token(request: HttpRequest) -> tuple[int, None]:
+def revoke_current_token(request: HttpRequest) -> Status[Any]:
     """Revoke the bearer token this request was made with."""
     header = request.headers.get("Authorization", "")
     raw = header.partition(" ")[2].strip()
@@ -47,7 +47,7 @@ def revoke_current_token(request: HttpRequest) -> tuple[int, None]:
     if token is None:
         raise LoginRefused(_("This request was not made with a bearer token."))
     revoke_token(token, now=timezone.now())
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut)

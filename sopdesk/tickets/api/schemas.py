@@ -1,7 +1,5 @@
 """Request and response shapes of the ticket API. Shaping and validation only; no writes."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from ninja import Schema

@@ -1,14 +1,12 @@
 """Ticket endpoints: parse, authorize, call an action or a query, shape the answer."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.db import transaction
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Path, Query, Router
+from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from sopdesk.accounts.models import Team, User
@@ -99,7 +97,7 @@ def _as_query_data(data: dict[str, Any]) -> Any:
 
 @router.post("", response={201: TicketOut, **ERRORS})
 @transaction.atomic
-def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, dict[str, Any]]:
+def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
     """Create a ticket; requesters create for themselves, staff may name another requester."""
     actor = _user(request)
     requester = actor
@@ -115,7 +113,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, d
     details = {k: (v.value if hasattr(v, "value") else v) for k, v in details.items()}
     draft = actions.TicketDraft(details=details, category=_category(payload.category), tags=payload.tags)
     ticket = actions.create_ticket(actor=actor, requester=requester, draft=draft, now=timezone.now())
-    return 201, serializers.ticket_detail(ticket, actor)
+    return Status(201, serializers.ticket_detail(ticket, actor))
 
 
 @router.get("/{number}", response={200: TicketOut, **ERRORS})
@@ -172,14 +170,14 @@ def transition_ticket(request: HttpRequest, number: str, payload: TransitionIn) 
 
 @router.post("/{number}/comments", response={201: EventOut, **ERRORS})
 @transaction.atomic
-def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> tuple[int, dict[str, Any]]:
+def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status[Any]:
     """Add a public reply or (staff) an internal note."""
     user = _user(request)
     ticket = get_ticket_for_user(user, number, writable=True)
     event = actions.add_comment(
         ticket, actor=user, body=payload.body, is_internal=payload.is_internal, now=timezone.now()
     )
-    return 201, serializers.event_out(event)
+    return Status(201, serializers.event_out(event))
 
 
 @router.post("/{number}/assign", response={200: TicketOut, **ERRORS})
@@ -224,12 +222,12 @@ def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 @transaction.atomic
 def upload_attachment(
     request: HttpRequest, number: str, file: File[UploadedFile], is_internal: Form[bool] = False
-) -> tuple[int, dict[str, Any]]:
+) -> Status[Any]:
     """Upload a file (multipart field `file`); type, size and content are checked."""
     user = _user(request)
     ticket = get_ticket_for_user(user, number, writable=True)
     attachment = actions.add_attachment(ticket, actor=user, upload=file, is_internal=is_internal, now=timezone.now())
-    return 201, serializers.attachment_out(attachment)
+    return Status(201, serializers.attachment_out(attachment))
 
 
 @router.get("/{number}/attachments/{attachment_id}", response={200: None, **ERRORS})
