@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from typing import Any
 
 USAGE = __doc__ or ""
 
@@ -46,9 +45,8 @@ def serve() -> int:
         f" --threads {env_int('SOPDESK_WEB_THREADS', 4, minimum=1)}"
         " --access-logfile - --graceful-timeout 10"
     )
-    huey_config: dict[str, Any] = settings.HUEY if isinstance(settings.HUEY, dict) else {}
-    workers = huey_config.get("consumer", {}).get("workers", 2)
-    worker = f"{python} -m sopdesk.cli run_huey --workers {workers} --worker-type thread"
+    # The consumer reads its options (workers, polling) from settings.HUEY["consumer"].
+    worker = f"{python} -m sopdesk.cli run_huey"
     manager = Manager()
     manager.add_process("web", web)
     manager.add_process("worker", worker)
@@ -65,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     command, rest = args[0], args[1:]
     if command == "serve":
         return serve()
+    if command == "demo":
+        # The demo creates accounts with a published password; mark this process as a demo.
+        os.environ["SOPDESK_DEMO_MODE"] = "1"
     _setup_django()
     if command == "worker":
         _manage("run_huey", *rest)

@@ -151,6 +151,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("SOPDESK_LOGIN_COOLOFF_MINUTES", 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("SOPDESK_LOGIN_LOCKOUT", True)
+# Keep the JSON 429 of the API and the styled login page instead of axes' plain-text page.
+AXES_LOCKOUT_CALLABLE = "sopdesk.accounts.lockout.lockout_response"
 
 
 def _huey() -> dict[str, object]:
@@ -160,7 +162,14 @@ def _huey() -> dict[str, object]:
         # Explicit: djhuey would otherwise follow DEBUG.
         "immediate": env_bool("SOPDESK_QUEUE_IMMEDIATE", False),
         "results": False,
-        "consumer": {"workers": env_int("SOPDESK_WORKERS", 2, minimum=1), "worker_type": "thread"},
+        "consumer": {
+            "workers": env_int("SOPDESK_WORKERS", 2, minimum=1),
+            "worker_type": "thread",
+            # Poll an idle queue at most every second so jobs start promptly (SQLite queue polls).
+            "initial_delay": 0.1,
+            "backoff": 1.15,
+            "max_delay": 1.0,
+        },
     }
     if backend == "sqlite":
         return {**common, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}
@@ -180,6 +189,15 @@ HUEY = _huey()
 
 EMAIL_BACKEND = env_str("SOPDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("SOPDESK_FROM_EMAIL", "sopdesk@localhost")
+EMAIL_HOST = env_str("SOPDESK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("SOPDESK_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("SOPDESK_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_secret("SOPDESK_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("SOPDESK_EMAIL_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("SOPDESK_EMAIL_SSL", False)
+EMAIL_TIMEOUT = env_int("SOPDESK_EMAIL_TIMEOUT", 30, minimum=1)
+# Used by django.core.mail.backends.filebased.EmailBackend (handy on test machines).
+EMAIL_FILE_PATH = env_str("SOPDESK_EMAIL_FILE_PATH", str(DATA_DIR / "sent-mail"))
 
 LOGGING = {
     "version": 1,
@@ -187,7 +205,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("SOPDESK_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # huey's consumer installs its own handler; do not print every line twice.
+    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO", "propagate": False}},
 }
 
 # --- sopdesk domain settings -------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -28,6 +30,12 @@ class TokenAuth(HttpBearer):
 
 class ActiveSessionAuth(SessionAuth):
     """Browser session (with CSRF on unsafe methods) of an active user."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a logged-in session there is nothing to protect from CSRF: answer 401, not 403.
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
@@ -62,7 +70,34 @@ def _field_from_location(location: list[Any]) -> str | None:
     source, rest = parts[0], parts[1:]
     if source == "body" and rest:
         rest = rest[1:]  # drop the schema parameter name
+    elif len(rest) > 1 and not rest[1].isdigit():
+        # Query/path/form values are flat: a second name means the first is the schema parameter
+        # (`params.status.1` for the second `status`), which ninja only strips from whole fields.
+        rest = rest[1:]
     return ".".join(rest) or None
+
+
+def _accepts_many(annotation: Any) -> bool:
+    if get_origin(annotation) in (list, tuple, set, frozenset):
+        return True
+    return get_origin(annotation) in (Union, UnionType) and any(_accepts_many(arg) for arg in get_args(annotation))
+
+
+def check_query_parameters(request: HttpRequest, schema: type[Schema]) -> None:
+    """Refuse query parameters `schema` does not declare, and repeats of single-valued ones.
+
+    Ninja silently drops unknown names (`?status[x]=1`) and keeps the last of repeated values
+    (`?team=a&team=b`); a filter the caller believes applied but was not is worse than a 422.
+    """
+    errors: dict[str, list[str]] = {}
+    for name, values in request.GET.lists():
+        field = schema.model_fields.get(name)
+        if field is None:
+            errors[name] = [_("Unknown query parameter.")]
+        elif len(values) > 1 and not _accepts_many(field.annotation):
+            errors[name] = [_("Give this parameter only once.")]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

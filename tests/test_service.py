@@ -1,0 +1,121 @@
+"""End to end: `sopdesk serve` runs the real web server and the real job worker together."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+SOPDESK = [sys.executable, "-m", "sopdesk.cli"]
+
+SETUP_USERS = """
+from sopdesk.accounts.choices import Role
+from sopdesk.testing import factories
+desk = factories.make_team("service-desk", is_intake=True)
+factories.make_user("agent", role=Role.AGENT, teams=[desk])
+factories.make_user("alice", organization=factories.make_organization("Org A"))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    data_dir = tmp_path_factory.mktemp("service-data")
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    env.update(
+        SOPDESK_DATA_DIR=str(data_dir),
+        PORT=str(port),
+        SOPDESK_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        SOPDESK_LANGUAGE="en",
+        SOPDESK_WEB_WORKERS="1",
+    )
+    subprocess.run([*SOPDESK, "migrate", "-v0"], env=env, check=True, cwd=REPO)  # noqa: S603
+    subprocess.run([*SOPDESK, "shell", "-c", SETUP_USERS], env=env, check=True, cwd=REPO)  # noqa: S603
+    log = (data_dir / "serve.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603  (our own command line)
+        [*SOPDESK, "serve"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/login/", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("sopdesk serve did not answer within 30 s")
+        yield base, data_dir
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=20)
+        log.close()
+
+
+def _token(base: str, username: str) -> str:
+    response = httpx.post(
+        f"{base}/api/v1/auth/token", json={"username": username, "password": "correct-horse-battery"}, timeout=10
+    )
+    assert response.status_code == 201, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+def test_served_api_creates_a_ticket_and_the_worker_mails_the_requester(service: tuple[str, Path]) -> None:
+    base, data_dir = service
+    alice = {"Authorization": f"Bearer {_token(base, 'alice')}"}
+    agent = {"Authorization": f"Bearer {_token(base, 'agent')}"}
+    created = httpx.post(f"{base}/api/v1/tickets", json={"title": "打印机卡纸"}, headers=alice, timeout=10)
+    assert created.status_code == 201, created.text
+    number = created.json()["number"]
+
+    reply = httpx.post(
+        f"{base}/api/v1/tickets/{number}/comments",
+        json={"body": "We are sending a technician."},
+        headers=agent,
+        timeout=10,
+    )
+    assert reply.status_code == 201, reply.text
+
+    # The reply is mailed by the separate worker process, after the web request committed.
+    mail_dir = data_dir / "sent-mail"
+    deadline = time.monotonic() + 30
+    mails: list[str] = []
+    while time.monotonic() < deadline and not mails:
+        mails = [p.read_text(encoding="utf-8") for p in mail_dir.glob("*.log")] if mail_dir.exists() else []
+        time.sleep(0.3)
+    assert mails, "the worker did not send the notification:\n" + (data_dir / "serve.log").read_text("utf-8")[-3000:]
+    message = email.message_from_string(mails[0].split("-" * 79)[0], policy=email.policy.default)
+    assert message["To"] == "alice@example.com"
+    assert number in str(message["Subject"])
+    assert "打印机卡纸" in str(message["Subject"])
+    assert "We are sending a technician." in message.get_body().get_content()
+
+
+def test_served_pages_are_translated_and_static_files_are_served(service: tuple[str, Path]) -> None:
+    base, _ = service
+    page = httpx.get(f"{base}/login/", headers={"Accept-Language": "zh-hans"}, timeout=10)
+    assert "登录" in page.text
+    css = httpx.get(f"{base}/static/web/base.css", timeout=10)
+    assert css.status_code == 200
+    assert "topbar" in css.text
