@@ -16,7 +16,8 @@ echo "==> type check (mypy)"
 "$bin/mypy" sopdesk
 echo "==> migrations are complete"
 "$bin/python" manage.py makemigrations --check --dry-run
-echo "==> translations compile"
+echo "==> translations are complete and compile"
+scripts/check-translations.sh
 "$bin/python" manage.py compiletranslations
 echo "==> OpenAPI schema has no drift"
 "$bin/python" manage.py export_openapi docs/api/openapi.json --check

@@ -1,0 +1,39 @@
+"""Refuse oversized request bodies before Django reads them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+# Room for multipart boundaries and the other form fields next to the file.
+MULTIPART_OVERHEAD_BYTES = 1024 * 1024
+
+
+class RequestSizeLimitMiddleware:
+    """Answer 413 to uploads whose declared length exceeds the attachment limit.
+
+    Django streams file parts to temporary files without a size cap, so a huge upload would be
+    written to disk before the attachment check could refuse it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.SOPDESK_ATTACHMENT_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            message = _("The upload is too large; the limit is %(limit)s.") % {
+                "limit": filesizeformat(settings.SOPDESK_ATTACHMENT_MAX_BYTES)
+            }
+            body = json.dumps({"detail": message, "errors": [{"field": "file", "message": message}]})
+            return HttpResponse(body, status=413, content_type="application/json")
+        return self.get_response(request)
