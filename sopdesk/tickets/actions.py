@@ -31,6 +31,7 @@ from sopdesk.tickets.models import (
     TicketAccessLog,
     TicketEvent,
 )
+from sopdesk.tickets.notifications import are_notifications_suppressed
 from sopdesk.tickets.numbering import next_ticket_number
 
 # Descriptive fields a creator or staff editor may set; everything else has its own action.
@@ -118,6 +119,14 @@ def _check_detail_keys(details: Mapping[str, Any], *, actor: User) -> None:
             raise PermissionRefused(_("Only staff may set this field."), field=refused[0])
 
 
+def _trimmed_title(details: Mapping[str, Any]) -> dict[str, Any]:
+    """Return `details` with the title trimmed, so that a title of only spaces counts as empty."""
+    result = dict(details)
+    if isinstance(result.get("title"), str):
+        result["title"] = result["title"].strip()
+    return result
+
+
 def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: datetime) -> Ticket:
     """Create a ticket for `requester` (the actor themself, or staff on their behalf) with a new number."""
     if actor.is_requester and actor.pk != requester.pk:
@@ -136,7 +145,7 @@ def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: date
         category=draft.category,
         created_at=now,
         updated_at=now,
-        **draft.details,
+        **_trimmed_title(draft.details),
     )
     if not ticket.contact_name:
         ticket.contact_name = str(requester)
@@ -161,6 +170,7 @@ def edit_ticket_details(
     ticket: Ticket, *, actor: User, changes: Mapping[str, Any], now: datetime
 ) -> TicketEvent | None:
     """Change descriptive fields (staff); re-derive the priority unless it was overridden."""
+    changes = _trimmed_title(changes)
     _check_detail_keys({k: v for k, v in changes.items() if k not in {"category", "tags"}}, actor=actor)
     if actor.is_requester:
         raise PermissionRefused(_("Only staff may edit ticket details."))
@@ -341,6 +351,9 @@ def change_status(
         )
     if actor.is_requester and (current, target) not in lifecycle.REQUESTER_TRANSITIONS:
         raise PermissionRefused(_("Only staff may make this change."), field="to_status")
+    if actor.is_requester and closure is not None:
+        # Requesters confirm the summary staff proposed; they never write it.
+        raise PermissionRefused(_("Only staff may make this change."), field="closure")
     reason = reason.strip()
     if len(reason) > TEXT_MAX_LENGTH or has_forbidden_characters(reason):
         raise ActionError(_("The reason must be plain text."), field="reason")
@@ -350,13 +363,14 @@ def change_status(
     if target == Status.ASSIGNED and ticket.assignee_id is None:
         raise TransitionRefused(_("Assign the ticket to someone first."), field="to_status")
     if target in (Status.RESOLVED, Status.PENDING_CONFIRMATION):
-        summary = _closure_from(ticket, closure)
-        if summary is None and target == Status.RESOLVED:
+        # The stored summary carries over only when the proposed fix is confirmed; after a
+        # rejected fix or a reopen it describes a solution that did not work.
+        summary = _closure_from(ticket, closure) if current == Status.PENDING_CONFIRMATION else closure
+        if summary is None:
             raise ValidationFailed(
                 {"closure": [_("Resolving needs a closure summary: problem, diagnosis and solution.")]}
             )
-        if summary is not None:
-            update_fields += _store_closure(ticket, summary)
+        update_fields += _store_closure(ticket, summary)
     if target == Status.RESOLVED:
         ticket.resolved_at = now
         update_fields.append("resolved_at")
@@ -472,5 +486,7 @@ def record_ticket_view(
 def _notify_after_commit(event: TicketEvent) -> None:
     from sopdesk.tickets.tasks import notify_ticket_event
 
+    if are_notifications_suppressed():
+        return
     event_id = event.pk
     transaction.on_commit(lambda: notify_ticket_event(event_id))

@@ -5,6 +5,10 @@ The SLA issue replaces this with an outbox; until then mail goes straight to Dja
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import translation
@@ -13,6 +17,22 @@ from django.utils.translation import gettext as _
 from sopdesk.accounts.models import User
 from sopdesk.tickets.choices import EventKind
 from sopdesk.tickets.models import TicketEvent
+
+_suppressed: ContextVar[bool] = ContextVar("sopdesk_notifications_suppressed", default=False)
+
+
+@contextmanager
+def notifications_suppressed() -> Iterator[None]:
+    """Schedule no notifications inside this block (bulk imports, demo history: nobody's news)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def are_notifications_suppressed() -> bool:
+    return _suppressed.get()
 
 
 def recipients_for(event: TicketEvent) -> list[User]:
@@ -44,7 +64,8 @@ def send_event_notifications(event_id: int) -> int:
         with translation.override(user.language or settings.LANGUAGE_CODE):
             subject = _("[%(number)s] %(title)s: %(kind)s") % {
                 "number": event.ticket.number,
-                "title": event.ticket.title,
+                # A header is one line: line breaks in a title would make send_mail refuse the mail.
+                "title": " ".join(event.ticket.title.split()),
                 "kind": event.get_kind_display(),
             }
             body = event.body or event.get_kind_display()
