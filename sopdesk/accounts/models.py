@@ -197,7 +197,8 @@ def hash_token(raw_token: str) -> str:
 class ApiToken(NoDeleteModel):
     """A bearer token for the REST API; only its hash is stored, it expires and can be revoked."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    # PROTECT: tokens are kept for audit like everything else; users are deactivated, not deleted.
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
     prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)

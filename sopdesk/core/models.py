@@ -18,6 +18,13 @@ class NoDeleteQuerySet(models.QuerySet):  # type: ignore[type-arg]
         raise HardDeleteRefused(f"{self.model.__name__} records are never deleted")
 
 
+class AppendOnlyQuerySet(NoDeleteQuerySet):
+    """A queryset whose bulk `update()` is refused too: rows are written once."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise HardDeleteRefused(f"{self.model.__name__} records are append-only")
+
+
 class NoDeleteModel(models.Model):
     """A model whose rows are kept for at least the retention period: `delete()` is refused."""
 
@@ -32,6 +39,8 @@ class NoDeleteModel(models.Model):
 
 class AppendOnlyModel(NoDeleteModel):
     """A record that is written once and never changed or deleted (timeline, audit log)."""
+
+    objects = AppendOnlyQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         abstract = True

@@ -66,7 +66,8 @@ class TicketAdmin(ReadOnlyAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         ticket = self.get_object(request, object_id)
-        if ticket is not None:
+        # Log only views that happen: the parent view refuses users without view permission.
+        if ticket is not None and self.has_view_or_change_permission(request, ticket):
             record_ticket_view(
                 ticket,
                 user=request.user,  # type: ignore[arg-type]

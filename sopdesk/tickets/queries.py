@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
 from sopdesk.core.errors import PermissionRefused
+from sopdesk.lib.text import has_forbidden_characters
 from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
 
 
@@ -16,6 +17,9 @@ def get_ticket_for_user(user: User, number: str, *, writable: bool = False) -> T
 
     With `writable`, a ticket the user may see but not change raises PermissionRefused.
     """
+    if has_forbidden_characters(number):
+        # No ticket number holds control characters, and PostgreSQL refuses NUL in a query.
+        raise Http404("No such ticket")
     ticket: Ticket | None = (
         Ticket.objects.visible_to(user)
         .select_related("requester", "organization__customer_level", "category", "team", "assignee")

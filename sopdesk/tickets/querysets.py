@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Self
 
 from django.db.models import Q
 
-from sopdesk.core.models import NoDeleteQuerySet
+from sopdesk.core.models import AppendOnlyQuerySet, NoDeleteQuerySet
 
 if TYPE_CHECKING:
     from sopdesk.accounts.models import User
@@ -54,17 +54,23 @@ class TicketQuerySet(NoDeleteQuerySet):
         return self.visible_to(user)
 
 
-class TicketEventQuerySet(NoDeleteQuerySet):
+class TicketChildVisibilityMixin:
+    """Visibility of rows that hang off a ticket; internal ones only for staff."""
+
     def visible_to(self, user: User) -> Self:
-        """Return events of tickets `user` may see; internal events only for staff."""
+        """Return the rows of tickets `user` may see; internal rows only for staff."""
+        rows = self.all()  # type: ignore[attr-defined]
         if not user.is_authenticated or not user.is_active:
-            return self.none()
-        events = self
+            return rows.none()  # type: ignore[no-any-return]
         if user.is_requester:
-            events = events.filter(is_internal=False)
+            rows = rows.filter(is_internal=False)
         condition = ticket_visibility_q(user, prefix="ticket__")
-        return events if condition is None else events.filter(condition)
+        return rows if condition is None else rows.filter(condition)  # type: ignore[no-any-return]
 
 
-class AttachmentQuerySet(TicketEventQuerySet):
+class TicketEventQuerySet(TicketChildVisibilityMixin, AppendOnlyQuerySet):
+    """Timeline events: append-only, internal ones hidden from requesters."""
+
+
+class AttachmentQuerySet(TicketChildVisibilityMixin, NoDeleteQuerySet):
     """Attachments follow the same rule as events (internal ones are staff-only)."""

@@ -1,0 +1,182 @@
+"""The Django admin shows kept records read-only, never deletes them, and logs ticket views."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from sopdesk.accounts.choices import Role
+from sopdesk.accounts.models import Organization, Team, User
+from sopdesk.testing import factories
+from sopdesk.tickets.actions import add_attachment, add_comment, record_ticket_view
+from sopdesk.tickets.choices import AccessChannel
+from sopdesk.tickets.models import Attachment, Category, PriorityRule, Ticket, TicketAccessLog, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+KEPT_MODELS = [Ticket, TicketEvent, Attachment, TicketAccessLog]
+READ_ONLY_MODELS = [Ticket, TicketEvent, Attachment, TicketAccessLog]
+
+
+@pytest.fixture
+def ticket(requester: User, agent: User) -> Ticket:
+    ticket = factories.make_ticket(requester, title="<script>alert('admin')</script>", now=NOW)
+    add_comment(ticket, actor=agent, body="Internal: check switch", is_internal=True, now=NOW)
+    add_attachment(ticket, actor=agent, upload=SimpleUploadedFile("a.txt", b"a"), is_internal=False, now=NOW)
+    record_ticket_view(ticket, user=agent, via=AccessChannel.WEB, now=NOW, ip_address=None)
+    return ticket
+
+
+def url(model: type[models.Model], view: str, *args: object) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def first_pk(model: type[models.Model], ticket: Ticket) -> int:
+    row = ticket if model is Ticket else model._default_manager.filter(ticket=ticket).first()
+    assert row is not None
+    return int(row.pk)
+
+
+@pytest.mark.parametrize("model", [*KEPT_MODELS, Organization, Team, Category])
+def test_kept_records_have_no_delete_permission_even_for_a_superuser(
+    model: type[models.Model], admin_user: User, rf: RequestFactory
+) -> None:
+    request = rf.get("/")
+    request.user = admin_user
+    assert admin.site._registry[model].has_delete_permission(request) is False
+
+
+@pytest.mark.parametrize("model", READ_ONLY_MODELS)
+def test_tickets_events_attachments_and_the_access_log_are_read_only_in_the_admin(
+    model: type[models.Model], admin_user: User, rf: RequestFactory
+) -> None:
+    request = rf.get("/")
+    request.user = admin_user
+    model_admin = admin.site._registry[model]
+    assert model_admin.has_add_permission(request) is False
+    assert model_admin.has_change_permission(request) is False
+    assert model_admin.has_view_permission(request) is True
+
+
+@pytest.mark.parametrize("model", KEPT_MODELS)
+def test_the_admin_delete_page_is_forbidden(model: type[models.Model], ticket: Ticket, admin_client: Client) -> None:
+    pk = first_pk(model, ticket)
+    assert admin_client.get(url(model, "delete", pk)).status_code == 403
+    assert admin_client.post(url(model, "delete", pk), {"post": "yes"}).status_code == 403
+    assert model._default_manager.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize("model", KEPT_MODELS)
+def test_the_bulk_delete_action_is_not_offered(model: type[models.Model], ticket: Ticket, admin_client: Client) -> None:
+    response = admin_client.get(url(model, "changelist"))
+    assert response.status_code == 200
+    action_form = response.context["action_form"]
+    offered = [name for name, _label in action_form.fields["action"].choices] if action_form else []
+    assert "delete_selected" not in offered
+    pk = first_pk(model, ticket)
+    admin_client.post(url(model, "changelist"), {"action": "delete_selected", "_selected_action": [pk], "post": "yes"})
+    assert model._default_manager.filter(pk=pk).exists()
+
+
+def test_a_ticket_cannot_be_changed_through_the_admin(ticket: Ticket, admin_client: Client) -> None:
+    response = admin_client.post(url(Ticket, "change", ticket.pk), {"title": "Changed", "status": "closed"})
+    assert response.status_code == 403
+    ticket.refresh_from_db()
+    assert ticket.status == "new"
+
+
+def test_opening_a_ticket_in_the_admin_is_logged_with_via_admin(
+    ticket: Ticket, admin_client: Client, admin_user: User
+) -> None:
+    response = admin_client.get(url(Ticket, "change", ticket.pk), REMOTE_ADDR="198.51.100.4")
+    assert response.status_code == 200
+    entry = TicketAccessLog.objects.filter(ticket=ticket, user=admin_user).get()
+    assert (entry.via, entry.ip_address) == (AccessChannel.ADMIN, "198.51.100.4")
+
+
+def test_the_admin_view_is_logged_at_the_time_it_happened(
+    ticket: Ticket, admin_client: Client, admin_user: User
+) -> None:
+    with time_machine.travel(datetime(2026, 3, 5, 14, 30, tzinfo=UTC), tick=False):
+        admin_client.get(url(Ticket, "change", ticket.pk))
+    entry = TicketAccessLog.objects.get(user=admin_user)
+    assert entry.accessed_at == datetime(2026, 3, 5, 14, 30, tzinfo=UTC)
+
+
+def test_every_admin_view_of_a_ticket_adds_an_entry(ticket: Ticket, admin_client: Client, admin_user: User) -> None:
+    for _ in range(2):
+        admin_client.get(url(Ticket, "change", ticket.pk))
+    assert TicketAccessLog.objects.filter(user=admin_user, via=AccessChannel.ADMIN).count() == 2
+
+
+def test_the_ticket_list_and_other_records_are_not_ticket_views(ticket: Ticket, admin_client: Client) -> None:
+    before = TicketAccessLog.objects.count()
+    assert admin_client.get(url(Ticket, "changelist")).status_code == 200
+    assert admin_client.get(url(TicketEvent, "change", first_pk(TicketEvent, ticket))).status_code == 200
+    assert TicketAccessLog.objects.count() == before
+
+
+def test_an_unknown_ticket_in_the_admin_logs_nothing(ticket: Ticket, admin_client: Client) -> None:
+    before = TicketAccessLog.objects.count()
+    response = admin_client.get(url(Ticket, "change", 999_999))
+    assert response.status_code in (302, 404)
+    assert TicketAccessLog.objects.count() == before
+
+
+def test_staff_without_admin_permission_are_refused_and_no_view_is_logged(ticket: Ticket, agent: User) -> None:
+    agent.is_staff = True
+    agent.save()
+    client = Client()
+    client.force_login(agent)
+    assert client.get(url(Ticket, "change", ticket.pk)).status_code == 403
+    assert not TicketAccessLog.objects.filter(user=agent, via=AccessChannel.ADMIN).exists()
+
+
+def test_staff_with_view_permission_see_the_ticket_and_are_logged(ticket: Ticket, agent: User) -> None:
+    agent.is_staff = True
+    agent.save()
+    agent.user_permissions.add(Permission.objects.get(codename="view_ticket"))
+    client = Client()
+    client.force_login(agent)
+    assert client.get(url(Ticket, "change", ticket.pk)).status_code == 200
+    assert TicketAccessLog.objects.filter(user=agent, via=AccessChannel.ADMIN).count() == 1
+
+
+def test_the_admin_page_escapes_markup_in_ticket_text(ticket: Ticket, admin_client: Client) -> None:
+    content = admin_client.get(url(Ticket, "change", ticket.pk)).content.decode()
+    assert "<script>alert('admin')</script>" not in content
+    assert "&lt;script&gt;" in content
+
+
+def test_a_priority_rule_edited_in_the_admin_applies_to_new_tickets(admin_client: Client, requester: User) -> None:
+    rule = PriorityRule.objects.get(impact="single_user", urgency="low")
+    response = admin_client.post(
+        url(PriorityRule, "change", rule.pk), {"impact": "single_user", "urgency": "low", "priority": "P2"}
+    )
+    assert response.status_code == 302
+    ticket = factories.make_ticket(requester, impact="single_user", urgency="low", now=NOW)
+    assert ticket.priority == "P2"
+
+
+def test_the_priority_matrix_cannot_hold_two_rules_for_one_cell(admin_client: Client) -> None:
+    response = admin_client.post(
+        url(PriorityRule, "add"), {"impact": "department", "urgency": "high", "priority": "P4"}
+    )
+    assert response.status_code == 200  # the form is shown again with the error
+    assert PriorityRule.objects.filter(impact="department", urgency="high").count() == 1
+
+
+def test_a_team_lead_cannot_reach_the_admin(team_lead: User) -> None:
+    client = Client()
+    client.force_login(team_lead)
+    assert team_lead.role == Role.TEAM_LEAD
+    assert client.get(url(Ticket, "changelist")).status_code == 302  # to the admin login

@@ -1,0 +1,182 @@
+"""Who hears about a timeline event, and the e-mail they get."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from pytest_django import DjangoCaptureOnCommitCallbacks
+
+from sopdesk.accounts.models import User
+from sopdesk.testing import factories
+from sopdesk.tickets.actions import (
+    ClosureSummary,
+    add_attachment,
+    add_comment,
+    assign_ticket,
+    change_status,
+    edit_ticket_details,
+    override_priority,
+)
+from sopdesk.tickets.choices import EventKind
+from sopdesk.tickets.models import Ticket, TicketEvent
+from sopdesk.tickets.notifications import recipients_for, send_event_notifications
+from sopdesk.tickets.tasks import notify_ticket_event
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CLOSURE = ClosureSummary(problem="No network.", diagnosis="Unplugged cable.", solution="Plugged it in.")
+
+
+@pytest.fixture
+def ticket(requester: User, service_desk: Any) -> Ticket:
+    return factories.make_ticket(requester, title="No network on desk 12", now=NOW)
+
+
+@pytest.fixture
+def assigned(ticket: Ticket, agent: User, team_lead: User) -> Ticket:
+    assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=NOW)
+    return ticket
+
+
+def names(users: list[User]) -> set[str]:
+    return {user.username for user in users}
+
+
+def test_an_assignment_notifies_the_new_assignee(assigned: Ticket) -> None:
+    event = assigned.events.get(kind=EventKind.ASSIGNED)
+    assert names(recipients_for(event)) == {"agent"}
+
+
+def test_a_staff_reply_notifies_the_requester(assigned: Ticket, agent: User) -> None:
+    event = add_comment(assigned, actor=agent, body="Try another port.", is_internal=False, now=NOW)
+    assert names(recipients_for(event)) == {"requester"}
+
+
+def test_a_requester_reply_notifies_the_assignee(assigned: Ticket, requester: User) -> None:
+    event = add_comment(assigned, actor=requester, body="Still down.", is_internal=False, now=NOW)
+    assert names(recipients_for(event)) == {"agent"}
+
+
+def test_a_requester_reply_on_an_unassigned_ticket_notifies_nobody_yet(ticket: Ticket, requester: User) -> None:
+    event = add_comment(ticket, actor=requester, body="Hello?", is_internal=False, now=NOW)
+    assert recipients_for(event) == []
+
+
+def test_a_status_change_notifies_requester_and_assignee_but_not_the_actor(
+    assigned: Ticket, agent: User, team_lead: User
+) -> None:
+    by_assignee = change_status(assigned, to_status="in_progress", actor=agent, now=NOW)
+    assert names(recipients_for(by_assignee)) == {"requester"}
+    by_lead = change_status(assigned, to_status="pending_customer", actor=team_lead, now=NOW, reason="Photo?")
+    assert names(recipients_for(by_lead)) == {"requester", "agent"}
+
+
+def test_a_reopen_notifies_the_assignee(assigned: Ticket, agent: User, requester: User) -> None:
+    change_status(assigned, to_status="resolved", actor=agent, now=NOW, closure=CLOSURE)
+    event = change_status(assigned, to_status="in_progress", actor=requester, now=NOW, reason="Down again.")
+    assert event.kind == EventKind.REOPENED
+    assert names(recipients_for(event)) == {"agent"}
+
+
+def test_internal_notes_and_routine_changes_notify_nobody(assigned: Ticket, agent: User) -> None:
+    quiet = [
+        add_comment(assigned, actor=agent, body="Switch port 12 is dead.", is_internal=True, now=NOW),
+        override_priority(assigned, priority="P1", reason="Trading floor", actor=agent, now=NOW),
+        edit_ticket_details(assigned, actor=agent, changes={"device_model": "Dell 7490"}, now=NOW),
+        assigned.events.get(kind=EventKind.CREATED),
+    ]
+    add_attachment(assigned, actor=agent, upload=SimpleUploadedFile("p.txt", b"x"), is_internal=False, now=NOW)
+    quiet.append(assigned.events.get(kind=EventKind.ATTACHMENT_ADDED))
+    for event in quiet:
+        assert event is not None
+        assert recipients_for(event) == [], event.kind
+
+
+def test_an_internal_event_never_reaches_a_requester(assigned: Ticket, agent: User) -> None:
+    event = TicketEvent.objects.create(
+        ticket=assigned, kind=EventKind.STATUS_CHANGED, actor=agent, created_at=NOW, is_internal=True
+    )
+    assert names(recipients_for(event)) == set()
+
+
+def test_inactive_users_and_users_without_e_mail_are_skipped(assigned: Ticket, agent: User, requester: User) -> None:
+    requester.email = ""
+    requester.save()
+    event = add_comment(assigned, actor=agent, body="Any luck?", is_internal=False, now=NOW)
+    assert recipients_for(event) == []
+    agent.is_active = False
+    agent.save()
+    assert recipients_for(assigned.events.get(kind=EventKind.ASSIGNED)) == []
+
+
+def test_the_e_mail_names_the_ticket_and_carries_the_event_text(
+    assigned: Ticket, agent: User, mailoutbox: list[Any]
+) -> None:
+    event = add_comment(assigned, actor=agent, body="Please try port 14.", is_internal=False, now=NOW)
+    assert send_event_notifications(event.pk) == 1
+    (message,) = mailoutbox
+    assert message.to == ["requester@example.com"]
+    assert message.subject == f"[{assigned.number}] No network on desk 12: Public reply"
+    assert message.body == "Please try port 14."
+
+
+def test_an_event_without_text_is_described_by_its_kind(assigned: Ticket, mailoutbox: list[Any]) -> None:
+    send_event_notifications(assigned.events.get(kind=EventKind.ASSIGNED).pk)
+    assert mailoutbox[0].body == "Assigned"
+
+
+def test_a_title_with_line_breaks_cannot_break_the_mail_headers(
+    requester: User, agent: User, team_lead: User, mailoutbox: list[Any]
+) -> None:
+    ticket = factories.make_ticket(requester, title="Printer\r\nBcc: victim@example.com", now=NOW)
+    assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=NOW)
+    assert send_event_notifications(ticket.events.get(kind=EventKind.ASSIGNED).pk) == 1
+    (message,) = mailoutbox
+    assert "\n" not in message.subject
+    assert "\r" not in message.subject
+    assert message.recipients() == ["agent@example.com"]
+
+
+def test_markup_in_a_title_is_sent_as_plain_text(requester: User, agent: User, mailoutbox: list[Any]) -> None:
+    ticket = factories.make_ticket(requester, title="<b>bold</b> & co", now=NOW)
+    event = add_comment(ticket, actor=agent, body="<i>hi</i>", is_internal=False, now=NOW)
+    send_event_notifications(event.pk)
+    assert "<b>bold</b> & co" in mailoutbox[0].subject
+    assert mailoutbox[0].body == "<i>hi</i>"
+    assert mailoutbox[0].content_subtype == "plain"
+
+
+def test_the_job_sends_the_mail_for_one_event(assigned: Ticket, mailoutbox: list[Any]) -> None:
+    notify_ticket_event(assigned.events.get(kind=EventKind.ASSIGNED).pk)
+    assert [message.to for message in mailoutbox] == [["agent@example.com"]]
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(
+    ticket: Ticket,
+    agent: User,
+    team_lead: User,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=NOW)
+    assert len(callbacks) == 1
+    assert mailoutbox == []
+
+
+def test_each_action_schedules_exactly_the_mails_it_should(
+    assigned: Ticket,
+    agent: User,
+    requester: User,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(assigned, to_status="in_progress", actor=agent, now=NOW)
+        add_comment(assigned, actor=agent, body="Note to self", is_internal=True, now=NOW)
+        add_comment(assigned, actor=requester, body="Thanks", is_internal=False, now=NOW)
+    assert sorted(message.to[0] for message in mailoutbox) == ["agent@example.com", "requester@example.com"]
