@@ -1,7 +1,9 @@
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+
+from sopdesk.lib.text import has_forbidden_characters
 
 
 class TokenIn(Schema):
@@ -10,6 +12,14 @@ class TokenIn(Schema):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=1024)
     name: str = Field("", max_length=100, description="A label for the token, e.g. the integration using it.")
+
+    @field_validator("username", "name")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        # The username reaches the user and lockout tables; PostgreSQL cannot even compare NUL.
+        if has_forbidden_characters(value):
+            raise ValueError("must not contain control characters")
+        return value
 
 
 class TokenOut(Schema):

@@ -1,9 +1,10 @@
 """Request and response shapes of the ticket API. Shaping and validation only; no writes."""
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from sopdesk.tickets.choices import (
     Channel,
@@ -20,6 +21,16 @@ from sopdesk.tickets.filters import DEFAULT_ORDERING, ORDERINGS
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 
 Text = str  # plain text: stored as given, escaped wherever it is shown
+
+
+def _storable(value: datetime) -> datetime:
+    # Year 1 at +14:00 is before year 1 in UTC: the database (or Python) would overflow with a 500.
+    if not 1900 <= value.year <= 9998:
+        raise ValueError("must be between the years 1900 and 9998")
+    return value
+
+
+InputDatetime = Annotated[datetime, AfterValidator(_storable)]
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -38,7 +49,7 @@ class TicketDetailsIn(Schema):
     impact: Impact = Impact.SINGLE_USER
     urgency: Urgency = Urgency.MEDIUM
     difficulty: Difficulty | None = Field(None, description="Staff only.")
-    occurred_at: datetime | None = None
+    occurred_at: InputDatetime | None = None
     frequency: Frequency = Frequency.UNKNOWN
     steps_to_reproduce: Text = Field("", max_length=TEXT_MAX_LENGTH)
     error_message: Text = Field("", max_length=TEXT_MAX_LENGTH)
@@ -74,7 +85,7 @@ class TicketUpdateIn(Schema):
     impact: Impact | None = None
     urgency: Urgency | None = None
     difficulty: Difficulty | None = None
-    occurred_at: datetime | None = None
+    occurred_at: InputDatetime | None = None
     frequency: Frequency | None = None
     steps_to_reproduce: Text | None = Field(None, max_length=TEXT_MAX_LENGTH)
     error_message: Text | None = Field(None, max_length=TEXT_MAX_LENGTH)
@@ -133,8 +144,8 @@ class TicketListParams(Schema):
     assignee: str | None = Field(None, max_length=150)
     requester: str | None = Field(None, max_length=150)
     organization: int | None = Field(None, ge=1, le=2**31)
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: InputDatetime | None = None
+    created_before: InputDatetime | None = None
     q: str | None = Field(None, max_length=200)
     ordering: str = Field(DEFAULT_ORDERING, description="One of: " + ", ".join(ORDERINGS))
     limit: int = Field(50, ge=1, le=200)

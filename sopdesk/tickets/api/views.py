@@ -10,9 +10,10 @@ from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from sopdesk.accounts.models import Team, User
-from sopdesk.core.api import ErrorOut
+from sopdesk.core.api import ErrorOut, check_query_parameters
 from sopdesk.core.errors import ActionError, PermissionRefused
 from sopdesk.core.validation import ValidationFailed
+from sopdesk.lib.text import has_forbidden_characters
 from sopdesk.tickets import actions
 from sopdesk.tickets.api import serializers
 from sopdesk.tickets.api.schemas import (
@@ -51,13 +52,18 @@ def _client_ip(request: HttpRequest) -> str | None:
 def _category(code: str | None) -> Category | None:
     if not code:
         return None
-    category: Category | None = Category.objects.filter(code=code).first()
+    # Control characters match no code, and PostgreSQL refuses NUL in a query.
+    category: Category | None = None
+    if not has_forbidden_characters(code):
+        category = Category.objects.filter(code=code).first()
     if category is None:
         raise ActionError(_("Unknown category."), field="category")
     return category
 
 
 def _staff_user(username: str, field: str) -> User:
+    if has_forbidden_characters(username):
+        raise ActionError(_("Unknown user."), field=field)
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise ActionError(_("Unknown user."), field=field)
@@ -72,6 +78,7 @@ def _detail(ticket: Ticket, user: User) -> dict[str, Any]:
 @router.get("", response={200: TicketPage, **ERRORS})
 def list_tickets(request: HttpRequest, params: Query[TicketListParams]) -> dict[str, Any]:
     """List the tickets the caller may see, filtered, ordered and paginated."""
+    check_query_parameters(request, TicketListParams)
     data = params.dict(exclude_none=True, exclude={"limit", "offset"})
     filterset = TicketFilterSet(data=_as_query_data(data), queryset=Ticket.objects.visible_to(_user(request)))
     if not filterset.is_valid():
@@ -149,7 +156,12 @@ def update_ticket(request: HttpRequest, number: str, payload: TicketUpdateIn) ->
     if changes:
         actions.edit_ticket_details(ticket, actor=user, changes=changes, now=now)
     if priority is not None:
-        actions.override_priority(ticket, priority=priority, reason=reason or "", actor=user, now=now)
+        try:
+            actions.override_priority(ticket, priority=priority, reason=reason or "", actor=user, now=now)
+        except ActionError as exc:
+            if exc.field == "reason":  # the action's `reason` is this body's `priority_reason`
+                exc.field = "priority_reason"
+            raise
     elif reason is not None:
         raise ActionError(_("A reason is only needed with a new priority."), field="priority_reason")
     return _detail(ticket, user)
@@ -190,7 +202,7 @@ def assign_ticket(request: HttpRequest, number: str, payload: AssignIn) -> dict[
         raise PermissionRefused(_("Only staff may assign tickets."), field="assignee")
     team = None
     if payload.team:
-        team = Team.objects.filter(code=payload.team).first()
+        team = None if has_forbidden_characters(payload.team) else Team.objects.filter(code=payload.team).first()
         if team is None:
             raise ActionError(_("Unknown team."), field="team")
     assignee = _staff_user(payload.assignee, "assignee") if payload.assignee else None
@@ -201,6 +213,7 @@ def assign_ticket(request: HttpRequest, number: str, payload: AssignIn) -> dict[
 @router.get("/{number}/events", response={200: EventPage, **ERRORS})
 def list_events(request: HttpRequest, number: str, params: Query[EventListParams]) -> dict[str, Any]:
     """Return the timeline; requesters never see internal events."""
+    check_query_parameters(request, EventListParams)
     user = _user(request)
     ticket = get_ticket_for_user(user, number)
     actions.record_ticket_view(
