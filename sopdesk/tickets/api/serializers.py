@@ -6,6 +6,7 @@ from typing import Any
 
 from sopdesk.accounts.models import User
 from sopdesk.tickets import lifecycle
+from sopdesk.tickets.actions import DETAIL_FIELDS
 from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
 
 
@@ -48,26 +49,9 @@ def ticket_detail(ticket: Ticket, user: User) -> dict[str, Any]:
         {
             field: getattr(ticket, field)
             for field in (
-                "description",
-                "contact_name",
-                "contact_phone",
-                "contact_email",
+                *DETAIL_FIELDS,
                 "requester_type",
-                "ticket_type",
-                "impact",
-                "urgency",
                 "priority_is_overridden",
-                "difficulty",
-                "occurred_at",
-                "frequency",
-                "steps_to_reproduce",
-                "error_message",
-                "attempted_measures",
-                "business_module",
-                "device_model",
-                "software_version",
-                "operating_system",
-                "network_environment",
                 "first_responded_at",
                 "resolved_at",
                 "closed_at",
