@@ -12,6 +12,8 @@ import os
 import shlex
 import sys
 
+from sopdesk.lib.env import EnvError
+
 USAGE = __doc__ or ""
 
 
@@ -56,7 +58,14 @@ def serve() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except EnvError as exc:
+        print(f"sopdesk: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: list[str]) -> int:
     if not args or args[0] in {"-h", "--help", "help"}:
         print(USAGE)
         return 0

@@ -9,7 +9,7 @@ from typing import Any
 
 import dj_database_url
 
-from sopdesk.lib.env import env_bool, env_int, env_list, env_secret, env_str
+from sopdesk.lib.env import EnvError, env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -183,7 +183,7 @@ def _huey() -> dict[str, object]:
     if backend == "postgres":
         dsn = env_str("SOPDESK_QUEUE_DATABASE_URL") or env_str("DATABASE_URL")
         return {**common, "huey_class": "huey.PostgresHuey", "dsn": dsn}
-    raise ValueError(f"SOPDESK_QUEUE must be sqlite, redis or postgres, got {backend!r}")
+    raise EnvError(f"SOPDESK_QUEUE must be sqlite, redis or postgres, got {backend!r}")
 
 
 HUEY = _huey()
