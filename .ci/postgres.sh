@@ -1,15 +1,11 @@
-# Sourced by .ci/run: install PostgreSQL (and gettext) from Debian if needed, start it on loopback, create a
+# Sourced by .ci/run: install PostgreSQL from Debian if needed, start it on loopback, create a
 # database for the suite, export SOPDESK_TEST_DATABASE_URL, and stop the server on exit.
 set -euo pipefail
 
-# GNU gettext lets scripts/test.sh check that the translation catalogue is in sync with the code.
-missing=()
-command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
-command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
-if ((${#missing[@]})); then
-    echo "==> installing Debian packages: ${missing[*]}"
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "==> installing PostgreSQL from Debian packages"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 fi
 
 cluster_line="$(pg_lsclusters --no-header | head -n 1 || true)"

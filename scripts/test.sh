@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bootstrap.sh --dev
+. scripts/system-packages.sh
 
 export SOPDESK_DATA_DIR="${SOPDESK_DATA_DIR:-$(mktemp -d -t sopdesk-ci-XXXXXX)}"
 export DJANGO_SETTINGS_MODULE=sopdesk.test_settings

@@ -1,0 +1,92 @@
+"""The login and landing pages in a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sopdesk.accounts.models import User
+from sopdesk.testing import factories
+from sopdesk.testing.factories import PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a closed network: no background fetches that would be refused anyway.
+CHROMIUM_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("SOPDESK_REQUIRE_BROWSER") == "1":
+        raise RuntimeError("Chromium is required for the browser tests (apt-get install chromium)")
+    pytest.skip("Chromium is not installed; scripts/test.sh installs it where it can", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+# Playwright's sync API runs an event loop in this thread; the test code's ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def requester(transactional_db: None) -> User:
+    # No seeded rows needed: transactional tests start from an emptied database.
+    return factories.make_user("walter")
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page: Page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]:has-text('Log in')")
+
+
+def test_a_requester_logs_in_sees_the_landing_page_and_switches_to_chinese(
+    page: Page, live_server: object, requester: User, tmp_path: Path
+) -> None:
+    base_url = str(live_server)
+    log_in(page, base_url, "walter", PASSWORD)
+    page.wait_for_selector("h1:has-text('Welcome')")
+    assert "REST API documentation" in page.content()
+
+    page.select_option("select[name=language]", "zh-hans")
+    page.click("button:has-text('Switch')")
+    page.wait_for_selector("h1:has-text('欢迎')")
+    page.screenshot(path=str(tmp_path / "landing-zh.png"))
+
+    page.click("button:has-text('退出登录')")
+    page.wait_for_url(f"{base_url}/login/")
+
+
+def test_a_wrong_password_shows_an_error_and_does_not_log_in(page: Page, live_server: object, requester: User) -> None:
+    base_url = str(live_server)
+    log_in(page, base_url, "walter", "not-the-password")
+    error = page.wait_for_selector("[role=alert]")
+    assert error is not None
+    assert "Wrong username or password" in error.inner_text()
+    assert page.url.startswith(f"{base_url}/login/")
