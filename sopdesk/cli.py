@@ -83,6 +83,7 @@ def _run(args: list[str]) -> int:
         _manage("migrate", "--no-input")
         _manage("compiletranslations")
         _manage("loaddemo", *[a for a in rest if a != "--no-serve"])
+        _manage("refresh_statistics")
         if serve_after:
             return serve()
     else:

@@ -219,6 +219,9 @@ class Ticket(NoDeleteModel):
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_created"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
+            # The list's status filter and priority ordering, both newest first within.
+            models.Index(fields=["status", "-created_at", "-id"], name="ticket_status_created"),
+            models.Index(fields=["priority", "-created_at", "-id"], name="ticket_priority_created"),
         ]
 
     def __str__(self) -> str:

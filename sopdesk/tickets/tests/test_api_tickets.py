@@ -195,7 +195,8 @@ def test_ticket_list_query_count_does_not_grow_with_rows(
     few, many = queries_for_listing(3), queries_for_listing(30)
 
     assert many == few
-    assert few <= 6
+    # auth, team ids, count, page, and one prefetch each for requesters, assignees, teams, categories
+    assert few <= 8
 
 
 # --- POST /api/v1/tickets -----------------------------------------------------------------
