@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
+from django.utils import timezone
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field
 
@@ -27,7 +28,8 @@ def _storable(value: datetime) -> datetime:
     # Year 1 at +14:00 is before year 1 in UTC: the database (or Python) would overflow with a 500.
     if not 1900 <= value.year <= 9998:
         raise ValueError("must be between the years 1900 and 9998")
-    return value
+    # A time without a zone is read in the service's time zone, as a person would mean it.
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 InputDatetime = Annotated[datetime, AfterValidator(_storable)]

@@ -478,3 +478,18 @@ def test_ticket_status_is_not_editable_through_patch(api_client: ApiClientFactor
     assert fields_of(response) == ["status"]
     ticket.refresh_from_db()
     assert ticket.status == Status.NEW
+
+
+def test_an_occurrence_time_without_zone_is_read_in_the_service_time_zone(
+    api_client: ApiClientFactory, requester: User
+) -> None:
+    response = api_client(requester).post(
+        TICKETS,
+        data={"title": "Scanner offline", "occurred_at": "2026-11-20T09:30:00"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    ticket = Ticket.objects.get(number=response.json()["number"])
+    assert ticket.occurred_at is not None
+    # test settings keep the default zone, Asia/Shanghai (UTC+8)
+    assert ticket.occurred_at.isoformat() == "2026-11-20T01:30:00+00:00"
