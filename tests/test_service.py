@@ -37,10 +37,39 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def production_database() -> Iterator[dict[str, str]]:
+    """On a PostgreSQL run, give the service a fresh database of its own and the PostgreSQL job queue.
+
+    That is the production configuration; on SQLite runs the embedded defaults are used.
+    """
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield {}
+        return
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    name = f"sopdesk_e2e_{os.getpid()}"
+    admin_dsn = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}" OWNER "{config["USER"]}"')
+    try:
+        yield {"DATABASE_URL": url.rsplit("/", 1)[0] + f"/{name}", "SOPDESK_QUEUE": "postgres"}
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def service(
+    tmp_path_factory: pytest.TempPathFactory, production_database: dict[str, str]
+) -> Iterator[tuple[str, Path]]:
     data_dir = tmp_path_factory.mktemp("service-data")
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    env.update(production_database)
     env.update(
         SOPDESK_DATA_DIR=str(data_dir),
         PORT=str(port),
@@ -119,3 +148,13 @@ def test_served_pages_are_translated_and_static_files_are_served(service: tuple[
     css = httpx.get(f"{base}/static/web/base.css", timeout=10)
     assert css.status_code == 200
     assert "topbar" in css.text
+
+
+def test_the_service_keeps_its_state_where_it_was_configured(
+    service: tuple[str, Path], production_database: dict[str, str]
+) -> None:
+    _, data_dir = service
+    embedded = not production_database
+    # Embedded: database and job queue are files in the data directory; production: in PostgreSQL.
+    assert (data_dir / "sopdesk.sqlite3").exists() == embedded
+    assert (data_dir / "jobs.sqlite3").exists() == embedded
