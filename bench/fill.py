@@ -336,10 +336,12 @@ def _fill_tickets(accounts: Accounts, *, count: int, seed: int, batch_size: int)
     from django.utils import timezone
 
     from sopdesk.lib.priority import compute_priority
-    from sopdesk.tickets.models import Category, PriorityRule, TicketNumberSequence
+    from sopdesk.tickets.actions import priority_matrix
+    from sopdesk.tickets.models import Category, TicketNumberSequence
+    from sopdesk.tickets.numbering import format_ticket_number
 
     rng = random.Random(seed)
-    matrix = {(rule.impact, rule.urgency): rule.priority for rule in PriorityRule.objects.all()}
+    matrix = priority_matrix()
     categories = dict(Category.objects.values_list("code", "pk"))
     prefix = settings.SOPDESK_TICKET_PREFIX
     now = timezone.now()
@@ -385,7 +387,7 @@ def _fill_tickets(accounts: Accounts, *, count: int, seed: int, batch_size: int)
             closed_at = min(resolved_at + timedelta(days=3), now) if status == "closed" and resolved_at else None
             writer.add(
                 {
-                    "number": f"{prefix}-{year}-{sequences[year]:06d}",
+                    "number": format_ticket_number(prefix, year, sequences[year]),
                     "title": title,
                     "description": "\n".join(text.replace("{n}", number_hint) for text in details),
                     "requester_id": requester.pk,

@@ -12,7 +12,7 @@ if ! command -v xgettext >/dev/null 2>&1; then
     exit 0
 fi
 
-tmp=$(mktemp -d -t sopdesk-translations-XXXXXX)
+tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # makemessages writes into the locale folder beside the sources, so run it on a copy of the package.
 cp -R sopdesk "$tmp/sopdesk"

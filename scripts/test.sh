@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 . scripts/bootstrap.sh --dev
 . scripts/system-packages.sh
 
-export SOPDESK_DATA_DIR="${SOPDESK_DATA_DIR:-$(mktemp -d -t sopdesk-ci-XXXXXX)}"
+export SOPDESK_DATA_DIR="${SOPDESK_DATA_DIR:-$(mktemp -d)}"
 export DJANGO_SETTINGS_MODULE=sopdesk.test_settings
 bin=.venv/bin
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -11,17 +11,29 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import AfterValidator
 
+from sopdesk.accounts.actions import authenticate_token
 from sopdesk.core.errors import ActionError
 from sopdesk.core.validation import ValidationFailed
+from sopdesk.lib.text import has_forbidden_characters
+
+
+def _without_control_characters(value: str) -> str:
+    # Names and codes are looked up in the database; PostgreSQL cannot even compare NUL.
+    if has_forbidden_characters(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+PlainStr = Annotated[str, AfterValidator(_without_control_characters)]
+"""A name or code from the caller (username, team or category code): refused with 422 if it holds control characters."""
 
 
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer <token>` with a token from POST /api/v1/auth/token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from sopdesk.accounts.actions import authenticate_token
-
         user = authenticate_token(token, now=timezone.now())
         if user is not None:
             request.user = user

@@ -80,7 +80,8 @@ class ClosureSummary:
     recommendations: str = ""
 
 
-def _priority_matrix() -> dict[tuple[str, str], str]:
+def priority_matrix() -> dict[tuple[str, str], str]:
+    """Return the admin-edited cells of the impact × urgency matrix."""
     return {(rule.impact, rule.urgency): rule.priority for rule in PriorityRule.objects.all()}
 
 
@@ -90,7 +91,7 @@ def computed_priority(ticket: Ticket) -> str:
     if ticket.organization_id is not None:
         level = ticket.organization.customer_level  # type: ignore[union-attr]
         boost = level.priority_boost if level else 0
-    return compute_priority(impact=ticket.impact, urgency=ticket.urgency, boost=boost, matrix=_priority_matrix())
+    return compute_priority(impact=ticket.impact, urgency=ticket.urgency, boost=boost, matrix=priority_matrix())
 
 
 def _intake_team(category: Category | None) -> Team | None:
@@ -127,10 +128,23 @@ def _trimmed_title(details: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def check_may_create_for(actor: User, *, requester_username: str | None) -> None:
+    """Refuse read-only roles, and requesters naming someone else (before anyone looks the name up)."""
+    if actor.is_read_only:
+        raise PermissionRefused(_("Your role may not create tickets."))
+    if actor.is_requester and requester_username not in (None, "", actor.username):
+        raise PermissionRefused(_("Requesters can only create tickets for themselves."), field="requester")
+
+
+def check_may_assign(actor: User) -> None:
+    """Refuse requesters (before the view looks up teams and people for them)."""
+    if actor.is_requester:
+        raise PermissionRefused(_("Only staff may assign tickets."), field="assignee")
+
+
 def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: datetime) -> Ticket:
     """Create a ticket for `requester` (the actor themself, or staff on their behalf) with a new number."""
-    if actor.is_requester and actor.pk != requester.pk:
-        raise PermissionRefused(_("Requesters can only create tickets for themselves."), field="requester")
+    check_may_create_for(actor, requester_username=requester.username)
     if not requester.is_active:
         raise ActionError(_("The requester account is inactive."), field="requester")
     if draft.category is not None and not draft.category.is_active:
@@ -170,10 +184,13 @@ def edit_ticket_details(
     ticket: Ticket, *, actor: User, changes: Mapping[str, Any], now: datetime
 ) -> TicketEvent | None:
     """Change descriptive fields (staff); re-derive the priority unless it was overridden."""
+    if actor.is_requester:
+        raise PermissionRefused(_("Only staff may change ticket details."), field=next(iter(changes), None))
     changes = _trimmed_title(changes)
     _check_detail_keys({k: v for k, v in changes.items() if k not in {"category", "tags"}}, actor=actor)
-    if actor.is_requester:
-        raise PermissionRefused(_("Only staff may edit ticket details."))
+    category = changes.get("category")
+    if category is not None and not category.is_active:
+        raise ActionError(_("This category is no longer in use."), field="category")
     recorded: dict[str, Any] = {}
     update_fields: list[str] = []
     for name, value in changes.items():
@@ -183,9 +200,7 @@ def edit_ticket_details(
         if old != value:
             setattr(ticket, name, value)
             recorded[name] = {"from": _jsonable(old), "to": _jsonable(value)}
-            update_fields.append("category" if name == "category" else name)
-    if "category" in changes and changes["category"] is not None and not changes["category"].is_active:
-        raise ActionError(_("This category is no longer in use."), field="category")
+            update_fields.append(name)
     validate_instance(ticket, fields=update_fields)
     with transaction.atomic():
         if "tags" in changes:
@@ -251,8 +266,7 @@ def assign_ticket(
     ticket: Ticket, *, team: Team | None, assignee: User | None, actor: User, now: datetime, note: str = ""
 ) -> TicketEvent:
     """Route `ticket` to `team` and/or `assignee`, record the event and notify the assignee after commit."""
-    if actor.is_requester:
-        raise PermissionRefused(_("Only staff may assign tickets."), field="assignee")
+    check_may_assign(actor)
     if ticket.status in (Status.RESOLVED, Status.CLOSED):
         raise ActionError(_("Resolved and closed tickets cannot be reassigned."), field="assignee")
     target_team = team if team is not None else ticket.team

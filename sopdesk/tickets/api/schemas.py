@@ -7,6 +7,7 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field
 
+from sopdesk.core.api import PlainStr
 from sopdesk.tickets.choices import (
     Channel,
     Difficulty,
@@ -33,7 +34,7 @@ def _storable(value: datetime) -> datetime:
 
 
 InputDatetime = Annotated[datetime, AfterValidator(_storable)]
-_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True)
 
 
 class TicketDetailsIn(Schema):
@@ -46,7 +47,7 @@ class TicketDetailsIn(Schema):
     contact_phone: str = Field("", max_length=40)
     contact_email: str = Field("", max_length=254)
     channel: Channel = Channel.WEB
-    category: str | None = Field(None, max_length=50, description="Category code.")
+    category: PlainStr | None = Field(None, max_length=50, description="Category code.")
     ticket_type: TicketType = TicketType.FAULT
     impact: Impact = Impact.SINGLE_USER
     urgency: Urgency = Urgency.MEDIUM
@@ -66,7 +67,7 @@ class TicketDetailsIn(Schema):
 
 class TicketCreateIn(TicketDetailsIn):
     title: str = Field(min_length=1, max_length=TITLE_MAX_LENGTH)
-    requester: str | None = Field(
+    requester: PlainStr | None = Field(
         None, max_length=150, description="Username of the requester (staff creating on someone's behalf)."
     )
 
@@ -82,7 +83,7 @@ class TicketUpdateIn(Schema):
     contact_phone: str | None = Field(None, max_length=40)
     contact_email: str | None = Field(None, max_length=254)
     channel: Channel | None = None
-    category: str | None = Field(None, max_length=50)
+    category: PlainStr | None = Field(None, max_length=50)
     ticket_type: TicketType | None = None
     impact: Impact | None = None
     urgency: Urgency | None = None
@@ -130,8 +131,8 @@ class CommentIn(Schema):
 class AssignIn(Schema):
     model_config = _STRICT
 
-    team: str | None = Field(None, max_length=50, description="Team code; omitted keeps the current team.")
-    assignee: str | None = Field(None, max_length=150, description="Username; null leaves the ticket unassigned.")
+    team: PlainStr | None = Field(None, max_length=50, description="Team code; omitted keeps the current team.")
+    assignee: PlainStr | None = Field(None, max_length=150, description="Username; null leaves the ticket unassigned.")
     note: Text = Field("", max_length=TEXT_MAX_LENGTH)
 
 
