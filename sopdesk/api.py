@@ -18,3 +18,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/tickets", tickets_router)
+api.add_router("/notifications", "sopdesk.notifications.api.views.router")
+api.add_router("/sla", "sopdesk.sla.api.views.router")

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "sopdesk.core",
     "sopdesk.accounts",
     "sopdesk.tickets",
+    "sopdesk.sla",
+    "sopdesk.notifications",
     "sopdesk.web",
     "sopdesk.demo",
 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
 from sopdesk.demo.directory import DEMO_LOGINS, DEMO_PASSWORD, create_directory
+from sopdesk.demo.sla import catch_up_clocks, configure_sla
 from sopdesk.demo.stories import plan_tickets, play
 from sopdesk.tickets.notifications import notifications_suppressed
 
@@ -46,11 +47,13 @@ def load_demo(
     # Nobody needs mail about a made-up 60-day history.
     with transaction.atomic(), notifications_suppressed():
         directory = create_directory(password_hash=make_password(DEMO_PASSWORD))
+        configure_sla(directory)
         plans = plan_tickets(directory, count=ticket_count, now=now, rng=rng)
         for done, plan in enumerate(plans, start=1):
             play(plan, directory, now=now, rng=rng)
             if on_progress is not None:
                 on_progress(done, len(plans))
+        catch_up_clocks(now=now)
 
 
 def demo_logins() -> list[DemoLogin]:

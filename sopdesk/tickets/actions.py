@@ -18,6 +18,8 @@ from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefuse
 from sopdesk.core.validation import ValidationFailed, validate_instance
 from sopdesk.lib.priority import compute_priority
 from sopdesk.lib.text import has_forbidden_characters
+from sopdesk.notifications.outbox import enqueue
+from sopdesk.sla import actions as sla_actions
 from sopdesk.tickets import events, lifecycle
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.choices import AccessChannel, Priority, Status
@@ -31,7 +33,7 @@ from sopdesk.tickets.models import (
     TicketAccessLog,
     TicketEvent,
 )
-from sopdesk.tickets.notifications import are_notifications_suppressed
+from sopdesk.tickets.notifications import are_notifications_suppressed, notifications_for_event
 from sopdesk.tickets.numbering import next_ticket_number
 
 # Descriptive fields a creator or staff editor may set; everything else has its own action.
@@ -177,6 +179,7 @@ def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: date
         if draft.tags:
             _set_tags(ticket, draft.tags)
         events.ticket_created(ticket, actor=actor, now=now)
+        sla_actions.start_clocks(ticket, now=now)
     return ticket
 
 
@@ -228,6 +231,9 @@ def edit_ticket_details(
                 reason=_("Impact or urgency changed."),
                 is_override=False,
             )
+        if ticket.priority != old_priority or {"category", "channel"} & set(recorded):
+            # Policies match on priority, category and channel.
+            sla_actions.retarget(ticket, actor=actor, now=now)
     return event
 
 
@@ -259,7 +265,54 @@ def override_priority(ticket: Ticket, *, priority: str, reason: str, actor: User
     ticket.updated_at = now
     with transaction.atomic():
         ticket.save(update_fields=["priority", "priority_is_overridden", "priority_override_reason", "updated_at"])
-        return events.priority_changed(ticket, actor=actor, now=now, from_priority=old, reason=reason, is_override=True)
+        event = events.priority_changed(
+            ticket, actor=actor, now=now, from_priority=old, reason=reason, is_override=True
+        )
+        sla_actions.retarget(ticket, actor=actor, now=now)
+    return event
+
+
+def raise_priority_for_sla(ticket: Ticket, *, now: datetime, reason: str) -> TicketEvent | None:
+    """Raise the priority one step for an escalation rule (no actor); None when it is already P1."""
+    order = list(Priority.values)
+    index = order.index(ticket.priority)
+    if index == 0:
+        return None
+    old = ticket.priority
+    ticket.priority = order[index - 1]
+    ticket.updated_at = now
+    with transaction.atomic():
+        ticket.save(update_fields=["priority", "updated_at"])
+        event = events.priority_changed(
+            ticket, actor=None, now=now, from_priority=old, reason=reason, is_override=False
+        )
+        sla_actions.retarget(ticket, actor=None, now=now)
+    return event
+
+
+def escalate_to_team(ticket: Ticket, *, team: Team, now: datetime, reason: str) -> TicketEvent | None:
+    """Move `ticket` to `team` for the SLA (no actor): the assignee is cleared so the team picks it up."""
+    if ticket.status in (Status.RESOLVED, Status.CLOSED) or not team.is_active:
+        return None
+    if ticket.team_id == team.pk and ticket.assignee_id is None:
+        return None
+    from_team, from_assignee = ticket.team_id, ticket.assignee_id
+    old_status = ticket.status
+    ticket.team = team
+    ticket.assignee = None
+    if ticket.status == Status.ASSIGNED:
+        ticket.status = Status.NEW
+    ticket.updated_at = now
+    with transaction.atomic():
+        ticket.save(update_fields=["team", "assignee", "status", "updated_at"])
+        event = events.assigned(
+            ticket, actor=None, now=now, from_team=from_team, from_assignee=from_assignee, note=reason
+        )
+        if ticket.status != old_status:
+            events.status_changed(
+                ticket, actor=None, now=now, from_status=old_status, to_status=ticket.status, reason=reason
+            )
+    return event
 
 
 def assign_ticket(
@@ -302,8 +355,9 @@ def assign_ticket(
             events.status_changed(
                 ticket, actor=actor, now=now, from_status=old_status, to_status=ticket.status, reason=""
             )
+        sla_actions.ticket_assigned(ticket, now=now)
         if assignee is not None and assignee.pk != actor.pk:
-            _notify_after_commit(event)
+            _notify(event)
     return event
 
 
@@ -398,7 +452,8 @@ def change_status(
         event = events.status_changed(
             ticket, actor=actor, now=now, from_status=current, to_status=target, reason=reason
         )
-        _notify_after_commit(event)
+        sla_actions.status_changed(ticket, from_status=current, actor=actor, now=now)
+        _notify(event)
     return event
 
 
@@ -421,7 +476,8 @@ def _reopen(ticket: Ticket, *, actor: User, now: datetime, reason: str) -> Ticke
     with transaction.atomic():
         ticket.save(update_fields=["status", "reopened_count", "resolved_at", "closed_at", "updated_at"])
         event = events.reopened(ticket, actor=actor, now=now, from_status=current, reason=reason)
-        _notify_after_commit(event)
+        sla_actions.status_changed(ticket, from_status=current, actor=actor, now=now)
+        _notify(event)
     return event
 
 
@@ -442,6 +498,8 @@ def add_comment(ticket: Ticket, *, actor: User, body: str, is_internal: bool, no
         if not is_internal and not actor.is_requester and ticket.first_responded_at is None:
             ticket.first_responded_at = now
             update_fields.append("first_responded_at")
+        if not is_internal and not actor.is_requester:
+            sla_actions.public_reply_added(ticket, now=now)
         if actor.is_requester and ticket.status == Status.PENDING_CUSTOMER:
             ticket.status = Status.IN_PROGRESS
             update_fields.append("status")
@@ -455,8 +513,10 @@ def add_comment(ticket: Ticket, *, actor: User, body: str, is_internal: bool, no
             )
         ticket.updated_at = now
         ticket.save(update_fields=update_fields)
+        if "status" in update_fields:
+            sla_actions.status_changed(ticket, from_status=Status.PENDING_CUSTOMER, actor=actor, now=now)
         if not is_internal:
-            _notify_after_commit(event)
+            _notify(event)
     return event
 
 
@@ -497,10 +557,8 @@ def record_ticket_view(
     TicketAccessLog.objects.create(ticket=ticket, user=user, accessed_at=now, via=via, ip_address=ip_address)
 
 
-def _notify_after_commit(event: TicketEvent) -> None:
-    from sopdesk.tickets.tasks import notify_ticket_event
-
+def _notify(event: TicketEvent) -> None:
+    """Queue the notifications of `event` in the current transaction; they are delivered after commit."""
     if are_notifications_suppressed():
-        return
-    event_id = event.pk
-    transaction.on_commit(lambda: notify_ticket_event(event_id))
+        return  # skip rendering too: bulk imports write thousands of events
+    enqueue(notifications_for_event(event), now=event.created_at)

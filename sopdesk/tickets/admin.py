@@ -5,8 +5,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from sopdesk.core.admin import NoDeleteAdmin, ReadOnlyAdmin
+from sopdesk.sla.queries import sla_snapshot
+from sopdesk.sla.wording import clock_words
 from sopdesk.tickets.actions import record_ticket_view
 from sopdesk.tickets.choices import AccessChannel
 from sopdesk.tickets.models import (
@@ -61,6 +66,14 @@ class TicketAdmin(ReadOnlyAdmin):
     list_select_related = ["team", "assignee", "requester"]
     date_hierarchy = "created_at"
     inlines = [EventInline]
+    readonly_fields = ["sla_clocks"]
+
+    @admin.display(description=_("SLA clocks"))
+    def sla_clocks(self, ticket: Ticket) -> SafeString:
+        snapshot = sla_snapshot(ticket, now=timezone.now())
+        zone = timezone.get_current_timezone()
+        lines = [(clock_words(view, zone=zone),) for view in snapshot.metrics]  # type: ignore[arg-type]
+        return format_html_join("", "<div>{}</div>", lines)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

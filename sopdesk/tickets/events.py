@@ -67,7 +67,7 @@ def reopened(ticket: Ticket, *, actor: User, now: datetime, from_status: str, re
 def assigned(
     ticket: Ticket,
     *,
-    actor: User,
+    actor: User | None,
     now: datetime,
     from_team: int | None,
     from_assignee: int | None,
@@ -89,7 +89,7 @@ def assigned(
 
 
 def priority_changed(
-    ticket: Ticket, *, actor: User, now: datetime, from_priority: str, reason: str, is_override: bool
+    ticket: Ticket, *, actor: User | None, now: datetime, from_priority: str, reason: str, is_override: bool
 ) -> TicketEvent:
     return _write(
         ticket,

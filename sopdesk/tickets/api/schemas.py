@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field
 
 from sopdesk.core.api import PlainStr
+from sopdesk.sla.choices import ClockState, Metric
 from sopdesk.tickets.choices import (
     Channel,
     Difficulty,
@@ -180,6 +181,27 @@ class CategoryRef(Schema):
     name: str
 
 
+class SlaClockOut(Schema):
+    metric: Metric
+    state: ClockState
+    target_minutes: int | None = Field(description="The target in business minutes; null: no target.")
+    due_at: datetime | None = Field(description="When the clock runs out (for a paused clock: before the pause).")
+    met_at: datetime | None
+    breached_at: datetime | None = Field(description="When the target was missed, if it was.")
+    remaining_seconds: int | None = Field(
+        description="Business time left (negative when overdue); null when met or without a target."
+    )
+
+
+class SlaOut(Schema):
+    state: ClockState = Field(description="The most urgent clock: breached, warning, ok, paused, met or none.")
+    policy: str | None = Field(description="The SLA policy the ticket is measured against.")
+    paused_seconds: int = Field(
+        description="Business time the resolution clock stood still (waiting for the customer)."
+    )
+    clocks: list[SlaClockOut]
+
+
 class TicketSummaryOut(Schema):
     number: str
     title: str
@@ -192,6 +214,7 @@ class TicketSummaryOut(Schema):
     requester: UserRef
     created_at: datetime
     updated_at: datetime
+    sla: SlaOut
 
 
 class ClosureOut(Schema):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from sopdesk.accounts.models import User
+from sopdesk.sla.queries import SlaSnapshot, sla_snapshot
 from sopdesk.tickets import lifecycle
 from sopdesk.tickets.actions import DETAIL_FIELDS
 from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
@@ -16,7 +20,28 @@ def user_ref(user: User | None) -> dict[str, str] | None:
     return {"username": user.username, "display_name": str(user)}
 
 
-def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+def sla_out(snapshot: SlaSnapshot) -> dict[str, Any]:
+    """Shape a ticket's clocks: overall state and, per metric, due instant and business time left."""
+    return {
+        "state": snapshot.state,
+        "policy": snapshot.policy_name or None,
+        "paused_seconds": snapshot.paused_seconds,
+        "clocks": [
+            {
+                "metric": view.metric,
+                "state": view.state,
+                "target_minutes": view.target_minutes,
+                "due_at": view.due_at,
+                "met_at": view.met_at,
+                "breached_at": view.breached_at,
+                "remaining_seconds": int(view.remaining.total_seconds()) if view.remaining is not None else None,
+            }
+            for view in snapshot.metrics
+        ],
+    }
+
+
+def ticket_summary(ticket: Ticket, sla: SlaSnapshot) -> dict[str, Any]:
     return {
         "number": ticket.number,
         "title": ticket.title,
@@ -29,6 +54,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "requester": user_ref(ticket.requester),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
+        "sla": sla_out(sla),
     }
 
 
@@ -43,8 +69,8 @@ def allowed_transitions_for(ticket: Ticket, user: User) -> list[str]:
     return [str(t) for t in targets]
 
 
-def ticket_detail(ticket: Ticket, user: User) -> dict[str, Any]:
-    data = ticket_summary(ticket)
+def ticket_detail(ticket: Ticket, user: User, *, now: datetime | None = None) -> dict[str, Any]:
+    data = ticket_summary(ticket, sla_snapshot(ticket, now=now or timezone.now()))
     data.update(
         {
             field: getattr(ticket, field)

@@ -13,6 +13,7 @@ from sopdesk.accounts.models import Team, User
 from sopdesk.core.api import ErrorOut, check_query_parameters
 from sopdesk.core.errors import ActionError
 from sopdesk.core.validation import ValidationFailed
+from sopdesk.sla.queries import sla_snapshots
 from sopdesk.tickets import actions
 from sopdesk.tickets.api import serializers
 from sopdesk.tickets.api.schemas import (
@@ -79,8 +80,9 @@ def list_tickets(request: HttpRequest, params: Query[TicketListParams]) -> dict[
     if not filterset.is_valid():
         raise ValidationFailed({field: [str(m) for m in msgs] for field, msgs in filterset.errors.items()})
     tickets = filterset.qs
-    page = ticket_list_rows(tickets)[params.offset : params.offset + params.limit]
-    return {"count": tickets.count(), "items": [serializers.ticket_summary(t) for t in page]}
+    page = list(ticket_list_rows(tickets)[params.offset : params.offset + params.limit])
+    clocks = sla_snapshots(page, now=timezone.now())
+    return {"count": tickets.count(), "items": [serializers.ticket_summary(t, clocks[t.pk]) for t in page]}
 
 
 def _as_query_data(data: dict[str, Any]) -> QueryDict:

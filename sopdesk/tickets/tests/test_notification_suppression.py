@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from sopdesk.accounts.models import User
+from sopdesk.notifications.models import Notification, OutboxMessage
 from sopdesk.testing import factories
 from sopdesk.tickets.actions import add_comment
 from sopdesk.tickets.notifications import are_notifications_suppressed, notifications_suppressed
@@ -17,15 +18,18 @@ pytestmark = pytest.mark.django_db
 CaptureOnCommit = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
 
 
-def test_replies_inside_a_suppressed_block_send_no_mail_and_later_ones_do(
+def test_replies_inside_a_suppressed_block_write_and_send_nothing_and_later_ones_do(
     requester: User, agent: User, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     ticket = factories.make_ticket(requester)
     with django_capture_on_commit_callbacks(execute=True), notifications_suppressed():
         add_comment(ticket, actor=agent, body="Imported history", is_internal=False, now=ticket.created_at)
     assert mail.outbox == []
+    assert not Notification.objects.exists()
+    assert not OutboxMessage.objects.exists()
     assert not are_notifications_suppressed()
 
     with django_capture_on_commit_callbacks(execute=True):
         add_comment(ticket, actor=agent, body="A real reply", is_internal=False, now=ticket.created_at)
     assert [message.to for message in mail.outbox] == [[requester.email]]
+    assert Notification.objects.get().recipient == requester

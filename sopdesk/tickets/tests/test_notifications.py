@@ -1,4 +1,4 @@
-"""Who hears about a timeline event, and the e-mail they get."""
+"""Who hears about a timeline event, and what reaches their inbox and their mailbox."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from sopdesk.accounts.models import User
+from sopdesk.notifications.choices import DeliveryStatus, NotificationKind
+from sopdesk.notifications.models import Notification, OutboxMessage
+from sopdesk.notifications.outbox import enqueue
 from sopdesk.testing import factories
 from sopdesk.tickets.actions import (
     ClosureSummary,
@@ -22,8 +26,7 @@ from sopdesk.tickets.actions import (
 )
 from sopdesk.tickets.choices import EventKind
 from sopdesk.tickets.models import Ticket, TicketEvent
-from sopdesk.tickets.notifications import recipients_for, send_event_notifications
-from sopdesk.tickets.tasks import notify_ticket_event
+from sopdesk.tickets.notifications import notifications_for_event, recipients_for
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +47,9 @@ def assigned(ticket: Ticket, agent: User, team_lead: User) -> Ticket:
 
 def names(users: list[User]) -> set[str]:
     return {user.username for user in users}
+
+
+# --- who -----------------------------------------------------------------------------------
 
 
 def test_an_assignment_notifies_the_new_assignee(assigned: Ticket) -> None:
@@ -94,6 +100,7 @@ def test_internal_notes_and_routine_changes_notify_nobody(assigned: Ticket, agen
     for event in quiet:
         assert event is not None
         assert recipients_for(event) == [], event.kind
+        assert notifications_for_event(event) == [], event.kind
 
 
 def test_an_internal_event_never_reaches_a_requester(assigned: Ticket, agent: User) -> None:
@@ -103,59 +110,146 @@ def test_an_internal_event_never_reaches_a_requester(assigned: Ticket, agent: Us
     assert names(recipients_for(event)) == set()
 
 
-def test_inactive_users_and_users_without_e_mail_are_skipped(assigned: Ticket, agent: User, requester: User) -> None:
-    requester.email = ""
-    requester.save()
-    event = add_comment(assigned, actor=agent, body="Any luck?", is_internal=False, now=NOW)
-    assert recipients_for(event) == []
+def test_inactive_users_are_skipped(assigned: Ticket, agent: User) -> None:
     agent.is_active = False
     agent.save()
     assert recipients_for(assigned.events.get(kind=EventKind.ASSIGNED)) == []
 
 
-def test_the_e_mail_names_the_ticket_and_carries_the_event_text(
-    assigned: Ticket, agent: User, mailoutbox: list[Any]
+def test_a_user_without_e_mail_gets_the_inbox_entry_but_no_mail(
+    assigned: Ticket,
+    agent: User,
+    requester: User,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
-    event = add_comment(assigned, actor=agent, body="Please try port 14.", is_internal=False, now=NOW)
-    assert send_event_notifications(event.pk) == 1
+    requester.email = ""
+    requester.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        add_comment(assigned, actor=agent, body="Any luck?", is_internal=False, now=NOW)
+    assert Notification.objects.filter(recipient=requester).count() == 1
+    assert not OutboxMessage.objects.filter(recipient=requester).exists()
+    assert mailoutbox == []
+
+
+# --- what ----------------------------------------------------------------------------------
+
+
+def test_each_recipient_gets_an_inbox_entry_and_a_queued_e_mail_for_the_event(
+    assigned: Ticket, agent: User, team_lead: User
+) -> None:
+    event = change_status(assigned, to_status="pending_customer", actor=team_lead, now=NOW, reason="Photo?")
+    entries = Notification.objects.filter(dedupe_key__startswith=f"event:{event.pk}:")
+    assert {(n.recipient.username, n.kind, n.ticket_id, n.created_at) for n in entries} == {
+        ("requester", NotificationKind.TICKET_EVENT, assigned.pk, NOW),
+        ("agent", NotificationKind.TICKET_EVENT, assigned.pk, NOW),
+    }
+    messages = OutboxMessage.objects.filter(dedupe_key__contains=f":event:{event.pk}:")
+    assert sorted(m.address for m in messages) == ["agent@example.com", "requester@example.com"]
+    assert {m.status for m in messages} == {DeliveryStatus.PENDING}
+
+
+def test_the_dedupe_key_names_the_event_and_the_recipient(assigned: Ticket, agent: User) -> None:
+    event = assigned.events.get(kind=EventKind.ASSIGNED)
+    assert [n.dedupe_key for n in notifications_for_event(event)] == [f"event:{event.pk}:user:{agent.pk}"]
+
+
+def test_notifying_an_event_again_writes_and_sends_nothing_new(
+    assigned: Ticket,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    event = assigned.events.get(kind=EventKind.ASSIGNED)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert enqueue(notifications_for_event(event), now=NOW) == 0
+    assert callbacks == []
+    assert Notification.objects.filter(dedupe_key__startswith=f"event:{event.pk}:").count() == 1
+    assert mailoutbox == []
+
+
+def test_the_e_mail_names_the_ticket_and_carries_the_event_text(
+    assigned: Ticket,
+    agent: User,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        add_comment(assigned, actor=agent, body="Please try port 14.", is_internal=False, now=NOW)
     (message,) = mailoutbox
     assert message.to == ["requester@example.com"]
     assert message.subject == f"[{assigned.number}] No network on desk 12: Public reply"
     assert message.body == "Please try port 14."
 
 
-def test_an_event_without_text_is_described_by_its_kind(assigned: Ticket, mailoutbox: list[Any]) -> None:
-    send_event_notifications(assigned.events.get(kind=EventKind.ASSIGNED).pk)
-    assert mailoutbox[0].body == "Assigned"
+def test_an_event_without_text_is_described_by_its_kind(assigned: Ticket) -> None:
+    (notification,) = notifications_for_event(assigned.events.get(kind=EventKind.ASSIGNED))
+    assert notification.body == "Assigned"
+
+
+def test_each_recipient_is_told_in_their_own_language(assigned: Ticket, agent: User, team_lead: User) -> None:
+    agent.language = "zh-hans"
+    agent.save()
+    event = change_status(assigned, to_status="pending_customer", actor=team_lead, now=NOW, reason="")
+    told = {n.recipient.username: (n.subject, n.body) for n in notifications_for_event(event)}
+    assert told["agent"] == (f"[{assigned.number}] No network on desk 12：状态已变更", "状态已变更")
+    assert told["requester"] == (f"[{assigned.number}] No network on desk 12: Status changed", "Status changed")
 
 
 def test_a_title_with_line_breaks_cannot_break_the_mail_headers(
-    requester: User, agent: User, team_lead: User, mailoutbox: list[Any]
+    requester: User,
+    agent: User,
+    team_lead: User,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     ticket = factories.make_ticket(requester, title="Printer\r\nBcc: victim@example.com", now=NOW)
-    assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=NOW)
-    assert send_event_notifications(ticket.events.get(kind=EventKind.ASSIGNED).pk) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=NOW)
     (message,) = mailoutbox
     assert "\n" not in message.subject
     assert "\r" not in message.subject
     assert message.recipients() == ["agent@example.com"]
+    assert "\n" not in Notification.objects.get(recipient=agent).subject
 
 
-def test_markup_in_a_title_is_sent_as_plain_text(requester: User, agent: User, mailoutbox: list[Any]) -> None:
+def test_markup_in_a_title_is_sent_as_plain_text(
+    requester: User,
+    agent: User,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     ticket = factories.make_ticket(requester, title="<b>bold</b> & co", now=NOW)
-    event = add_comment(ticket, actor=agent, body="<i>hi</i>", is_internal=False, now=NOW)
-    send_event_notifications(event.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_comment(ticket, actor=agent, body="<i>hi</i>", is_internal=False, now=NOW)
     assert "<b>bold</b> & co" in mailoutbox[0].subject
     assert mailoutbox[0].body == "<i>hi</i>"
     assert mailoutbox[0].content_subtype == "plain"
 
 
-def test_the_job_sends_the_mail_for_one_event(assigned: Ticket, mailoutbox: list[Any]) -> None:
-    notify_ticket_event(assigned.events.get(kind=EventKind.ASSIGNED).pk)
-    assert [message.to for message in mailoutbox] == [["agent@example.com"]]
+# --- when ----------------------------------------------------------------------------------
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(
+def test_nothing_is_written_or_sent_when_the_transaction_rolls_back(
+    ticket: Ticket,
+    agent: User,
+    team_lead: User,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    def assign_then_fail() -> None:
+        with transaction.atomic():
+            assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=NOW)
+            raise RuntimeError("the view failed after the action")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        assign_then_fail()
+    assert callbacks == []  # the savepoint rollback discarded the scheduled delivery
+    assert not Notification.objects.exists()
+    assert not OutboxMessage.objects.exists()
+    assert mailoutbox == []
+
+
+def test_nothing_leaves_before_commit(
     ticket: Ticket,
     agent: User,
     team_lead: User,
@@ -166,6 +260,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
         assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=NOW)
     assert len(callbacks) == 1
     assert mailoutbox == []
+    assert OutboxMessage.objects.get().status == DeliveryStatus.PENDING
 
 
 def test_each_action_schedules_exactly_the_mails_it_should(
@@ -180,3 +275,5 @@ def test_each_action_schedules_exactly_the_mails_it_should(
         add_comment(assigned, actor=agent, body="Note to self", is_internal=True, now=NOW)
         add_comment(assigned, actor=requester, body="Thanks", is_internal=False, now=NOW)
     assert sorted(message.to[0] for message in mailoutbox) == ["agent@example.com", "requester@example.com"]
+    sent = OutboxMessage.objects.filter(status=DeliveryStatus.SENT)
+    assert sorted(sent.values_list("address", flat=True)) == ["agent@example.com", "requester@example.com"]

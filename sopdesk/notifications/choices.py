@@ -1,0 +1,24 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    """Why a notification was sent. An open list: apps add members here, no migration needed."""
+
+    TICKET_EVENT = "ticket_event", _("Ticket update")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACH = "sla_breach", _("SLA breach")
+    SLA_ESCALATION = "sla_escalation", _("SLA escalation")
+
+
+class DeliveryChannel(models.TextChoices):
+    """How an outbox message leaves the system (chat robots and webhooks join here)."""
+
+    EMAIL = "email", _("E-mail")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")

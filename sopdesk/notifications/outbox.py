@@ -1,0 +1,144 @@
+"""The write side of notifications: inbox rows and outbox messages, written in the caller's transaction.
+
+Every notification leaves the system through `enqueue()`; the delivery worker (delivery.py) sends
+what it wrote. Re-running a producer is safe: a dedupe key already written creates nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from sopdesk.notifications.choices import DeliveryChannel, DeliveryStatus
+from sopdesk.notifications.models import DEDUPE_KEY_MAX_LENGTH, SUBJECT_MAX_LENGTH, Notification, OutboxMessage
+from sopdesk.notifications.tasks import deliver_outbox
+
+if TYPE_CHECKING:
+    from sopdesk.accounts.models import User
+    from sopdesk.tickets.models import Ticket
+
+_suppressed: ContextVar[bool] = ContextVar("sopdesk_notifications_suppressed", default=False)
+
+
+@contextmanager
+def notifications_suppressed() -> Iterator[None]:
+    """Write no notifications inside this block (bulk imports, demo history: nobody's news)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def are_notifications_suppressed() -> bool:
+    return _suppressed.get()
+
+
+@dataclass(frozen=True)
+class OutgoingNotification:
+    """One notification for one recipient: an inbox entry and, with `send_email`, an e-mail."""
+
+    recipient: User
+    ticket: Ticket | None
+    kind: str
+    subject: str
+    body: str
+    dedupe_key: str  # stable per purpose and recipient, e.g. "event:123:user:7"
+    send_email: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 < len(self.dedupe_key) <= DEDUPE_KEY_MAX_LENGTH:
+            raise ValueError(f"a dedupe key has 1 to {DEDUPE_KEY_MAX_LENGTH} characters: {self.dedupe_key!r}")
+
+
+def one_line(text: str) -> str:
+    """Return `text` with every run of whitespace, line breaks included, as one space (safe for a header)."""
+    return " ".join(text.split())
+
+
+def outbox_key(channel: str, recipient: User, dedupe_key: str) -> str:
+    """Return the outbox key of `recipient`'s notification `dedupe_key` on `channel`.
+
+    It names the recipient even when the notification key does not (inbox keys are unique per recipient).
+    """
+    return f"{channel}:user:{recipient.pk}:{dedupe_key}"
+
+
+def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime) -> int:
+    """Write inbox rows and outbox e-mails in the caller's transaction; schedule delivery after commit.
+
+    Inactive recipients are skipped, and so is the e-mail of recipients without an address.
+    Return how many notifications were new. Three queries however many notifications there are
+    (SQLite: Django splits inserts at 999 parameters, about 76 e-mails), and one delivery job per call.
+    """
+    if are_notifications_suppressed():
+        return 0
+    wanted: dict[tuple[int, str], OutgoingNotification] = {}
+    for item in notifications:
+        if item.recipient.is_active:
+            wanted.setdefault((item.recipient.pk, item.dedupe_key), item)
+    if not wanted:
+        return 0
+    with transaction.atomic(savepoint=False):
+        # Both columns, so that the lookup uses the unique (recipient, dedupe_key) index.
+        existing = set(
+            Notification.objects.filter(
+                recipient_id__in={user_id for user_id, _ in wanted}, dedupe_key__in={key for _, key in wanted}
+            )
+            .order_by()
+            .values_list("recipient_id", "dedupe_key")
+        )
+        new = [item for pair, item in wanted.items() if pair not in existing]
+        if not new:
+            return 0
+        # ignore_conflicts: a concurrent run that wrote the same key first wins; this one adds nothing.
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient=item.recipient,
+                    ticket=item.ticket,
+                    kind=item.kind,
+                    subject=one_line(item.subject)[:SUBJECT_MAX_LENGTH],
+                    body=item.body,
+                    created_at=now,
+                    dedupe_key=item.dedupe_key,
+                )
+                for item in new
+            ],
+            ignore_conflicts=True,
+        )
+        messages = [
+            OutboxMessage(
+                channel=DeliveryChannel.EMAIL,
+                recipient=item.recipient,
+                address=item.recipient.email,
+                subject=one_line(item.subject)[:SUBJECT_MAX_LENGTH],
+                body=item.body,
+                dedupe_key=outbox_key(DeliveryChannel.EMAIL, item.recipient, item.dedupe_key),
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for item in new
+            if item.send_email and item.recipient.email
+        ]
+        if messages:
+            OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+    if messages:
+        _deliver_after_commit([message.dedupe_key for message in messages])
+    return len(new)
+
+
+def _deliver_after_commit(dedupe_keys: list[str]) -> None:
+    def schedule_delivery() -> None:
+        deliver_outbox(dedupe_keys)
+
+    # Robust: if the job queue is unavailable the committed messages wait for the every-minute
+    # retry job instead of turning a saved change into an error page.
+    transaction.on_commit(schedule_delivery, robust=True)

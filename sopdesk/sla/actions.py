@@ -1,0 +1,113 @@
+"""SLA clock changes that follow ticket changes; the ticket actions call these in their transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+
+from sopdesk.accounts.models import User
+from sopdesk.lib.businesstime import BusinessCalendar
+from sopdesk.sla import clocks, events
+from sopdesk.sla.backfill import replay
+from sopdesk.sla.calendars import business_calendar
+from sopdesk.sla.choices import Metric
+from sopdesk.sla.models import Calendar, SlaPolicy, TicketSla
+from sopdesk.sla.policies import policy_for, rule_specs
+from sopdesk.tickets.models import Ticket
+
+
+def _calendar_for(sla: TicketSla) -> BusinessCalendar | None:
+    if sla.calendar_id is None:
+        return None
+    return business_calendar(Calendar.objects.get(pk=sla.calendar_id))
+
+
+def _save(sla: TicketSla, *, status: str, calendar: BusinessCalendar | None) -> None:
+    sla.next_check_at = clocks.next_check_at(sla, status=status, calendar=calendar, rules=rule_specs(sla.policy_id))
+    # A version bump makes a scanner that read the row before this change lose its compare-and-set.
+    sla.version = F("version") + 1  # type: ignore[assignment]
+    sla.save(update_fields=[*clocks.CLOCK_FIELDS, "version"])
+    sla.refresh_from_db(fields=["version"])
+
+
+def start_clocks(ticket: Ticket, *, now: datetime) -> TicketSla:
+    """Create the clocks of a new ticket, measured against the first matching policy."""
+    policy = policy_for(ticket)
+    calendar = business_calendar(policy.calendar) if policy is not None else None
+    sla = TicketSla(ticket=ticket, started_at=now, targets_set_at=now)
+    clocks.start(sla, policy=policy, calendar=calendar, now=now)
+    sla.next_check_at = clocks.next_check_at(
+        sla, status=ticket.status, calendar=calendar, rules=rule_specs(sla.policy_id)
+    )
+    sla.save(force_insert=True)
+    return sla
+
+
+def _locked(ticket: Ticket) -> TicketSla:
+    """Return the ticket's clocks locked for this transaction, starting them for tickets that have none."""
+    sla = TicketSla.objects.select_for_update().filter(pk=ticket.pk).first()
+    if sla is None:
+        # A ticket from before the SLA engine: its timeline says where its clocks stand.
+        sla = replay(ticket, ticket.events.select_related("actor").order_by("created_at", "id"))
+        sla.save(force_insert=True)
+    return sla
+
+
+def ticket_assigned(ticket: Ticket, *, now: datetime) -> None:
+    """Someone was assigned: the assignment clock is met."""
+    if ticket.assignee_id is None:
+        return
+    with transaction.atomic():
+        sla = _locked(ticket)
+        if clocks.meet(sla, Metric.ASSIGNMENT, now=now):
+            _save(sla, status=ticket.status, calendar=_calendar_for(sla))
+
+
+def public_reply_added(ticket: Ticket, *, now: datetime) -> None:
+    """Staff replied publicly: the first response is met and the update interval starts over."""
+    with transaction.atomic():
+        sla = _locked(ticket)
+        calendar = _calendar_for(sla)
+        clocks.record_public_reply(sla, calendar=calendar, now=now)
+        _save(sla, status=ticket.status, calendar=calendar)
+
+
+def status_changed(ticket: Ticket, *, from_status: str, actor: User | None, now: datetime) -> None:
+    """Pause, resume or stop the clocks after `ticket` moved from `from_status` to its current status."""
+    with transaction.atomic():
+        sla = _locked(ticket)
+        calendar = _calendar_for(sla)
+        was_paused = clocks.is_resolution_paused(sla)
+        clocks.status_changed(sla, calendar=calendar, from_status=from_status, to_status=ticket.status, now=now)
+        _save(sla, status=ticket.status, calendar=calendar)
+        is_paused = clocks.is_resolution_paused(sla)
+        if sla.resolution_target_minutes is None or ticket.status in clocks.STOPPED_STATUSES:
+            return
+        if is_paused and not was_paused:
+            events.paused(ticket, now=now, actor=actor).save()
+        elif was_paused and not is_paused:
+            events.resumed(ticket, now=now, actor=actor, due_at=sla.resolution_due_at).save()
+
+
+def _dues(sla: TicketSla) -> dict[str, str | None]:
+    return {
+        metric.value: due.isoformat() if (due := sla.due_at(metric)) is not None else None
+        for metric in clocks.CLOCK_METRICS
+    }
+
+
+def retarget(ticket: Ticket, *, actor: User | None, now: datetime) -> TicketSla:
+    """Measure the clocks against the policy that matches the ticket now (after a priority change)."""
+    with transaction.atomic():
+        sla = _locked(ticket)
+        before = _dues(sla)
+        policy: SlaPolicy | None = policy_for(ticket)
+        calendar = business_calendar(policy.calendar) if policy is not None else None
+        clocks.set_targets(sla, policy=policy, calendar=calendar, now=now)
+        _save(sla, status=ticket.status, calendar=calendar)
+        events.targets_set(
+            ticket, now=now, actor=actor, policy_id=sla.policy_id, before=before, after=_dues(sla)
+        ).save()
+    return sla

@@ -1,0 +1,86 @@
+"""Typed constructors for the SLA entries on a ticket's timeline (internal, written by the system)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sopdesk.accounts.models import User
+from sopdesk.tickets.choices import EventKind
+from sopdesk.tickets.models import Ticket, TicketEvent
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def build(
+    ticket: Ticket, kind: EventKind, *, now: datetime, data: dict[str, Any], actor: User | None = None
+) -> TicketEvent:
+    """Return an unsaved internal event (the scanner saves many at once)."""
+    return TicketEvent(ticket=ticket, kind=kind, actor=actor, created_at=now, is_internal=True, data=data)
+
+
+def warning(ticket: Ticket, *, now: datetime, metric: str, at: datetime, due_at: datetime | None) -> TicketEvent:
+    return build(
+        ticket, EventKind.SLA_WARNING, now=now, data={"metric": metric, "at": _iso(at), "due_at": _iso(due_at)}
+    )
+
+
+def breached(ticket: Ticket, *, now: datetime, metric: str, due_at: datetime, missed: int = 1) -> TicketEvent:
+    data: dict[str, Any] = {"metric": metric, "due_at": _iso(due_at)}
+    if missed > 1:
+        data["missed"] = missed
+    return build(ticket, EventKind.SLA_BREACHED, now=now, data=data)
+
+
+def escalated(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    metric: str,
+    rule_id: int | None,
+    threshold_at: datetime,
+    notified: list[int],
+    actions: list[str],
+) -> TicketEvent:
+    return build(
+        ticket,
+        EventKind.SLA_ESCALATED,
+        now=now,
+        data={
+            "metric": metric,
+            "rule": rule_id,
+            "threshold_at": _iso(threshold_at),
+            "notified": notified,
+            "actions": actions,
+        },
+    )
+
+
+def targets_set(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    actor: User | None,
+    policy_id: int | None,
+    before: dict[str, str | None],
+    after: dict[str, str | None],
+) -> TicketEvent:
+    return build(
+        ticket,
+        EventKind.SLA_TARGETS_SET,
+        now=now,
+        actor=actor,
+        data={"policy": policy_id, "from": before, "to": after},
+    )
+
+
+def paused(ticket: Ticket, *, now: datetime, actor: User | None) -> TicketEvent:
+    return build(ticket, EventKind.SLA_PAUSED, now=now, actor=actor, data={"metric": "resolution"})
+
+
+def resumed(ticket: Ticket, *, now: datetime, actor: User | None, due_at: datetime | None) -> TicketEvent:
+    return build(
+        ticket, EventKind.SLA_RESUMED, now=now, actor=actor, data={"metric": "resolution", "due_at": _iso(due_at)}
+    )

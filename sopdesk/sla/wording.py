@@ -1,0 +1,66 @@
+"""A ticket's clocks in words for people: "responds by Tue 10:30, 1 h 12 min of business time left"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sopdesk.sla.choices import ClockState, Metric
+from sopdesk.sla.clocks import MetricView
+
+
+def duration_words(value: timedelta) -> str:
+    """Return `value` as "2 d 3 h 5 min" (days of 24 h), at minute precision."""
+    minutes = int(abs(value).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(_("%(count)d d") % {"count": days})
+    if hours:
+        parts.append(_("%(count)d h") % {"count": hours})
+    if minutes or not parts:
+        parts.append(_("%(count)d min") % {"count": minutes})
+    return " ".join(parts)
+
+
+def instant_words(value: datetime, zone: ZoneInfo) -> str:
+    """Return a short local time: "Tue 10:30" (this week's style), with the date when it matters."""
+    local = value.astimezone(zone)
+    return formats.date_format(local, "D m-d H:i")
+
+
+_VERBS = {
+    Metric.ASSIGNMENT: gettext_lazy("assigned by %(when)s"),
+    Metric.FIRST_RESPONSE: gettext_lazy("responds by %(when)s"),
+    Metric.RESOLUTION: gettext_lazy("resolves by %(when)s"),
+    Metric.UPDATE: gettext_lazy("next update by %(when)s"),
+}
+
+
+def clock_words(view: MetricView, *, zone: ZoneInfo) -> str:
+    """Describe one clock in a sentence fragment."""
+    label = Metric(view.metric).label
+    if view.state == ClockState.NONE:
+        return _("%(metric)s: no target") % {"metric": label}
+    if view.state == ClockState.MET and view.met_at is not None:
+        text = _("%(metric)s: met %(when)s") % {"metric": label, "when": instant_words(view.met_at, zone)}
+        if view.breached_at is not None:
+            text += " " + _("(late)")
+        return text
+    if view.state == ClockState.PAUSED:
+        left = duration_words(view.remaining) if view.remaining is not None else "?"
+        return _("%(metric)s: paused, %(left)s of business time left") % {"metric": label, "left": left}
+    when = instant_words(view.due_at, zone) if view.due_at is not None else "?"
+    phrase = str(_VERBS[Metric(view.metric)]) % {"when": when}
+    if view.remaining is None:
+        return f"{label}: {phrase}"
+    if view.remaining >= timedelta(0):
+        left = _("%(left)s of business time left") % {"left": duration_words(view.remaining)}
+    else:
+        left = _("%(late)s of business time overdue") % {"late": duration_words(view.remaining)}
+    return f"{label}: {phrase}, {left}"
