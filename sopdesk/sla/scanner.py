@@ -9,6 +9,7 @@ each row by compare-and-set on its version before anything is written. A row ano
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -170,15 +171,34 @@ def _count(report: SweepReport, outcome: _Outcome) -> None:
             report.escalations += 1
 
 
+_CLOCK_COLUMNS = [TicketSla._meta.get_field(name) for name in clocks.CLOCK_FIELDS]
+
+
+@functools.cache
+def _compare_and_set_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in _CLOCK_COLUMNS)  # type: ignore[arg-type,union-attr]
+    # Only our own quoted column names go into the text; every value is a parameter.
+    return (
+        f"UPDATE {quote(TicketSla._meta.db_table)} SET {assignments}, {quote('version')} = %s "  # noqa: S608
+        f"WHERE {quote('ticket_id')} = %s AND {quote('version')} = %s"
+    )
+
+
 def _compare_and_set(row: TicketSla) -> bool:
-    """Write the row's new clock state only if nobody changed it since it was read."""
-    changes = {name: getattr(row, clocks_field_attname(name)) for name in clocks.CLOCK_FIELDS}
-    claimed = TicketSla.objects.filter(pk=row.pk, version=row.version).update(**changes, version=row.version + 1)
+    """Write the row's new clock state only if nobody changed it since it was read.
+
+    Equivalent to `filter(pk=..., version=old).update(...) == 1`; one prepared statement instead,
+    because the ORM spends most of a sweep's time building the same UPDATE ten thousand times.
+    """
+    values = [
+        field.get_db_prep_value(getattr(row, field.attname), connection)  # type: ignore[union-attr]
+        for field in _CLOCK_COLUMNS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_compare_and_set_sql(connection.vendor), [*values, row.version + 1, row.pk, row.version])
+        claimed: int = cursor.rowcount
     return claimed == 1
-
-
-def clocks_field_attname(name: str) -> str:
-    return f"{name}_id" if name in ("policy", "calendar") else name
 
 
 def _team_leads(team_ids: set[int]) -> dict[int, list[User]]:
@@ -205,16 +225,24 @@ def _evaluate(
     if calendar is None:
         row.next_check_at = None
         return outcome
+    later: datetime | None = None
+    moved_update = False
     for occurrence in clocks.pending_occurrences(row, status=ticket.status, calendar=calendar, rules=specs):
         if occurrence.at > now:
+            # Applying earlier occurrences only ever removes pending ones, so this is the next check
+            # (unless the update interval moved on, below); no second pass over the arithmetic.
+            later = occurrence.at
             break
         _apply(row, occurrence, ticket=ticket, now=now, calendar=calendar, rules=rules, leads=leads, outcome=outcome)
+        moved_update = moved_update or occurrence.kind == OccurrenceKind.UPDATE_MISSED
         if outcome.raise_priority:
-            # The new priority brings new targets; the next sweep measures against them.
             break
-    row.next_check_at = clocks.next_check_at(row, status=ticket.status, calendar=calendar, rules=specs)
-    if outcome.raise_priority and row.next_check_at is not None:
-        row.next_check_at = min(row.next_check_at, now)
+    if outcome.raise_priority:
+        # The new priority brings new targets; re-targeting after the claim sets the real next check.
+        row.next_check_at = now
+    else:
+        candidates = [at for at in (later, row.update_due_at if moved_update else None) if at is not None]
+        row.next_check_at = min(candidates, default=None)
     return outcome
 
 
@@ -327,9 +355,13 @@ def _notify(
     if not recipient_ids:
         return
     users = rules.users_by_id(recipient_ids)
+    messages: dict[str, tuple[str, str]] = {}
     for user in users:
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject, body = _message(ticket, occurrence, kind=kind, due=due)
+        language = user.language or settings.LANGUAGE_CODE
+        if language not in messages:
+            with translation.override(language):
+                messages[language] = _message(ticket, occurrence, kind=kind, due=due)
+        subject, body = messages[language]
         occasion = f"{kind}:{occurrence.metric}:{occurrence.rule_id or 0}:{occurrence.at.isoformat()}"
         key = f"sla:{ticket.pk}:{occasion}:user:{user.pk}"
         outcome.notifications.append(

@@ -180,3 +180,13 @@ def test_a_team_lead_cannot_reach_the_admin(team_lead: User) -> None:
     client.force_login(team_lead)
     assert team_lead.role == Role.TEAM_LEAD
     assert client.get(url(Ticket, "changelist")).status_code == 302  # to the admin login
+
+
+def test_the_ticket_page_shows_its_clocks_in_words(requester: User, admin_client: Client) -> None:
+    # Monday 2026-10-12 09:00 in Beijing; a P3 ticket must answer within 4 h of office time.
+    opened = datetime(2026, 10, 12, 1, 0, tzinfo=UTC)
+    ticket = factories.make_ticket(requester, impact="single_user", urgency="high", now=opened)
+    with time_machine.travel(datetime(2026, 10, 12, 3, 48, tzinfo=UTC), tick=False):  # 11:48
+        page = admin_client.get(url(Ticket, "change", ticket.pk)).content.decode()
+    assert "First response: responds by Mon 10-12 14:30, 1 h 12 min of business time left" in page
+    assert "Assignment: assigned by Mon 10-12 09:15, 2 h 33 min of business time overdue" in page
