@@ -14,10 +14,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -144,14 +146,16 @@ def sweep_batch(
         report.examined += len(rows)
         calendars = business_calendars({row.calendar_id for row in rows if row.calendar_id is not None})
         leads = _team_leads({row.ticket.team_id for row in rows if row.ticket.team_id is not None})
-        won: list[tuple[TicketSla, _Outcome]] = []
+        evaluated: list[tuple[TicketSla, list[object], _Outcome]] = []
         for row in rows:
+            before = _clock_values(row)
             outcome = _evaluate(row, now=now, calendar=calendars.get(row.calendar_id or 0), rules=rules, leads=leads)
-            if _compare_and_set(row):
-                won.append((row, outcome))
-                _count(report, outcome)
-            else:
-                report.lost += 1
+            evaluated.append((row, before, outcome))
+        claimed = _claim(evaluated)
+        won = [(row, outcome) for row, _, outcome in evaluated if row.pk in claimed]
+        for _, outcome in won:
+            _count(report, outcome)
+        report.lost += len(rows) - len(won)
         report.claimed += len(won)
         TicketEvent.objects.bulk_create([event for _, outcome in won for event in outcome.events])
         SlaEscalation.objects.bulk_create([record for _, outcome in won for record in outcome.escalations])
@@ -171,32 +175,73 @@ def _count(report: SweepReport, outcome: _Outcome) -> None:
             report.escalations += 1
 
 
-_CLOCK_COLUMNS = [TicketSla._meta.get_field(name) for name in clocks.CLOCK_FIELDS]
+_CLOCK_COLUMNS: list[Field[Any, Any]] = [
+    column for column in (TicketSla._meta.get_field(name) for name in clocks.CLOCK_FIELDS) if isinstance(column, Field)
+]
 
 
-@functools.cache
-def _compare_and_set_sql(vendor: str) -> str:
+def _claim(evaluated: Sequence[tuple[TicketSla, list[object], _Outcome]]) -> set[int]:
+    """Compare-and-set every evaluated row; return the ids of the rows this sweep won."""
+    if connection.vendor == "postgresql":
+        return _compare_and_set_many([row for row, _, _ in evaluated])
+    # SQLite: one short statement per row costs ~40 µs in-process, and UPDATE … FROM … RETURNING
+    # needs SQLite 3.35, newer than some supported systems ship.
+    return {row.pk for row, before, _ in evaluated if _compare_and_set(row, before=before)}
+
+
+def _compare_and_set_many(rows: Sequence[TicketSla]) -> set[int]:
+    """PostgreSQL: the per-row compare-and-set of a whole batch as one statement (one round trip).
+
+    Each row is written only where its version is still the one read; RETURNING names the winners.
+    """
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in _CLOCK_COLUMNS)  # type: ignore[arg-type,union-attr]
+    columns = [field.column for field in _CLOCK_COLUMNS]
+    casts = [f"%s::{field.db_type(connection)}" for field in _CLOCK_COLUMNS]
+    row_sql = "(" + ", ".join(["%s::bigint", "%s::bigint", *casts]) + ")"
+    assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns)
+    table = quote(TicketSla._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET {assignments}, {quote('version')} = {table}.{quote('version')} + 1 "  # noqa: S608
+        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) "
+        f"AS v(id, old_version, {', '.join(quote(column) for column in columns)}) "
+        f"WHERE {table}.{quote('ticket_id')} = v.id AND {table}.{quote('version')} = v.old_version "
+        f"RETURNING {table}.{quote('ticket_id')}"
+    )
+    params: list[Any] = []
+    for row in rows:
+        params += [row.pk, row.version]
+        params += [field.get_db_prep_value(getattr(row, field.attname), connection) for field in _CLOCK_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {ticket_id for (ticket_id,) in cursor.fetchall()}
+
+
+def _clock_values(row: TicketSla) -> list[object]:
+    return [getattr(row, field.attname) for field in _CLOCK_COLUMNS]
+
+
+@functools.lru_cache(maxsize=256)
+def _compare_and_set_sql(vendor: str, columns: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    assignments = "".join(f"{quote(column)} = %s, " for column in columns)
     # Only our own quoted column names go into the text; every value is a parameter.
     return (
-        f"UPDATE {quote(TicketSla._meta.db_table)} SET {assignments}, {quote('version')} = %s "  # noqa: S608
+        f"UPDATE {quote(TicketSla._meta.db_table)} SET {assignments}{quote('version')} = %s "  # noqa: S608
         f"WHERE {quote('ticket_id')} = %s AND {quote('version')} = %s"
     )
 
 
-def _compare_and_set(row: TicketSla) -> bool:
-    """Write the row's new clock state only if nobody changed it since it was read.
+def _compare_and_set(row: TicketSla, *, before: list[object]) -> bool:
+    """Write the clock columns that changed since `before`, only if nobody changed the row meanwhile.
 
-    Equivalent to `filter(pk=..., version=old).update(...) == 1`; one prepared statement instead,
-    because the ORM spends most of a sweep's time building the same UPDATE ten thousand times.
+    Equivalent to `filter(pk=..., version=old).update(...) == 1`, as a statement built once per
+    set of changed columns: the ORM would spend most of a sweep building the same UPDATE again.
     """
-    values = [
-        field.get_db_prep_value(getattr(row, field.attname), connection)  # type: ignore[union-attr]
-        for field in _CLOCK_COLUMNS
-    ]
+    changed = [field for field, old in zip(_CLOCK_COLUMNS, before, strict=True) if getattr(row, field.attname) != old]
+    values = [field.get_db_prep_value(getattr(row, field.attname), connection) for field in changed]
+    sql = _compare_and_set_sql(connection.vendor, tuple(field.column for field in changed))
     with connection.cursor() as cursor:
-        cursor.execute(_compare_and_set_sql(connection.vendor), [*values, row.version + 1, row.pk, row.version])
+        cursor.execute(sql, [*values, row.version + 1, row.pk, row.version])
         claimed: int = cursor.rowcount
     return claimed == 1
 
@@ -369,9 +414,20 @@ def _notify(
         )
 
 
+@functools.lru_cache(maxsize=16)
+def _weekday_names(language: str) -> tuple[str, ...]:
+    """Return the short weekday names, Monday first, in `language` (Django's date format is slow per call)."""
+    with translation.override(language or None):
+        monday = date(2024, 1, 1)
+        return tuple(formats.date_format(monday + timedelta(days=offset), "D") for offset in range(7))
+
+
 def _message(ticket: Ticket, occurrence: Occurrence, *, kind: str, due: datetime | None) -> tuple[str, str]:
     metric = Metric(occurrence.metric).label
-    when = formats.date_format(timezone.localtime(due), "D Y-m-d H:i") if due is not None else "—"
+    when = "—"
+    if due is not None:
+        local = timezone.localtime(due)
+        when = f"{_weekday_names(translation.get_language() or '')[local.weekday()]} {local:%Y-%m-%d %H:%M}"
     if kind == "sla_warning":
         headline = _("SLA warning: %(metric)s due %(when)s") % {"metric": metric, "when": when}
     elif kind == "sla_breach":

@@ -218,7 +218,7 @@ def test_worker_stopped_for_six_hours_fires_every_due_rule_once_in_order(
 
 
 def test_two_scanners_racing_fire_each_escalation_once(requester: User, clock: FrozenClock) -> None:
-    from sopdesk.sla.scanner import _compare_and_set, due_rows
+    from sopdesk.sla.scanner import _clock_values, _compare_and_set, due_rows
 
     ticket = open_ticket(requester, clock, beijing(2026, 10, 12, 10, 0), **P1)
     clock.move_to(beijing(2026, 10, 12, 12, 30))
@@ -226,7 +226,7 @@ def test_two_scanners_racing_fire_each_escalation_once(requester: User, clock: F
     assert [row.pk for row in stale] == [ticket.pk]
     sweep(now=timezone.now())
     # The slower scanner read the row before the other one wrote: its compare-and-set loses.
-    assert not _compare_and_set(stale[0])
+    assert not _compare_and_set(stale[0], before=_clock_values(stale[0]))
     assert SlaEscalation.objects.filter(ticket=ticket).count() == 2
     assert ticket.events.filter(kind=EventKind.SLA_ESCALATED).count() == 2
 
