@@ -138,30 +138,33 @@ def sweep_batch(
     """Process one batch of due rows; return how many rows were examined."""
     rules = rules or _Rules.load()
     report = report if report is not None else SweepReport()
+    # Read and evaluate before the transaction: the compare-and-set makes that safe, and SQLite's
+    # single write lock is then held only while this batch writes.
+    rows = due_rows(now=now, limit=batch_size)
+    if not rows:
+        return 0
+    report.batches += 1
+    report.examined += len(rows)
+    calendars = business_calendars({row.calendar_id for row in rows if row.calendar_id is not None})
+    leads = _team_leads({row.ticket.team_id for row in rows if row.ticket.team_id is not None})
+    evaluated: list[tuple[TicketSla, list[object], _Outcome]] = []
+    for row in rows:
+        before = _clock_values(row)
+        outcome = _evaluate(row, now=now, calendar=calendars.get(row.calendar_id or 0), rules=rules, leads=leads)
+        evaluated.append((row, before, outcome))
     with transaction.atomic():
-        rows = due_rows(now=now, limit=batch_size)
-        if not rows:
-            return 0
-        report.batches += 1
-        report.examined += len(rows)
-        calendars = business_calendars({row.calendar_id for row in rows if row.calendar_id is not None})
-        leads = _team_leads({row.ticket.team_id for row in rows if row.ticket.team_id is not None})
-        evaluated: list[tuple[TicketSla, list[object], _Outcome]] = []
-        for row in rows:
-            before = _clock_values(row)
-            outcome = _evaluate(row, now=now, calendar=calendars.get(row.calendar_id or 0), rules=rules, leads=leads)
-            evaluated.append((row, before, outcome))
         claimed = _claim(evaluated)
-        won = [(row, outcome) for row, _, outcome in evaluated if row.pk in claimed]
-        for _, outcome in won:
-            _count(report, outcome)
-        report.lost += len(rows) - len(won)
-        report.claimed += len(won)
-        TicketEvent.objects.bulk_create([event for _, outcome in won for event in outcome.events])
-        SlaEscalation.objects.bulk_create([record for _, outcome in won for record in outcome.escalations])
-        report.notifications += enqueue([n for _, outcome in won for n in outcome.notifications], now=now)
+        won = [(row, outcome) for row, _before, outcome in evaluated if row.pk in claimed]
+        outcomes = [outcome for _row, outcome in won]
+        TicketEvent.objects.bulk_create([event for outcome in outcomes for event in outcome.events])
+        SlaEscalation.objects.bulk_create([record for outcome in outcomes for record in outcome.escalations])
+        report.notifications += enqueue([n for outcome in outcomes for n in outcome.notifications], now=now)
         for row, outcome in won:
             _follow_up(row.ticket, outcome, now=now)
+    for _row, outcome in won:
+        _count(report, outcome)
+    report.lost += len(rows) - len(won)
+    report.claimed += len(won)
     return len(rows)
 
 
