@@ -14,6 +14,7 @@ from ninja.security import HttpBearer, SessionAuth
 from pydantic import AfterValidator
 
 from sopdesk.accounts.actions import authenticate_token
+from sopdesk.accounts.models import User
 from sopdesk.core.errors import ActionError
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib.text import has_forbidden_characters
@@ -67,6 +68,16 @@ class ErrorOut(Schema):
 
     detail: str
     errors: list[FieldError] = []
+
+
+def error_responses(*codes: int) -> dict[int, Any]:
+    """Declare an endpoint group's error answers, all in the `ErrorOut` shape (for the OpenAPI schema)."""
+    return dict.fromkeys(codes, ErrorOut)
+
+
+def request_user(request: HttpRequest) -> User:
+    """Return the authenticated caller (the API's auth classes guarantee an active user)."""
+    return request.user  # type: ignore[return-value]
 
 
 def error_response(

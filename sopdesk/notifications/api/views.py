@@ -7,8 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Path, Query, Router
 
-from sopdesk.accounts.models import User
-from sopdesk.core.api import ErrorOut, check_query_parameters
+from sopdesk.core.api import check_query_parameters, error_responses, request_user
 from sopdesk.notifications import actions
 from sopdesk.notifications.api import serializers
 from sopdesk.notifications.api.schemas import (
@@ -22,18 +21,14 @@ from sopdesk.notifications.queries import get_notification_for_user, inbox_for
 
 router = Router(tags=["notifications"])
 
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+ERRORS = error_responses(400, 401, 403, 404, 422)
 
 
 @router.get("", response={200: NotificationPage, **ERRORS})
 def list_notifications(request: HttpRequest, params: Query[InboxParams]) -> dict[str, Any]:
     """List the caller's notifications, newest first; `unread=true` for the unread ones only."""
     check_query_parameters(request, InboxParams)
-    user = _user(request)
+    user = request_user(request)
     notifications = inbox_for(user, is_unread_only=bool(params.unread))
     page = notifications.only(*serializers.FIELDS)[params.offset : params.offset + params.limit]
     count = notifications.count()
@@ -45,14 +40,14 @@ def list_notifications(request: HttpRequest, params: Query[InboxParams]) -> dict
 @transaction.atomic
 def mark_all_read(request: HttpRequest) -> dict[str, Any]:
     """Mark all of the caller's notifications read."""
-    return {"marked_count": actions.mark_all_read(actor=_user(request), now=timezone.now())}
+    return {"marked_count": actions.mark_all_read(actor=request_user(request), now=timezone.now())}
 
 
 @router.post("/{notification_id}/read", response={200: NotificationOut, **ERRORS})
 @transaction.atomic
 def mark_read(request: HttpRequest, path: Path[NotificationPath]) -> dict[str, Any]:
     """Mark one of the caller's notifications read; someone else's is 404."""
-    user = _user(request)
+    user = request_user(request)
     notification = get_notification_for_user(user, path.notification_id)
     actions.mark_read(notification, actor=user, now=timezone.now())
     return serializers.notification_out(notification)

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 
-from sopdesk.accounts.models import Team, User
-from sopdesk.core.api import ErrorOut, check_query_parameters
+from sopdesk.accounts.models import Team
+from sopdesk.core.api import check_query_parameters, error_responses, request_user
 from sopdesk.sla import breaches, config
 from sopdesk.sla.api import serializers
 from sopdesk.sla.api.schemas import (
@@ -44,11 +44,7 @@ from sopdesk.tickets.queries import ticket_list_rows
 
 router = Router(tags=["sla"])
 
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
 # --- calendars ------------------------------------------------------------------------------
@@ -58,7 +54,7 @@ def _user(request: HttpRequest) -> User:
 def list_calendars(request: HttpRequest, params: Query[CalendarListParams]) -> dict[str, Any]:
     """List the business calendars with their weekly working hours (administrators and managers)."""
     check_query_parameters(request, CalendarListParams)
-    config.check_may_read_config(_user(request))
+    config.check_may_read_config(request_user(request))
     calendars = Calendar.objects.order_by("name", "pk")
     if params.is_active is not None:
         calendars = calendars.filter(is_active=params.is_active)
@@ -73,7 +69,7 @@ def create_calendar(request: HttpRequest, payload: CalendarCreateIn) -> Status[A
 
     An active calendar that is not 24×7 needs working hours. A taken code is 409.
     """
-    actor = _user(request)
+    actor = request_user(request)
     config.check_may_change_config(actor)
     calendar = config.create_calendar(
         code=payload.code,
@@ -90,7 +86,7 @@ def create_calendar(request: HttpRequest, payload: CalendarCreateIn) -> Status[A
 @router.get("/calendars/{code}", response={200: CalendarOut, **ERRORS})
 def get_calendar(request: HttpRequest, path: Path[CalendarPath]) -> dict[str, Any]:
     """Return one calendar with its weekly hours and the years that have holidays entered."""
-    config.check_may_read_config(_user(request))
+    config.check_may_read_config(request_user(request))
     return serializers.calendar_out(config.get_calendar(path.code))
 
 
@@ -102,7 +98,7 @@ def update_calendar(request: HttpRequest, path: Path[CalendarPath], payload: Cal
     Open tickets follow the new hours from their next calculation on. A calendar that active
     policies use cannot be deactivated (409).
     """
-    actor = _user(request)
+    actor = request_user(request)
     config.check_may_change_config(actor)
     calendar = config.get_calendar(path.code, for_update=True)
     changes = payload.dict(exclude_unset=True)
@@ -122,7 +118,7 @@ def list_calendar_dates(
 ) -> dict[str, Any]:
     """List a calendar's holidays and make-up working days in date order, e.g. `?year=2026`."""
     check_query_parameters(request, CalendarDateListParams)
-    config.check_may_read_config(_user(request))
+    config.check_may_read_config(request_user(request))
     dates = config.get_calendar(path.code).dates.order_by("date")
     if params.year is not None:
         dates = dates.filter(date__year=params.year)
@@ -140,7 +136,7 @@ def put_calendar_date(request: HttpRequest, path: Path[CalendarDatePath], payloa
     Use it for years the bundled data does not cover, once the official schedule is published.
     A make-up day works like `works_like`, which must have working hours. 24×7 calendars have no dates (409).
     """
-    actor = _user(request)
+    actor = request_user(request)
     config.check_may_change_config(actor)
     row, created = config.put_calendar_date(
         config.get_calendar(path.code, for_update=True),
@@ -157,7 +153,7 @@ def put_calendar_date(request: HttpRequest, path: Path[CalendarDatePath], payloa
 @transaction.atomic
 def delete_calendar_date(request: HttpRequest, path: Path[CalendarDatePath]) -> Status[Any]:
     """Remove a holiday or make-up working day: the date follows the weekly hours again."""
-    actor = _user(request)
+    actor = request_user(request)
     config.check_may_change_config(actor)
     config.delete_calendar_date(config.get_calendar(path.code, for_update=True), date=path.date, actor=actor)
     return Status(204, None)
@@ -170,7 +166,7 @@ def delete_calendar_date(request: HttpRequest, path: Path[CalendarDatePath]) -> 
 def list_policies(request: HttpRequest, params: Query[PolicyListParams]) -> dict[str, Any]:
     """List the SLA policies in matching order with their escalation rules (administrators and managers)."""
     check_query_parameters(request, PolicyListParams)
-    config.check_may_read_config(_user(request))
+    config.check_may_read_config(request_user(request))
     policies = config.policy_rows().order_by("order", "pk")
     if params.is_active is not None:
         policies = policies.filter(is_active=params.is_active)
@@ -188,7 +184,7 @@ def create_policy(request: HttpRequest, payload: PolicyCreateIn) -> Status[Any]:
     New tickets are measured against the first active matching policy by `order`; open tickets keep
     their targets. Codes of deactivated calendars, teams or categories are refused (422).
     """
-    actor = _user(request)
+    actor = request_user(request)
     config.check_may_change_config(actor)
     policy = config.create_policy(
         draft=config.PolicyDraft(**payload.dict(exclude={"escalation_rules"})),
@@ -201,7 +197,7 @@ def create_policy(request: HttpRequest, payload: PolicyCreateIn) -> Status[Any]:
 @router.get("/policies/{policy_id}", response={200: PolicyOut, **ERRORS})
 def get_policy(request: HttpRequest, path: Path[PolicyPath]) -> dict[str, Any]:
     """Return one policy with its escalation rules."""
-    config.check_may_read_config(_user(request))
+    config.check_may_read_config(request_user(request))
     return serializers.policy_out(config.get_policy(path.policy_id))
 
 
@@ -213,7 +209,7 @@ def update_policy(request: HttpRequest, path: Path[PolicyPath], payload: PolicyU
     Changes apply to tickets measured from now on; open tickets keep the targets they started with.
     Rule changes reach open tickets when their clocks are next checked.
     """
-    actor = _user(request)
+    actor = request_user(request)
     config.check_may_change_config(actor)
     policy = config.get_policy(path.policy_id, for_update=True)
     changes = payload.dict(exclude_unset=True)
@@ -236,7 +232,7 @@ def list_breaches(request: HttpRequest, params: Query[BreachListParams]) -> dict
     ticket's clocks as of now.
     """
     check_query_parameters(request, BreachListParams)
-    user = _user(request)
+    user = request_user(request)
     breaches.check_may_list_breaches(user)
     team = Team.objects.filter(code=params.team).first()
     if team is None:

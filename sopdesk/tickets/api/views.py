@@ -10,7 +10,7 @@ from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from sopdesk.accounts.models import Team, User
-from sopdesk.core.api import ErrorOut, check_query_parameters
+from sopdesk.core.api import check_query_parameters, error_responses, request_user
 from sopdesk.core.errors import ActionError
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.sla.queries import sla_snapshots
@@ -44,11 +44,7 @@ from sopdesk.tickets.queries import (
 
 router = Router(tags=["tickets"])
 
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -76,7 +72,7 @@ def list_tickets(request: HttpRequest, params: Query[TicketListParams]) -> dict[
     """List the tickets the caller may see, filtered, ordered and paginated."""
     check_query_parameters(request, TicketListParams)
     data = params.dict(exclude_none=True, exclude={"limit", "offset"})
-    filterset = TicketFilterSet(data=_as_query_data(data), queryset=Ticket.objects.visible_to(_user(request)))
+    filterset = TicketFilterSet(data=_as_query_data(data), queryset=Ticket.objects.visible_to(request_user(request)))
     if not filterset.is_valid():
         raise ValidationFailed({field: [str(m) for m in msgs] for field, msgs in filterset.errors.items()})
     tickets = filterset.qs
@@ -102,7 +98,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
     """Create a ticket; requesters create for themselves, staff may name another requester."""
     # Not wrapped in a transaction: the action writes in its own short one, so lookups and
     # validation do not hold SQLite's write lock (bench/README.md).
-    actor = _user(request)
+    actor = request_user(request)
     actions.check_may_create_for(actor, requester_username=payload.requester)
     requester = actor
     if payload.requester and payload.requester != actor.username:
@@ -118,7 +114,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
 @router.get("/{number}", response={200: TicketOut, **ERRORS})
 def get_ticket(request: HttpRequest, number: str) -> dict[str, Any]:
     """Return one ticket; staff views are recorded in the access log."""
-    user = _user(request)
+    user = request_user(request)
     ticket = get_ticket_for_user(user, number)
     actions.record_ticket_view(
         ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=_client_ip(request)
@@ -130,7 +126,7 @@ def get_ticket(request: HttpRequest, number: str) -> dict[str, Any]:
 @transaction.atomic
 def update_ticket(request: HttpRequest, number: str, payload: TicketUpdateIn) -> dict[str, Any]:
     """Change descriptive fields or override the priority (staff only)."""
-    user = _user(request)
+    user = request_user(request)
     ticket = get_ticket_for_user(user, number, writable=True)
     changes = payload.dict(exclude_unset=True)
     priority = changes.pop("priority", None)
@@ -159,7 +155,7 @@ def update_ticket(request: HttpRequest, number: str, payload: TicketUpdateIn) ->
 @transaction.atomic
 def transition_ticket(request: HttpRequest, number: str, payload: TransitionIn) -> dict[str, Any]:
     """Change the status along the lifecycle; resolving needs a closure summary, reopening a reason."""
-    user = _user(request)
+    user = request_user(request)
     ticket = get_ticket_for_user(user, number, writable=True)
     closure = actions.ClosureSummary(**payload.closure.dict()) if payload.closure else None
     actions.change_status(
@@ -172,7 +168,7 @@ def transition_ticket(request: HttpRequest, number: str, payload: TransitionIn) 
 @transaction.atomic
 def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status[Any]:
     """Add a public reply or (staff) an internal note."""
-    user = _user(request)
+    user = request_user(request)
     ticket = get_ticket_for_user(user, number, writable=True)
     event = actions.add_comment(
         ticket, actor=user, body=payload.body, is_internal=payload.is_internal, now=timezone.now()
@@ -184,7 +180,7 @@ def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status
 @transaction.atomic
 def assign_ticket(request: HttpRequest, number: str, payload: AssignIn) -> dict[str, Any]:
     """Route the ticket to a team and/or an assignee (staff)."""
-    user = _user(request)
+    user = request_user(request)
     ticket = get_ticket_for_user(user, number, writable=True)
     actions.check_may_assign(user)
     team = None
@@ -201,7 +197,7 @@ def assign_ticket(request: HttpRequest, number: str, payload: AssignIn) -> dict[
 def list_events(request: HttpRequest, number: str, params: Query[EventListParams]) -> dict[str, Any]:
     """Return the timeline; requesters never see internal events."""
     check_query_parameters(request, EventListParams)
-    user = _user(request)
+    user = request_user(request)
     ticket = get_ticket_for_user(user, number)
     actions.record_ticket_view(
         ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=_client_ip(request)
@@ -213,7 +209,7 @@ def list_events(request: HttpRequest, number: str, params: Query[EventListParams
 
 @router.get("/{number}/attachments", response={200: list[AttachmentOut], **ERRORS})
 def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     ticket = get_ticket_for_user(user, number)
     return [serializers.attachment_out(a) for a in attachments_for(ticket, user).select_related("uploaded_by")]
 
@@ -224,7 +220,7 @@ def upload_attachment(
     request: HttpRequest, number: str, file: File[UploadedFile], is_internal: Form[bool] = False
 ) -> Status[Any]:
     """Upload a file (multipart field `file`); type, size and content are checked."""
-    user = _user(request)
+    user = request_user(request)
     ticket = get_ticket_for_user(user, number, writable=True)
     attachment = actions.add_attachment(ticket, actor=user, upload=file, is_internal=is_internal, now=timezone.now())
     return Status(201, serializers.attachment_out(attachment))
@@ -233,7 +229,7 @@ def upload_attachment(
 @router.get("/{number}/attachments/{attachment_id}", response={200: None, **ERRORS})
 def download_attachment(request: HttpRequest, path: Path[AttachmentPath]) -> FileResponse:
     """Download a file as an attachment (never rendered inline)."""
-    user = _user(request)
+    user = request_user(request)
     ticket = get_ticket_for_user(user, path.number)
     attachment = get_attachment_for_user(user, ticket, path.attachment_id)
     response = FileResponse(
