@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sopdesk.core.admin import NoDeleteAdmin, ReadOnlyAdmin
-from sopdesk.sla.config import ARITHMETIC_FIELDS
+from sopdesk.sla.config import ARITHMETIC_FIELDS, rearm_open_clocks
 from sopdesk.sla.forms import CalendarDateForm, EscalationRuleForm, WorkingIntervalForm, WorkingIntervalFormSet
 from sopdesk.sla.models import (
     Calendar,
@@ -142,6 +142,11 @@ class SlaPolicyAdmin(NoDeleteAdmin):
         if db_field.name in {"calendar", "backup_team"}:
             kwargs["queryset"] = db_field.related_model.objects.filter(is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change:
+            rearm_open_clocks(form.instance)
 
 
 @admin.register(TicketSla)

@@ -14,7 +14,7 @@ from itertools import pairwise
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.choices import Role
@@ -28,9 +28,11 @@ from sopdesk.sla.models import (
     EscalationRule,
     SlaEscalation,
     SlaPolicy,
+    TicketSla,
     WorkingInterval,
     minute_of_day,
 )
+from sopdesk.tickets.choices import OPEN_STATUSES
 from sopdesk.tickets.models import Category
 
 # Changing these changes the business-time arithmetic, as a change of hours or dates does.
@@ -497,6 +499,19 @@ def _save_rules(policy: SlaPolicy, plans: Sequence[_RulePlan]) -> None:
     for plan in plans:
         plan.rule.save()
         plan.rule.contacts.set(plan.contacts)
+    rearm_open_clocks(policy)
+
+
+def rearm_open_clocks(policy: SlaPolicy) -> int:
+    """Make the next sweep look again at the open tickets measured by `policy` (its rules changed).
+
+    A new rule whose threshold a ticket already passed fires at that sweep, once; without this a
+    ticket would only meet changed rules at its next scheduled check, or never if it has none.
+    """
+    # Any instant in the past makes the row due; the clock's own start needs no `now`.
+    return TicketSla.objects.filter(policy=policy, ticket__status__in=OPEN_STATUSES).update(
+        next_check_at=F("started_at")
+    )
 
 
 def create_policy(*, draft: PolicyDraft, escalation_rules: Sequence[RuleSpec] = (), actor: User) -> SlaPolicy:

@@ -303,3 +303,24 @@ def test_p1_update_interval_missed_is_counted_and_reported_once_per_sweep(
     assert sla.update_breach_count == 3
     assert sla.update_due_at == beijing(2026, 10, 12, 12, 5)
     assert ticket.events.filter(kind=EventKind.SLA_BREACHED, data__metric=Metric.UPDATE).count() == 1
+
+
+def test_a_rule_added_later_reaches_open_tickets_once(requester: User, agent: User, clock: FrozenClock) -> None:
+    from sopdesk.sla.config import RuleSpec, replace_escalation_rules
+    from sopdesk.testing.factories import make_user
+
+    admin = make_user("boss", role="admin")
+    ticket = open_ticket(requester, clock, beijing(2026, 10, 12, 9, 0), **P3)
+    assign_ticket(ticket, team=None, assignee=agent, actor=agent, now=timezone.now())
+    clock.move_to(beijing(2026, 10, 12, 9, 30))
+    sweep(now=timezone.now())
+    policy = SlaPolicy.objects.get(priority=Priority.P3)
+    # Nothing falls due before the first-response warning at 13:30; a rule that fired at 09:30 is added now.
+    replace_escalation_rules(
+        policy,
+        [RuleSpec(id=None, metric=Metric.FIRST_RESPONSE, offset_minutes=-210, notify_team_lead=True)],
+        actor=admin,
+    )
+    sweep(now=timezone.now())
+    sweep(now=timezone.now())
+    assert ticket.events.filter(kind=EventKind.SLA_ESCALATED).count() == 1
