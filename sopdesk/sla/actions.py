@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
 
 from sopdesk.accounts.models import User
 from sopdesk.lib.businesstime import BusinessCalendar
@@ -27,9 +26,9 @@ def _calendar_for(sla: TicketSla) -> BusinessCalendar | None:
 def _save(sla: TicketSla, *, status: str, calendar: BusinessCalendar | None) -> None:
     sla.next_check_at = clocks.next_check_at(sla, status=status, calendar=calendar, rules=rule_specs(sla.policy_id))
     # A version bump makes a scanner that read the row before this change lose its compare-and-set.
-    sla.version = F("version") + 1  # type: ignore[assignment]
+    # The row is locked (`_locked`), so the version in memory is the current one: no re-read needed.
+    sla.version += 1
     sla.save(update_fields=[*clocks.CLOCK_FIELDS, "version"])
-    sla.refresh_from_db(fields=["version"])
 
 
 def start_clocks(ticket: Ticket, *, now: datetime) -> TicketSla:

@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
 from sopdesk.core.errors import PermissionRefused
-from sopdesk.sla.choices import Metric
 from sopdesk.sla.clocks import CLOCK_METRICS
-from sopdesk.sla.queries import breaching_tickets
+from sopdesk.sla.queries import breaching_tickets, running_clock
 from sopdesk.tickets.models import Ticket
 
 BreachState = Literal["breached", "warning", "all"]
@@ -33,23 +32,14 @@ def check_may_list_breaches(user: User) -> None:
         raise PermissionRefused(_("Only staff may list SLA breaches."))
 
 
-def _running(metric: Metric) -> Q:
-    """The clock of `metric` runs: it has a due instant, is not met and (resolution) not paused."""
-    name = metric.value
-    running = Q(**{f"sla__{name}_met_at__isnull": True, f"sla__{name}_due_at__isnull": False})
-    if metric == Metric.RESOLUTION:
-        running &= Q(sla__resolution_paused_at__isnull=True)
-    return running
-
-
 def breach_rows(tickets: QuerySet[Ticket], *, state: BreachState, now: dt.datetime) -> QuerySet[Ticket]:
     """Narrow `tickets` to those in `state` (as their SLA snapshot reads it), most overdue clock first."""
     breached, warning = Q(), Q()
     for metric in CLOCK_METRICS:
         name = metric.value
         late = Q(**{f"sla__{name}_breached_at__isnull": False}) | Q(**{f"sla__{name}_due_at__lte": now})
-        breached |= _running(metric) & late
-        warning |= _running(metric) & Q(**{f"sla__{name}_warned_at__isnull": False})
+        breached |= running_clock(metric) & late
+        warning |= running_clock(metric) & Q(**{f"sla__{name}_warned_at__isnull": False})
     rows = breaching_tickets(tickets, now=now).annotate(
         sla_rank=Case(
             When(breached, then=Value(2)), When(warning, then=Value(1)), default=0, output_field=IntegerField()
@@ -57,7 +47,7 @@ def breach_rows(tickets: QuerySet[Ticket], *, state: BreachState, now: dt.dateti
         most_urgent_due_at=Least(
             *(
                 Case(
-                    When(_running(metric), then=F(f"sla__{metric.value}_due_at")),
+                    When(running_clock(metric), then=F(f"sla__{metric.value}_due_at")),
                     default=Value(_NEVER),
                     output_field=DateTimeField(),
                 )
