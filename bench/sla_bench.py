@@ -242,17 +242,17 @@ class Workbench:
         from django.db.models import Count
 
         from sopdesk.notifications.models import Notification, OutboxMessage
+        from sopdesk.sla.choices import SlaEventKind
         from sopdesk.sla.models import SlaEscalation, TicketSla
-        from sopdesk.tickets.choices import EventKind
         from sopdesk.tickets.models import TicketEvent
 
         failures: list[str] = []
         new = {model: model.objects.filter(pk__gt=self.baseline[model]) for model in self.written}
         kinds = dict(new[TicketEvent].values_list("kind").annotate(count=Count("id")).order_by())
         events = {
-            "warnings": kinds.get(EventKind.SLA_WARNING, 0),
-            "breaches": kinds.get(EventKind.SLA_BREACHED, 0),
-            "escalations": kinds.get(EventKind.SLA_ESCALATED, 0),
+            "warnings": kinds.get(SlaEventKind.SLA_WARNING, 0),
+            "breaches": kinds.get(SlaEventKind.SLA_BREACHED, 0),
+            "escalations": kinds.get(SlaEventKind.SLA_ESCALATED, 0),
         }
         escalations = list(new[SlaEscalation].values_list("ticket_id", "rule_id"))
         notifications = new[Notification].count()

@@ -15,6 +15,8 @@ echo "==> lint and format check (ruff)"
 "$bin/ruff" format --check .
 echo "==> type check (mypy)"
 "$bin/mypy" sopdesk
+echo "==> dependency direction between apps (import-linter, docs/architecture.md)"
+"$bin/lint-imports" --no-cache
 echo "==> migrations are complete"
 "$bin/python" manage.py makemigrations --check --dry-run
 echo "==> translations are complete and compile"

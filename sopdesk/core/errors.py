@@ -25,3 +25,15 @@ class PermissionRefused(ActionError):
     """The actor may not perform this change on an object they can see."""
 
     status_code = 403
+
+
+class NotFound(ActionError):
+    """The object does not exist for this actor (answered as 404: no existence oracle)."""
+
+    status_code = 404
+
+
+class PreconditionFailed(ActionError):
+    """The object changed since the client read it (HTTP `If-Match` did not match)."""
+
+    status_code = 412

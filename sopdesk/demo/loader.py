@@ -15,7 +15,7 @@ from sopdesk.accounts.models import User
 from sopdesk.demo.directory import DEMO_LOGINS, DEMO_PASSWORD, create_directory
 from sopdesk.demo.sla import catch_up_clocks, configure_sla
 from sopdesk.demo.stories import plan_tickets, play
-from sopdesk.tickets.notifications import notifications_suppressed
+from sopdesk.notifications.outbox import notifications_suppressed
 
 DEFAULT_TICKET_COUNT = 200
 DEFAULT_SEED = 20260101

@@ -322,7 +322,8 @@ class _Story:
         status, rng, phrases = self.plan.status, self.rng, self.phrases
         if status == Status.NEW:
             if rng.random() < 0.3:
-                self._add((10, 120), _note(self._user("agent"), rng.choice(phrases.unassigned_notes)))
+                # Someone of the ticket's own team: staff of other teams cannot see (nor write on) it.
+                self._add((10, 120), _note(self.handler, rng.choice(phrases.unassigned_notes)))
             return self._steps
         self._dispatch()
         if status == Status.ASSIGNED:

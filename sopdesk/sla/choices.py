@@ -13,6 +13,17 @@ class Metric(models.TextChoices):
 ESCALATION_METRICS = (Metric.ASSIGNMENT, Metric.FIRST_RESPONSE, Metric.RESOLUTION)
 
 
+class SlaEventKind(models.TextChoices):
+    """The SLA entries on a ticket's timeline (registered with the ticket timeline in SlaConfig.ready)."""
+
+    SLA_TARGETS_SET = "sla_targets_set", _("SLA targets set")
+    SLA_PAUSED = "sla_paused", _("SLA clock paused")
+    SLA_RESUMED = "sla_resumed", _("SLA clock resumed")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    SLA_ESCALATED = "sla_escalated", _("Escalated")
+
+
 class ClockState(models.TextChoices):
     OK = "ok", _("On track")
     WARNING = "warning", _("Warning")

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sopdesk.accounts.models import User
-from sopdesk.tickets.choices import EventKind
+from sopdesk.sla.choices import SlaEventKind
+from sopdesk.tickets.events import new_event
 from sopdesk.tickets.models import Ticket, TicketEvent
 
 
@@ -15,15 +16,15 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def build(
-    ticket: Ticket, kind: EventKind, *, now: datetime, data: dict[str, Any], actor: User | None = None
+    ticket: Ticket, kind: SlaEventKind, *, now: datetime, data: dict[str, Any], actor: User | None = None
 ) -> TicketEvent:
-    """Return an unsaved internal event (the scanner saves many at once)."""
-    return TicketEvent(ticket=ticket, kind=kind, actor=actor, created_at=now, is_internal=True, data=data)
+    """Return an unsaved internal event (the scanner records many at once)."""
+    return new_event(ticket, kind, actor=actor, now=now, is_internal=True, data=data)
 
 
 def warning(ticket: Ticket, *, now: datetime, metric: str, at: datetime, due_at: datetime | None) -> TicketEvent:
     return build(
-        ticket, EventKind.SLA_WARNING, now=now, data={"metric": metric, "at": _iso(at), "due_at": _iso(due_at)}
+        ticket, SlaEventKind.SLA_WARNING, now=now, data={"metric": metric, "at": _iso(at), "due_at": _iso(due_at)}
     )
 
 
@@ -31,7 +32,7 @@ def breached(ticket: Ticket, *, now: datetime, metric: str, due_at: datetime, mi
     data: dict[str, Any] = {"metric": metric, "due_at": _iso(due_at)}
     if missed > 1:
         data["missed"] = missed
-    return build(ticket, EventKind.SLA_BREACHED, now=now, data=data)
+    return build(ticket, SlaEventKind.SLA_BREACHED, now=now, data=data)
 
 
 def escalated(
@@ -46,7 +47,7 @@ def escalated(
 ) -> TicketEvent:
     return build(
         ticket,
-        EventKind.SLA_ESCALATED,
+        SlaEventKind.SLA_ESCALATED,
         now=now,
         data={
             "metric": metric,
@@ -69,7 +70,7 @@ def targets_set(
 ) -> TicketEvent:
     return build(
         ticket,
-        EventKind.SLA_TARGETS_SET,
+        SlaEventKind.SLA_TARGETS_SET,
         now=now,
         actor=actor,
         data={"policy": policy_id, "from": before, "to": after},
@@ -77,10 +78,10 @@ def targets_set(
 
 
 def paused(ticket: Ticket, *, now: datetime, actor: User | None) -> TicketEvent:
-    return build(ticket, EventKind.SLA_PAUSED, now=now, actor=actor, data={"metric": "resolution"})
+    return build(ticket, SlaEventKind.SLA_PAUSED, now=now, actor=actor, data={"metric": "resolution"})
 
 
 def resumed(ticket: Ticket, *, now: datetime, actor: User | None, due_at: datetime | None) -> TicketEvent:
     return build(
-        ticket, EventKind.SLA_RESUMED, now=now, actor=actor, data={"metric": "resolution", "due_at": _iso(due_at)}
+        ticket, SlaEventKind.SLA_RESUMED, now=now, actor=actor, data={"metric": "resolution", "due_at": _iso(due_at)}
     )

@@ -321,8 +321,7 @@ class TicketSla(models.Model):
         _("escalation rules fired"), default=list, blank=True
     )
     next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
-    # Compare-and-set token of the scanner batch that holds this row.
-    claimed_by = models.CharField(_("claimed by"), max_length=32, blank=True, default="")
+    # Compare-and-set token: every writer bumps it; the scanner's claim fails on a stale version.
     version = models.PositiveIntegerField(_("version"), default=0)
 
     class Meta:

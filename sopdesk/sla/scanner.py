@@ -28,10 +28,12 @@ from sopdesk.lib.businesstime import BusinessCalendar
 from sopdesk.notifications.outbox import OutgoingNotification, enqueue
 from sopdesk.sla import clocks, events
 from sopdesk.sla.calendars import business_calendars
-from sopdesk.sla.choices import Metric
+from sopdesk.sla.choices import Metric, SlaEventKind
 from sopdesk.sla.clocks import Occurrence, OccurrenceKind, RuleSpec
 from sopdesk.sla.models import EscalationRule, SlaEscalation, SlaPolicy, TicketSla
-from sopdesk.tickets.choices import EventKind, Priority
+from sopdesk.tickets import actions as ticket_actions
+from sopdesk.tickets import events as ticket_events
+from sopdesk.tickets.choices import Priority
 from sopdesk.tickets.models import Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,10 @@ class _Outcome:
     reassign_reason: str = ""
     raise_priority: bool = False
 
+    @property
+    def needs_follow_up(self) -> bool:
+        return self.reassign_to is not None or self.raise_priority
+
 
 def due_rows(*, now: datetime, limit: int) -> list[TicketSla]:
     """Return up to `limit` clock rows whose next check is due, earliest first (one indexed query)."""
@@ -153,10 +159,15 @@ def sweep_batch(
         outcome = _evaluate(row, now=now, calendar=calendars.get(row.calendar_id or 0), rules=rules, leads=leads)
         evaluated.append((row, before, outcome))
     with transaction.atomic():
+        # Ticket actions lock the ticket row before its clock row; a follow-up (reassign, raise
+        # priority) must take the same order, so its tickets are locked before the claim.
+        follow_ups = sorted(row.ticket_id for row, _before, outcome in evaluated if outcome.needs_follow_up)
+        if follow_ups:
+            list(Ticket.objects.select_for_update().filter(pk__in=follow_ups).order_by("pk").values_list("pk"))
         claimed = _claim(evaluated)
         won = [(row, outcome) for row, _before, outcome in evaluated if row.pk in claimed]
         outcomes = [outcome for _row, outcome in won]
-        TicketEvent.objects.bulk_create([event for outcome in outcomes for event in outcome.events])
+        ticket_events.record_many([event for outcome in outcomes for event in outcome.events])
         SlaEscalation.objects.bulk_create([record for outcome in outcomes for record in outcome.escalations])
         report.notifications += enqueue([n for outcome in outcomes for n in outcome.notifications], now=now)
         for row, outcome in won:
@@ -170,11 +181,11 @@ def sweep_batch(
 
 def _count(report: SweepReport, outcome: _Outcome) -> None:
     for event in outcome.events:
-        if event.kind == EventKind.SLA_WARNING:
+        if event.kind == SlaEventKind.SLA_WARNING:
             report.warnings += 1
-        elif event.kind == EventKind.SLA_BREACHED:
+        elif event.kind == SlaEventKind.SLA_BREACHED:
             report.breaches += 1
-        elif event.kind == EventKind.SLA_ESCALATED:
+        elif event.kind == SlaEventKind.SLA_ESCALATED:
             report.escalations += 1
 
 
@@ -450,12 +461,10 @@ def _message(ticket: Ticket, occurrence: Occurrence, *, kind: str, due: datetime
 
 def _follow_up(ticket: Ticket, outcome: _Outcome, *, now: datetime) -> None:
     """Run the ticket actions an escalation asked for (rare; one ticket at a time)."""
-    from sopdesk.tickets.actions import escalate_to_team, raise_priority_for_sla
-
-    if outcome.reassign_to is None and not outcome.raise_priority:
+    if not outcome.needs_follow_up:
         return
     fresh = Ticket.objects.select_related("organization").get(pk=ticket.pk)
     if outcome.reassign_to is not None:
-        escalate_to_team(fresh, team=outcome.reassign_to, now=now, reason=outcome.reassign_reason)
+        ticket_actions.move_to_team(fresh, team=outcome.reassign_to, now=now, reason=outcome.reassign_reason)
     if outcome.raise_priority:
-        raise_priority_for_sla(fresh, now=now, reason=_("Raised by an SLA escalation rule."))
+        ticket_actions.raise_priority(fresh, now=now, reason=_("Raised by an SLA escalation rule."))

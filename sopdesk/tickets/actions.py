@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, User
-from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefused
+from sopdesk.core.errors import ActionError, NotFound, PermissionRefused, PreconditionFailed, TransitionRefused
 from sopdesk.core.validation import ValidationFailed, validate_instance
 from sopdesk.lib.priority import compute_priority
+from sopdesk.lib.priority import raise_priority as priority_raised
 from sopdesk.lib.text import has_forbidden_characters
-from sopdesk.notifications.outbox import enqueue
-from sopdesk.sla import actions as sla_actions
+from sopdesk.notifications.outbox import are_notifications_suppressed, enqueue
 from sopdesk.tickets import events, lifecycle
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.choices import AccessChannel, Priority, Status
@@ -33,8 +34,9 @@ from sopdesk.tickets.models import (
     TicketAccessLog,
     TicketEvent,
 )
-from sopdesk.tickets.notifications import are_notifications_suppressed, notifications_for_event
+from sopdesk.tickets.notifications import notifications_for_event
 from sopdesk.tickets.numbering import next_ticket_number
+from sopdesk.tickets.observers import changed
 
 # Descriptive fields a creator or staff editor may set; everything else has its own action.
 DETAIL_FIELDS: tuple[str, ...] = (
@@ -144,6 +146,38 @@ def check_may_assign(actor: User) -> None:
         raise PermissionRefused(_("Only staff may assign tickets."), field="assignee")
 
 
+@contextmanager
+def _changing(ticket: Ticket, *, actor: User | None, expected_version: int | None = None) -> Iterator[Ticket]:
+    """Open the action's transaction with `ticket` locked, reloaded and checked writable by `actor`.
+
+    Every ticket action decides on the row as it is now, not as its caller read it: the row is
+    locked (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite the transaction starts with
+    `BEGIN IMMEDIATE`, which already serialises writers) and reloaded into `ticket`. An actor who
+    may not change the ticket is refused here, whoever calls (API, web UI, mail, jobs); `actor`
+    None is the system (SLA escalations). `expected_version` is the client's `If-Match`.
+    """
+    with transaction.atomic():
+        rows = Ticket.objects.all() if actor is None else Ticket.objects.writable_by(actor)
+        try:
+            ticket.refresh_from_db(from_queryset=rows.select_for_update(of=("self",)))
+        except Ticket.DoesNotExist:
+            if actor is not None and Ticket.objects.visible_to(actor).filter(pk=ticket.pk).exists():
+                raise PermissionRefused(_("You may read this ticket but not change it.")) from None
+            raise NotFound(_("No such ticket.")) from None
+        if expected_version is not None and ticket.version != expected_version:
+            raise PreconditionFailed(
+                _("The ticket was changed by someone else since you loaded it; reload it and try again.")
+            )
+        yield ticket
+
+
+def _save(ticket: Ticket, *, now: datetime, fields: Sequence[str]) -> None:
+    """Save `fields` of a changed ticket with a new version and update time."""
+    ticket.updated_at = now
+    ticket.version += 1
+    ticket.save(update_fields=[*dict.fromkeys(fields), "updated_at", "version"])
+
+
 def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: datetime) -> Ticket:
     """Create a ticket for `requester` (the actor themself, or staff on their behalf) with a new number."""
     check_may_create_for(actor, requester_username=requester.username)
@@ -179,33 +213,44 @@ def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: date
         if draft.tags:
             _set_tags(ticket, draft.tags)
         events.ticket_created(ticket, actor=actor, now=now)
-        sla_actions.start_clocks(ticket, now=now)
+        changed.ticket_created(ticket, now=now)
     return ticket
 
 
+def check_detail_changes(changes: Mapping[str, Any]) -> None:
+    """Refuse a null for a field that cannot be empty (only `category` and `occurred_at` may be cleared)."""
+    nulls = sorted(name for name, value in changes.items() if value is None and name not in NULLABLE_DETAILS)
+    if nulls:
+        raise ActionError(_("This field cannot be null."), field=nulls[0])
+
+
+NULLABLE_DETAILS = frozenset({"category", "occurred_at"})
+
+
 def edit_ticket_details(
-    ticket: Ticket, *, actor: User, changes: Mapping[str, Any], now: datetime
+    ticket: Ticket, *, actor: User, changes: Mapping[str, Any], now: datetime, expected_version: int | None = None
 ) -> TicketEvent | None:
     """Change descriptive fields (staff); re-derive the priority unless it was overridden."""
     if actor.is_requester:
         raise PermissionRefused(_("Only staff may change ticket details."), field=next(iter(changes), None))
+    check_detail_changes(changes)
     changes = _trimmed_title(changes)
     _check_detail_keys({k: v for k, v in changes.items() if k not in {"category", "tags"}}, actor=actor)
     category = changes.get("category")
     if category is not None and not category.is_active:
         raise ActionError(_("This category is no longer in use."), field="category")
-    recorded: dict[str, Any] = {}
-    update_fields: list[str] = []
-    for name, value in changes.items():
-        if name == "tags":
-            continue
-        old = getattr(ticket, name)
-        if old != value:
-            setattr(ticket, name, value)
-            recorded[name] = {"from": _jsonable(old), "to": _jsonable(value)}
-            update_fields.append(name)
-    validate_instance(ticket, fields=update_fields)
-    with transaction.atomic():
+    with _changing(ticket, actor=actor, expected_version=expected_version):
+        recorded: dict[str, Any] = {}
+        update_fields: list[str] = []
+        for name, value in changes.items():
+            if name == "tags":
+                continue
+            old = getattr(ticket, name)
+            if old != value:
+                setattr(ticket, name, value)
+                recorded[name] = {"from": _jsonable(old), "to": _jsonable(value)}
+                update_fields.append(name)
+        validate_instance(ticket, fields=update_fields)
         if "tags" in changes:
             before = sorted(ticket.tags.values_list("name", flat=True))
             _set_tags(ticket, changes["tags"])
@@ -219,8 +264,7 @@ def edit_ticket_details(
             ticket.priority = computed_priority(ticket)
             if ticket.priority != old_priority:
                 update_fields.append("priority")
-        ticket.updated_at = now
-        ticket.save(update_fields=[*update_fields, "updated_at"])
+        _save(ticket, now=now, fields=update_fields)
         event = events.details_changed(ticket, actor=actor, now=now, changes=recorded)
         if ticket.priority != old_priority:
             events.priority_changed(
@@ -233,7 +277,7 @@ def edit_ticket_details(
             )
         if ticket.priority != old_priority or {"category", "channel"} & set(recorded):
             # Policies match on priority, category and channel.
-            sla_actions.retarget(ticket, actor=actor, now=now)
+            changed.classification_changed(ticket, actor=actor, now=now)
     return event
 
 
@@ -245,7 +289,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def override_priority(ticket: Ticket, *, priority: str, reason: str, actor: User, now: datetime) -> TicketEvent:
+def check_priority_reason(*, priority: str | None, reason: str | None) -> None:
+    """Refuse a priority reason sent without a new priority (the reason belongs to an override)."""
+    if priority is None and reason is not None:
+        raise ActionError(_("A reason is only needed with a new priority."), field="reason")
+
+
+def override_priority(
+    ticket: Ticket, *, priority: str, reason: str, actor: User, now: datetime, expected_version: int | None = None
+) -> TicketEvent:
     """Set the priority by hand (staff), recording the mandatory reason."""
     if actor.is_requester:
         raise PermissionRefused(_("Only staff may change the priority."), field="priority")
@@ -256,55 +308,54 @@ def override_priority(ticket: Ticket, *, priority: str, reason: str, actor: User
         raise ActionError(_("A reason is required to override the priority."), field="reason")
     if len(reason) > 500 or has_forbidden_characters(reason):
         raise ActionError(_("The reason must be plain text of at most 500 characters."), field="reason")
-    if priority == ticket.priority:
-        raise ActionError(_("The ticket already has this priority."), field="priority")
-    old = ticket.priority
-    ticket.priority = priority
-    ticket.priority_is_overridden = True
-    ticket.priority_override_reason = reason
-    ticket.updated_at = now
-    with transaction.atomic():
-        ticket.save(update_fields=["priority", "priority_is_overridden", "priority_override_reason", "updated_at"])
+    with _changing(ticket, actor=actor, expected_version=expected_version):
+        if priority == ticket.priority:
+            raise ActionError(_("The ticket already has this priority."), field="priority")
+        old = ticket.priority
+        ticket.priority = priority
+        ticket.priority_is_overridden = True
+        ticket.priority_override_reason = reason
+        _save(ticket, now=now, fields=["priority", "priority_is_overridden", "priority_override_reason"])
         event = events.priority_changed(
             ticket, actor=actor, now=now, from_priority=old, reason=reason, is_override=True
         )
-        sla_actions.retarget(ticket, actor=actor, now=now)
+        changed.classification_changed(ticket, actor=actor, now=now)
     return event
 
 
-def raise_priority_for_sla(ticket: Ticket, *, now: datetime, reason: str) -> TicketEvent | None:
-    """Raise the priority one step for an escalation rule (no actor); None when it is already P1."""
-    order = list(Priority.values)
-    index = order.index(ticket.priority)
-    if index == 0:
-        return None
-    old = ticket.priority
-    ticket.priority = order[index - 1]
-    ticket.updated_at = now
-    with transaction.atomic():
-        ticket.save(update_fields=["priority", "updated_at"])
+def raise_priority(ticket: Ticket, *, now: datetime, reason: str) -> TicketEvent | None:
+    """Raise the priority one step for the system (an SLA escalation rule); None when it is already P1."""
+    with _changing(ticket, actor=None):
+        old = ticket.priority
+        higher = priority_raised(old, 1)
+        if higher == old:
+            return None
+        ticket.priority = higher
+        _save(ticket, now=now, fields=["priority"])
         event = events.priority_changed(
             ticket, actor=None, now=now, from_priority=old, reason=reason, is_override=False
         )
-        sla_actions.retarget(ticket, actor=None, now=now)
+        changed.classification_changed(ticket, actor=None, now=now)
     return event
 
 
-def escalate_to_team(ticket: Ticket, *, team: Team, now: datetime, reason: str) -> TicketEvent | None:
-    """Move `ticket` to `team` for the SLA (no actor): the assignee is cleared so the team picks it up."""
-    if ticket.status in (Status.RESOLVED, Status.CLOSED) or not team.is_active:
-        return None
-    if ticket.team_id == team.pk and ticket.assignee_id is None:
-        return None
-    from_team, from_assignee = ticket.team_id, ticket.assignee_id
-    old_status = ticket.status
-    ticket.team = team
-    ticket.assignee = None
-    if ticket.status == Status.ASSIGNED:
-        ticket.status = Status.NEW
-    ticket.updated_at = now
-    with transaction.atomic():
-        ticket.save(update_fields=["team", "assignee", "status", "updated_at"])
+def move_to_team(ticket: Ticket, *, team: Team, now: datetime, reason: str) -> TicketEvent | None:
+    """Move `ticket` to `team` for the system (an SLA escalation): the assignee is cleared so the team picks it up.
+
+    Returns None when there is nothing to do (finished ticket, inactive team, already there unassigned).
+    """
+    with _changing(ticket, actor=None):
+        if ticket.status in (Status.RESOLVED, Status.CLOSED) or not team.is_active:
+            return None
+        if ticket.team_id == team.pk and ticket.assignee_id is None:
+            return None
+        from_team, from_assignee = ticket.team_id, ticket.assignee_id
+        old_status = ticket.status
+        ticket.team = team
+        ticket.assignee = None
+        if ticket.status == Status.ASSIGNED:
+            ticket.status = Status.NEW
+        _save(ticket, now=now, fields=["team", "assignee", "status"])
         event = events.assigned(
             ticket, actor=None, now=now, from_team=from_team, from_assignee=from_assignee, note=reason
         )
@@ -312,42 +363,49 @@ def escalate_to_team(ticket: Ticket, *, team: Team, now: datetime, reason: str) 
             events.status_changed(
                 ticket, actor=None, now=now, from_status=old_status, to_status=ticket.status, reason=reason
             )
+            changed.status_changed(ticket, from_status=old_status, actor=None, now=now)
     return event
 
 
 def assign_ticket(
-    ticket: Ticket, *, team: Team | None, assignee: User | None, actor: User, now: datetime, note: str = ""
+    ticket: Ticket,
+    *,
+    team: Team | None,
+    assignee: User | None,
+    actor: User,
+    now: datetime,
+    note: str = "",
+    expected_version: int | None = None,
 ) -> TicketEvent:
     """Route `ticket` to `team` and/or `assignee`, record the event and notify the assignee after commit."""
     check_may_assign(actor)
-    if ticket.status in (Status.RESOLVED, Status.CLOSED):
-        raise ActionError(_("Resolved and closed tickets cannot be reassigned."), field="assignee")
-    target_team = team if team is not None else ticket.team
     if team is not None and not team.is_active:
         raise ActionError(_("This team is inactive."), field="team")
-    if assignee is not None:
-        if not assignee.is_agent_staff:
-            raise ActionError(_("Tickets can only be assigned to active staff."), field="assignee")
-        if target_team is None or not target_team.memberships.filter(user=assignee).exists():
-            raise ActionError(_("The assignee is not a member of the ticket's team."), field="assignee")
+    if assignee is not None and not assignee.is_agent_staff:
+        raise ActionError(_("Tickets can only be assigned to active staff."), field="assignee")
     if has_forbidden_characters(note) or len(note) > TEXT_MAX_LENGTH:
         raise ActionError(_("The note must be plain text."), field="note")
-    from_team, from_assignee = ticket.team_id, ticket.assignee_id
-    if target_team is not None and target_team.pk == from_team and (assignee.pk if assignee else None) == from_assignee:
-        raise ActionError(_("The ticket is already assigned this way."), field="assignee")
-    ticket.team = target_team
-    ticket.assignee = assignee
-    update_fields = ["team", "assignee", "updated_at"]
-    old_status = ticket.status
-    if assignee is not None and ticket.status == Status.NEW:
-        ticket.status = Status.ASSIGNED
-    elif assignee is None and ticket.status == Status.ASSIGNED:
-        ticket.status = Status.NEW
-    if ticket.status != old_status:
-        update_fields.append("status")
-    ticket.updated_at = now
-    with transaction.atomic():
-        ticket.save(update_fields=update_fields)
+    with _changing(ticket, actor=actor, expected_version=expected_version):
+        if ticket.status in (Status.RESOLVED, Status.CLOSED):
+            raise ActionError(_("Resolved and closed tickets cannot be reassigned."), field="assignee")
+        target_team = team if team is not None else ticket.team
+        if assignee is not None and (target_team is None or not target_team.memberships.filter(user=assignee).exists()):
+            raise ActionError(_("The assignee is not a member of the ticket's team."), field="assignee")
+        from_team, from_assignee = ticket.team_id, ticket.assignee_id
+        if (
+            target_team is not None
+            and target_team.pk == from_team
+            and (assignee.pk if assignee else None) == from_assignee
+        ):
+            raise ActionError(_("The ticket is already assigned this way."), field="assignee")
+        ticket.team = target_team
+        ticket.assignee = assignee
+        old_status = ticket.status
+        if assignee is not None and ticket.status == Status.NEW:
+            ticket.status = Status.ASSIGNED
+        elif assignee is None and ticket.status == Status.ASSIGNED:
+            ticket.status = Status.NEW
+        _save(ticket, now=now, fields=["team", "assignee", "status"])
         event = events.assigned(
             ticket, actor=actor, now=now, from_team=from_team, from_assignee=from_assignee, note=note.strip()
         )
@@ -355,7 +413,9 @@ def assign_ticket(
             events.status_changed(
                 ticket, actor=actor, now=now, from_status=old_status, to_status=ticket.status, reason=""
             )
-        sla_actions.ticket_assigned(ticket, now=now)
+        changed.ticket_assigned(ticket, now=now)
+        if ticket.status != old_status:
+            changed.status_changed(ticket, from_status=old_status, actor=actor, now=now)
         if assignee is not None and assignee.pk != actor.pk:
             _notify(event)
     return event
@@ -396,6 +456,55 @@ def _store_closure(ticket: Ticket, closure: ClosureSummary) -> list[str]:
     return ["closure_problem", "closure_diagnosis", "closure_solution", "closure_effect", "closure_recommendations"]
 
 
+def transition_refusal(ticket: Ticket, *, to_status: str, actor: User, now: datetime) -> ActionError | None:
+    """Return why `actor` may not move `ticket` to `to_status` now, or None when the move is allowed.
+
+    The one rule for status moves: `change_status` raises what this returns, and the moves a
+    ticket offers (API `allowed_transitions`, the UI's buttons) are the targets it allows. Whether
+    the actor may change the ticket at all is the row rule (`Ticket.objects.writable_by`), checked
+    by the action and by `allowed_transitions`. Inputs the move needs (a closure summary, a
+    reason) are not part of it: a move is offered when it can succeed with them.
+    """
+    if to_status not in Status.values:
+        return ActionError(_("Unknown status."), field="to_status")
+    target = Status(to_status)
+    current = Status(ticket.status)
+    if target == current:
+        return TransitionRefused(_("The ticket is already in this status."), field="to_status")
+    if not lifecycle.is_allowed(current, target):
+        return TransitionRefused(
+            _("A ticket cannot go from “%(from)s” to “%(to)s”.") % {"from": current.label, "to": target.label},
+            field="to_status",
+        )
+    if actor.is_requester and (current, target) not in lifecycle.REQUESTER_TRANSITIONS:
+        return PermissionRefused(_("Only staff may make this change."), field="to_status")
+    if target == Status.ASSIGNED and ticket.assignee_id is None:
+        return TransitionRefused(_("Assign the ticket to someone first."), field="to_status")
+    window = timedelta(days=settings.SOPDESK_REOPEN_WINDOW_DAYS)
+    if (
+        lifecycle.is_reopen(current, target)
+        and current == Status.CLOSED
+        and (ticket.closed_at is None or now - ticket.closed_at > window)
+    ):
+        return TransitionRefused(
+            _("Closed tickets can only be reopened within %(days)d days; open a new ticket instead.")
+            % {"days": settings.SOPDESK_REOPEN_WINDOW_DAYS},
+            field="to_status",
+        )
+    return None
+
+
+def allowed_transitions(ticket: Ticket, *, actor: User, now: datetime) -> list[Status]:
+    """Return the statuses `actor` may move `ticket` to now, in lifecycle order (none when read-only)."""
+    if not Ticket.objects.writable_by(actor).filter(pk=ticket.pk).exists():
+        return []
+    return [
+        target
+        for target in lifecycle.allowed_targets(ticket.status)
+        if transition_refusal(ticket, to_status=target, actor=actor, now=now) is None
+    ]
+
+
 def change_status(
     ticket: Ticket,
     *,
@@ -404,84 +513,70 @@ def change_status(
     now: datetime,
     reason: str = "",
     closure: ClosureSummary | None = None,
+    expected_version: int | None = None,
 ) -> TicketEvent:
     """Move `ticket` along the transition table; resolving needs a closure summary, reopening a reason."""
     if to_status not in Status.values:
         raise ActionError(_("Unknown status."), field="to_status")
-    target = Status(to_status)
-    current = Status(ticket.status)
-    if target == current:
-        raise TransitionRefused(_("The ticket is already in this status."), field="to_status")
-    if not lifecycle.is_allowed(current, target):
-        raise TransitionRefused(
-            _("A ticket cannot go from “%(from)s” to “%(to)s”.") % {"from": current.label, "to": target.label},
-            field="to_status",
-        )
-    if actor.is_requester and (current, target) not in lifecycle.REQUESTER_TRANSITIONS:
-        raise PermissionRefused(_("Only staff may make this change."), field="to_status")
-    if actor.is_requester and closure is not None:
-        # Requesters confirm the summary staff proposed; they never write it.
-        raise PermissionRefused(_("Only staff may make this change."), field="closure")
     reason = reason.strip()
     if len(reason) > TEXT_MAX_LENGTH or has_forbidden_characters(reason):
         raise ActionError(_("The reason must be plain text."), field="reason")
-    if lifecycle.is_reopen(current, target):
-        return _reopen(ticket, actor=actor, now=now, reason=reason)
-    update_fields = ["status", "updated_at"]
-    if target == Status.ASSIGNED and ticket.assignee_id is None:
-        raise TransitionRefused(_("Assign the ticket to someone first."), field="to_status")
-    if target in (Status.RESOLVED, Status.PENDING_CONFIRMATION):
-        # The stored summary carries over only when the proposed fix is confirmed; after a
-        # rejected fix or a reopen it describes a solution that did not work.
-        summary = _closure_from(ticket, closure) if current == Status.PENDING_CONFIRMATION else closure
-        if summary is None:
-            raise ValidationFailed(
-                {"closure": [_("Resolving needs a closure summary: problem, diagnosis and solution.")]}
-            )
-        update_fields += _store_closure(ticket, summary)
-    if target == Status.RESOLVED:
-        ticket.resolved_at = now
-        update_fields.append("resolved_at")
-    if target == Status.CLOSED:
-        ticket.closed_at = now
-        update_fields.append("closed_at")
-    ticket.status = target
-    ticket.updated_at = now
-    with transaction.atomic():
-        ticket.save(update_fields=update_fields)
+    with _changing(ticket, actor=actor, expected_version=expected_version):
+        refusal = transition_refusal(ticket, to_status=to_status, actor=actor, now=now)
+        if refusal is not None:
+            raise refusal
+        if actor.is_requester and closure is not None:
+            # Requesters confirm the summary staff proposed; they never write it.
+            raise PermissionRefused(_("Only staff may make this change."), field="closure")
+        target = Status(to_status)
+        current = Status(ticket.status)
+        if lifecycle.is_reopen(current, target):
+            return _reopen(ticket, actor=actor, now=now, reason=reason)
+        update_fields = ["status"]
+        if target in (Status.RESOLVED, Status.PENDING_CONFIRMATION):
+            # The stored summary carries over only when the proposed fix is confirmed; after a
+            # rejected fix or a reopen it describes a solution that did not work.
+            summary = _closure_from(ticket, closure) if current == Status.PENDING_CONFIRMATION else closure
+            if summary is None:
+                raise ValidationFailed(
+                    {"closure": [_("Resolving needs a closure summary: problem, diagnosis and solution.")]}
+                )
+            update_fields += _store_closure(ticket, summary)
+        if target == Status.RESOLVED:
+            ticket.resolved_at = now
+            update_fields.append("resolved_at")
+        if target == Status.CLOSED:
+            ticket.closed_at = now
+            update_fields.append("closed_at")
+        ticket.status = target
+        _save(ticket, now=now, fields=update_fields)
         event = events.status_changed(
             ticket, actor=actor, now=now, from_status=current, to_status=target, reason=reason
         )
-        sla_actions.status_changed(ticket, from_status=current, actor=actor, now=now)
+        changed.status_changed(ticket, from_status=current, actor=actor, now=now)
         _notify(event)
     return event
 
 
 def _reopen(ticket: Ticket, *, actor: User, now: datetime, reason: str) -> TicketEvent:
+    """Reopen a resolved or closed ticket (inside change_status's locked transaction)."""
     if not reason:
         raise ActionError(_("Say why the ticket is reopened."), field="reason")
     current = Status(ticket.status)
-    window = timedelta(days=settings.SOPDESK_REOPEN_WINDOW_DAYS)
-    if current == Status.CLOSED and (ticket.closed_at is None or now - ticket.closed_at > window):
-        raise TransitionRefused(
-            _("Closed tickets can only be reopened within %(days)d days; open a new ticket instead.")
-            % {"days": settings.SOPDESK_REOPEN_WINDOW_DAYS},
-            field="to_status",
-        )
     ticket.status = Status.IN_PROGRESS
     ticket.reopened_count += 1
     ticket.resolved_at = None
     ticket.closed_at = None
-    ticket.updated_at = now
-    with transaction.atomic():
-        ticket.save(update_fields=["status", "reopened_count", "resolved_at", "closed_at", "updated_at"])
-        event = events.reopened(ticket, actor=actor, now=now, from_status=current, reason=reason)
-        sla_actions.status_changed(ticket, from_status=current, actor=actor, now=now)
-        _notify(event)
+    _save(ticket, now=now, fields=["status", "reopened_count", "resolved_at", "closed_at"])
+    event = events.reopened(ticket, actor=actor, now=now, from_status=current, reason=reason)
+    changed.status_changed(ticket, from_status=current, actor=actor, now=now)
+    _notify(event)
     return event
 
 
-def add_comment(ticket: Ticket, *, actor: User, body: str, is_internal: bool, now: datetime) -> TicketEvent:
+def add_comment(
+    ticket: Ticket, *, actor: User, body: str, is_internal: bool, now: datetime, expected_version: int | None = None
+) -> TicketEvent:
     """Add a public reply or an internal note; a staff reply is the first response, a requester reply ends a wait."""
     if is_internal and actor.is_requester:
         raise PermissionRefused(_("Requesters cannot write internal notes."), field="is_internal")
@@ -492,15 +587,15 @@ def add_comment(ticket: Ticket, *, actor: User, body: str, is_internal: bool, no
         raise ActionError(_("The comment is longer than %(max)d characters.") % {"max": TEXT_MAX_LENGTH}, field="body")
     if has_forbidden_characters(text):
         raise ActionError(_("Must not contain control characters."), field="body")
-    with transaction.atomic():
+    with _changing(ticket, actor=actor, expected_version=expected_version):
         event = events.comment_added(ticket, actor=actor, now=now, body=text, is_internal=is_internal)
-        update_fields = ["updated_at"]
-        if not is_internal and not actor.is_requester and ticket.first_responded_at is None:
+        update_fields = []
+        is_staff_reply = not is_internal and not actor.is_requester
+        if is_staff_reply and ticket.first_responded_at is None:
             ticket.first_responded_at = now
             update_fields.append("first_responded_at")
-        if not is_internal and not actor.is_requester:
-            sla_actions.public_reply_added(ticket, now=now)
-        if actor.is_requester and ticket.status == Status.PENDING_CUSTOMER:
+        ends_wait = actor.is_requester and ticket.status == Status.PENDING_CUSTOMER
+        if ends_wait:
             ticket.status = Status.IN_PROGRESS
             update_fields.append("status")
             events.status_changed(
@@ -511,10 +606,11 @@ def add_comment(ticket: Ticket, *, actor: User, body: str, is_internal: bool, no
                 to_status=Status.IN_PROGRESS,
                 reason=_("The requester replied."),
             )
-        ticket.updated_at = now
-        ticket.save(update_fields=update_fields)
-        if "status" in update_fields:
-            sla_actions.status_changed(ticket, from_status=Status.PENDING_CUSTOMER, actor=actor, now=now)
+        _save(ticket, now=now, fields=update_fields)
+        if is_staff_reply:
+            changed.public_reply_added(ticket, now=now)
+        if ends_wait:
+            changed.status_changed(ticket, from_status=Status.PENDING_CUSTOMER, actor=actor, now=now)
         if not is_internal:
             _notify(event)
     return event
@@ -527,7 +623,7 @@ def add_attachment(
     if is_internal and actor.is_requester:
         raise PermissionRefused(_("Requesters cannot add internal attachments."), field="is_internal")
     checked = check_upload(upload)
-    with transaction.atomic():
+    with _changing(ticket, actor=actor):
         attachment = Attachment(
             ticket=ticket,
             uploaded_by=actor,
@@ -543,8 +639,7 @@ def add_attachment(
         events.attachment_added(
             ticket, actor=actor, now=now, attachment_id=attachment.pk, name=checked.name, is_internal=is_internal
         )
-        ticket.updated_at = now
-        ticket.save(update_fields=["updated_at"])
+        _save(ticket, now=now, fields=[])
     return attachment
 
 

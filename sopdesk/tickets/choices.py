@@ -81,12 +81,6 @@ class EventKind(models.TextChoices):
     DETAILS_CHANGED = "details_changed", _("Details changed")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
     REOPENED = "reopened", _("Reopened")
-    SLA_TARGETS_SET = "sla_targets_set", _("SLA targets set")
-    SLA_PAUSED = "sla_paused", _("SLA clock paused")
-    SLA_RESUMED = "sla_resumed", _("SLA clock resumed")
-    SLA_WARNING = "sla_warning", _("SLA warning")
-    SLA_BREACHED = "sla_breached", _("SLA breached")
-    SLA_ESCALATED = "sla_escalated", _("Escalated")
 
 
 class AccessChannel(models.TextChoices):

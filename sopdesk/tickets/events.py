@@ -1,18 +1,46 @@
-"""Typed constructors for timeline events; each writes one append-only row."""
+"""The ticket timeline: the kinds of entry it holds and typed constructors that write them.
+
+Other apps add their own kinds (`register_event_kinds`, from their AppConfig.ready) and write
+through `new_event` / `record_many`, so every timeline row is made here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+
+from django.db import models
+from django.utils.functional import Promise
 
 from sopdesk.accounts.models import User
 from sopdesk.tickets.choices import EventKind
 from sopdesk.tickets.models import Ticket, TicketEvent
 
+_KIND_LABELS: dict[str, str | Promise] = dict(EventKind.choices)
 
-def _write(
+
+def register_event_kinds(kinds: type[models.TextChoices]) -> None:
+    """Make `kinds` known to the timeline (labels for display); values must not clash with others."""
+    for value, label in kinds.choices:
+        if _KIND_LABELS.get(value, label) != label:
+            raise ValueError(f"timeline event kind {value!r} is registered twice")
+        _KIND_LABELS[value] = label
+
+
+def kind_label(kind: str) -> str:
+    """Return the translated label of an event kind (the raw value for an unknown one)."""
+    return str(_KIND_LABELS.get(kind, kind))
+
+
+def kind_choices() -> list[tuple[str, str | Promise]]:
+    """Return every registered kind with its label (for filters in the admin and the API)."""
+    return list(_KIND_LABELS.items())
+
+
+def new_event(
     ticket: Ticket,
-    kind: EventKind,
+    kind: str,
     *,
     actor: User | None,
     now: datetime,
@@ -20,9 +48,32 @@ def _write(
     is_internal: bool = False,
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    """Return an unsaved timeline entry of a registered kind (for `record_many`)."""
+    if kind not in _KIND_LABELS:
+        raise ValueError(f"unknown timeline event kind {kind!r}")
+    return TicketEvent(
         ticket=ticket, kind=kind, actor=actor, created_at=now, body=body, is_internal=is_internal, data=data or {}
     )
+
+
+def record_many(entries: Sequence[TicketEvent]) -> None:
+    """Write many unsaved entries in one statement (the SLA sweep writes hundreds at once)."""
+    TicketEvent.objects.bulk_create(entries)
+
+
+def _write(
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    body: str = "",
+    is_internal: bool = False,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    event = new_event(ticket, kind, actor=actor, now=now, body=body, is_internal=is_internal, data=data)
+    event.save(force_insert=True)
+    return event
 
 
 def ticket_created(ticket: Ticket, *, actor: User, now: datetime) -> TicketEvent:

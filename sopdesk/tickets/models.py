@@ -16,7 +16,6 @@ from sopdesk.tickets.choices import (
     AccessChannel,
     Channel,
     Difficulty,
-    EventKind,
     Frequency,
     Impact,
     Priority,
@@ -194,6 +193,8 @@ class Ticket(NoDeleteModel):
     )
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
+    # Bumped by every action: the API's ETag, so a client's stale edit is refused (412).
+    version = models.PositiveIntegerField(_("version"), default=1)
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -236,7 +237,8 @@ class TicketEvent(AppendOnlyModel):
     """One append-only entry on a ticket's timeline."""
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
+    # The kinds are registered by the apps that write them (tickets.events.register_event_kinds).
+    kind = models.CharField(_("kind"), max_length=24)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),

@@ -12,12 +12,10 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
 from sopdesk.notifications.choices import NotificationKind
-from sopdesk.notifications.outbox import OutgoingNotification, are_notifications_suppressed, notifications_suppressed
+from sopdesk.notifications.outbox import OutgoingNotification
 from sopdesk.tickets.choices import EventKind
+from sopdesk.tickets.events import kind_label
 from sopdesk.tickets.models import TicketEvent
-
-# The suppression switch moved to the outbox; importers of this module (the demo loader) keep working.
-__all__ = ["are_notifications_suppressed", "notifications_for_event", "notifications_suppressed", "recipients_for"]
 
 
 def recipients_for(event: TicketEvent) -> list[User]:
@@ -49,9 +47,9 @@ def notifications_for_event(event: TicketEvent) -> list[OutgoingNotification]:
             subject = _("[%(number)s] %(title)s: %(kind)s") % {
                 "number": event.ticket.number,
                 "title": event.ticket.title,
-                "kind": event.get_kind_display(),
+                "kind": kind_label(event.kind),
             }
-            body = event.body or event.get_kind_display()
+            body = event.body or kind_label(event.kind)
         notifications.append(
             OutgoingNotification(
                 recipient=user,

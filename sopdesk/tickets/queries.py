@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
-from sopdesk.core.errors import PermissionRefused
 from sopdesk.lib.text import has_forbidden_characters
 from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
 
 
-def get_ticket_for_user(user: User, number: str, *, writable: bool = False) -> Ticket:
+def get_ticket_for_user(user: User, number: str) -> Ticket:
     """Return the ticket `number` if `user` may see it, else raise Http404 (never 403: no existence oracle).
 
-    With `writable`, a ticket the user may see but not change raises PermissionRefused.
+    Whether `user` may change it is the actions' business (they check it on the locked row).
     """
     if has_forbidden_characters(number):
         # No ticket number holds control characters, and PostgreSQL refuses NUL in a query.
@@ -28,8 +26,6 @@ def get_ticket_for_user(user: User, number: str, *, writable: bool = False) -> T
     )
     if ticket is None:
         raise Http404("No such ticket")
-    if writable and not Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists():
-        raise PermissionRefused(_("You may read this ticket but not change it."))
     return ticket
 
 

@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sopdesk.accounts.models import User
+from sopdesk.sla.choices import SlaEventKind
 from sopdesk.sla.models import SlaEscalation, TicketSla
 from sopdesk.sla.scanner import SweepReport, due_rows, sweep
 from sopdesk.testing.factories import make_ticket
-from sopdesk.tickets.choices import EventKind
 from sopdesk.tickets.models import TicketEvent
 
 P1 = {"impact": "multiple_users", "urgency": "critical"}
@@ -100,5 +100,5 @@ def test_breach_is_recorded_once_when_two_scanners_race(requester: User) -> None
     assert sum(report.claimed for report in reports) == 20
     # Two P1 rules per ticket, each fired exactly once; one breach per clock per ticket.
     assert SlaEscalation.objects.count() == 40
-    assert TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).count() == 3 * 20
+    assert TicketEvent.objects.filter(kind=SlaEventKind.SLA_BREACHED).count() == 3 * 20
     assert sum(report.escalations for report in reports) == 40

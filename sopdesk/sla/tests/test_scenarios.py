@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from sopdesk.accounts.models import Team, User
-from sopdesk.sla.choices import ClockState, Metric
+from sopdesk.sla.choices import ClockState, Metric, SlaEventKind
 from sopdesk.sla.models import Calendar, EscalationRule, SlaEscalation, SlaPolicy, TicketSla
 from sopdesk.sla.queries import sla_snapshot
 from sopdesk.sla.scanner import sweep
@@ -32,7 +32,12 @@ def clocks_of(ticket: Ticket) -> TicketSla:
 
 
 def sla_events(ticket: Ticket) -> list[tuple[str, str]]:
-    kinds = {EventKind.SLA_WARNING, EventKind.SLA_BREACHED, EventKind.SLA_ESCALATED, EventKind.SLA_TARGETS_SET}
+    kinds = {
+        SlaEventKind.SLA_WARNING,
+        SlaEventKind.SLA_BREACHED,
+        SlaEventKind.SLA_ESCALATED,
+        SlaEventKind.SLA_TARGETS_SET,
+    }
     return [(event.kind, event.data.get("metric", "")) for event in ticket.events.filter(kind__in=kinds)]
 
 
@@ -69,7 +74,7 @@ def test_national_day_holiday_produces_no_warnings_until_work_resumes(
     assert sla_events(ticket) == []
     clock.move_to(beijing(2026, 10, 8, 11, 30))
     sweep(now=timezone.now())
-    assert sla_events(ticket) == [(EventKind.SLA_WARNING, Metric.FIRST_RESPONSE)]
+    assert sla_events(ticket) == [(SlaEventKind.SLA_WARNING, Metric.FIRST_RESPONSE)]
 
 
 def test_p2_opened_on_a_make_up_saturday_runs_on_that_saturday(requester: User, clock: FrozenClock) -> None:
@@ -118,7 +123,7 @@ def test_pending_customer_pauses_resolution_across_a_weekend(requester: User, ag
     # Over the weekend the scanner has nothing to do for the paused clock.
     clock.move_to(beijing(2026, 10, 19, 9, 59))
     sweep(now=timezone.now())
-    assert (EventKind.SLA_BREACHED, Metric.RESOLUTION) not in sla_events(ticket)
+    assert (SlaEventKind.SLA_BREACHED, Metric.RESOLUTION) not in sla_events(ticket)
     view = sla_snapshot(ticket, now=timezone.now()).metric(Metric.RESOLUTION)
     assert view.state == ClockState.PAUSED
     assert view.remaining == timedelta(hours=3)
@@ -130,8 +135,8 @@ def test_pending_customer_pauses_resolution_across_a_weekend(requester: User, ag
     # Paused Friday 16:00–18:00 and Monday 09:00–10:00: 3 h of business time, so due 3 h later.
     assert sla.paused_seconds == 3 * 3600
     assert sla.resolution_due_at == beijing(2026, 10, 19, 14, 30)
-    assert ticket.events.filter(kind=EventKind.SLA_PAUSED).count() == 1
-    assert ticket.events.get(kind=EventKind.SLA_RESUMED).data["due_at"] == sla.resolution_due_at.isoformat()
+    assert ticket.events.filter(kind=SlaEventKind.SLA_PAUSED).count() == 1
+    assert ticket.events.get(kind=SlaEventKind.SLA_RESUMED).data["due_at"] == sla.resolution_due_at.isoformat()
 
 
 def test_reopen_after_resolve_resumes_the_resolution_clock(requester: User, agent: User, clock: FrozenClock) -> None:
@@ -171,13 +176,13 @@ def test_priority_raised_from_p3_to_p1_halfway_retargets_and_breaches(
     # Measured from the start under the P1 policy (24×7): 15 min and 2 h after 09:00.
     assert sla.first_response_due_at == beijing(2026, 10, 12, 9, 15)
     assert sla.resolution_due_at == beijing(2026, 10, 12, 11, 0)
-    retarget = ticket.events.get(kind=EventKind.SLA_TARGETS_SET)
+    retarget = ticket.events.get(kind=SlaEventKind.SLA_TARGETS_SET)
     assert datetime.fromisoformat(retarget.data["from"]["first_response"]) == beijing(2026, 10, 12, 14, 30)
     assert datetime.fromisoformat(retarget.data["to"]["first_response"]) == beijing(2026, 10, 12, 9, 15)
     sweep(now=timezone.now())
     sla = clocks_of(ticket)
     assert sla.first_response_breached_at == beijing(2026, 10, 12, 9, 15)
-    assert (EventKind.SLA_BREACHED, Metric.FIRST_RESPONSE) in sla_events(ticket)
+    assert (SlaEventKind.SLA_BREACHED, Metric.FIRST_RESPONSE) in sla_events(ticket)
 
 
 def test_worker_stopped_for_six_hours_fires_every_due_rule_once_in_order(
@@ -194,18 +199,18 @@ def test_worker_stopped_for_six_hours_fires_every_due_rule_once_in_order(
             event.data.get("due_at") or event.data.get("threshold_at") or event.data["at"],
         )
         for event in ticket.events.filter(
-            kind__in=[EventKind.SLA_WARNING, EventKind.SLA_BREACHED, EventKind.SLA_ESCALATED]
+            kind__in=[SlaEventKind.SLA_WARNING, SlaEventKind.SLA_BREACHED, SlaEventKind.SLA_ESCALATED]
         )
     ]
     assert [(kind, metric) for kind, metric, _ in fired] == [
-        (EventKind.SLA_WARNING, Metric.ASSIGNMENT),
-        (EventKind.SLA_BREACHED, Metric.ASSIGNMENT),
-        (EventKind.SLA_WARNING, Metric.FIRST_RESPONSE),
-        (EventKind.SLA_BREACHED, Metric.FIRST_RESPONSE),
-        (EventKind.SLA_ESCALATED, Metric.FIRST_RESPONSE),
-        (EventKind.SLA_WARNING, Metric.RESOLUTION),
-        (EventKind.SLA_ESCALATED, Metric.RESOLUTION),
-        (EventKind.SLA_BREACHED, Metric.RESOLUTION),
+        (SlaEventKind.SLA_WARNING, Metric.ASSIGNMENT),
+        (SlaEventKind.SLA_BREACHED, Metric.ASSIGNMENT),
+        (SlaEventKind.SLA_WARNING, Metric.FIRST_RESPONSE),
+        (SlaEventKind.SLA_BREACHED, Metric.FIRST_RESPONSE),
+        (SlaEventKind.SLA_ESCALATED, Metric.FIRST_RESPONSE),
+        (SlaEventKind.SLA_WARNING, Metric.RESOLUTION),
+        (SlaEventKind.SLA_ESCALATED, Metric.RESOLUTION),
+        (SlaEventKind.SLA_BREACHED, Metric.RESOLUTION),
     ]
     assert first.escalations == 2
     assert SlaEscalation.objects.filter(ticket=ticket).count() == 2
@@ -228,7 +233,7 @@ def test_two_scanners_racing_fire_each_escalation_once(requester: User, clock: F
     # The slower scanner read the row before the other one wrote: its compare-and-set loses.
     assert not _compare_and_set(stale[0], before=_clock_values(stale[0]))
     assert SlaEscalation.objects.filter(ticket=ticket).count() == 2
-    assert ticket.events.filter(kind=EventKind.SLA_ESCALATED).count() == 2
+    assert ticket.events.filter(kind=SlaEventKind.SLA_ESCALATED).count() == 2
 
 
 def test_closed_tickets_never_escalate(requester: User, agent: User, clock: FrozenClock) -> None:
@@ -302,7 +307,7 @@ def test_p1_update_interval_missed_is_counted_and_reported_once_per_sweep(
     # 10:35 and 11:05 and 11:35 passed without a word: three missed updates, one notice.
     assert sla.update_breach_count == 3
     assert sla.update_due_at == beijing(2026, 10, 12, 12, 5)
-    assert ticket.events.filter(kind=EventKind.SLA_BREACHED, data__metric=Metric.UPDATE).count() == 1
+    assert ticket.events.filter(kind=SlaEventKind.SLA_BREACHED, data__metric=Metric.UPDATE).count() == 1
 
 
 def test_a_rule_added_later_reaches_open_tickets_once(requester: User, agent: User, clock: FrozenClock) -> None:
@@ -323,4 +328,4 @@ def test_a_rule_added_later_reaches_open_tickets_once(requester: User, agent: Us
     )
     sweep(now=timezone.now())
     sweep(now=timezone.now())
-    assert ticket.events.filter(kind=EventKind.SLA_ESCALATED).count() == 1
+    assert ticket.events.filter(kind=SlaEventKind.SLA_ESCALATED).count() == 1

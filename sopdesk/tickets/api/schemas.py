@@ -8,7 +8,7 @@ from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field
 
 from sopdesk.core.api import PlainStr
-from sopdesk.sla.choices import ClockState, Metric
+from sopdesk.sla.choices import ClockState, Metric, SlaEventKind
 from sopdesk.tickets.choices import (
     Channel,
     Difficulty,
@@ -101,7 +101,7 @@ class TicketUpdateIn(Schema):
     network_environment: str | None = Field(None, max_length=200)
     tags: list[str] | None = Field(None, max_length=20)
     priority: Priority | None = Field(None, description="Override the computed priority; needs `priority_reason`.")
-    priority_reason: str | None = Field(None, max_length=500)
+    priority_reason: str | None = Field(None, max_length=500, description="Why the priority is overridden.")
 
 
 class ClosureIn(Schema):
@@ -255,6 +255,7 @@ class TicketOut(TicketSummaryOut):
     reopened_count: int
     closure: ClosureOut | None
     allowed_transitions: list[Status] = Field(description="Statuses the caller may move this ticket to now.")
+    version: int = Field(description="Changes with every change of the ticket; the `ETag` header carries it.")
 
 
 class TicketPage(Schema):
@@ -264,7 +265,7 @@ class TicketPage(Schema):
 
 class EventOut(Schema):
     id: int
-    kind: EventKind
+    kind: EventKind | SlaEventKind
     actor: UserRef | None
     created_at: datetime
     is_internal: bool

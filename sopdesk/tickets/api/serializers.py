@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from sopdesk.accounts.models import User
 from sopdesk.sla.queries import SlaSnapshot, sla_snapshot
-from sopdesk.tickets import lifecycle
-from sopdesk.tickets.actions import DETAIL_FIELDS
+from sopdesk.tickets.actions import DETAIL_FIELDS, allowed_transitions
 from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
 
 
@@ -58,19 +57,9 @@ def ticket_summary(ticket: Ticket, sla: SlaSnapshot) -> dict[str, Any]:
     }
 
 
-def allowed_transitions_for(ticket: Ticket, user: User) -> list[str]:
-    if user.is_read_only:
-        return []
-    targets = lifecycle.allowed_targets(ticket.status)
-    if user.is_requester:
-        if ticket.requester_id != user.pk:
-            return []
-        targets = [t for t in targets if (ticket.status, t) in lifecycle.REQUESTER_TRANSITIONS]
-    return [str(t) for t in targets]
-
-
 def ticket_detail(ticket: Ticket, user: User, *, now: datetime | None = None) -> dict[str, Any]:
-    data = ticket_summary(ticket, sla_snapshot(ticket, now=now or timezone.now()))
+    now = now or timezone.now()
+    data = ticket_summary(ticket, sla_snapshot(ticket, now=now))
     data.update(
         {
             field: getattr(ticket, field)
@@ -99,8 +88,14 @@ def ticket_detail(ticket: Ticket, user: User, *, now: datetime | None = None) ->
         if ticket.has_closure_summary
         else None
     )
-    data["allowed_transitions"] = allowed_transitions_for(ticket, user)
+    data["allowed_transitions"] = [str(t) for t in allowed_transitions(ticket, actor=user, now=now)]
+    data["version"] = ticket.version
     return data
+
+
+def etag(ticket: Ticket) -> str:
+    """Return the HTTP entity tag of a ticket's current version (for `If-Match`)."""
+    return f'"{ticket.number}.{ticket.version}"'
 
 
 def event_out(event: TicketEvent) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, QueryDict
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Path, Query, Router, Status
@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 
 from sopdesk.accounts.models import Team, User
 from sopdesk.core.api import check_query_parameters, error_responses, request_user
-from sopdesk.core.errors import ActionError
+from sopdesk.core.errors import ActionError, PreconditionFailed
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.sla.queries import sla_snapshots
 from sopdesk.tickets import actions
@@ -45,6 +45,7 @@ from sopdesk.tickets.queries import (
 router = Router(tags=["tickets"])
 
 ERRORS = error_responses(400, 401, 403, 404, 409, 422)
+CONDITIONAL_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -111,57 +112,86 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
     return Status(201, serializers.ticket_detail(ticket, actor))
 
 
+def _if_match(request: HttpRequest, ticket: Ticket) -> int | None:
+    """Return the ticket version the client's `If-Match` names (None without the header or with `*`).
+
+    A tag of another ticket or an unreadable one cannot match: 412, as for a stale version.
+    """
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tag = header.removeprefix("W/")
+    prefix = f'"{ticket.number}.'
+    if "," in tag or not tag.startswith(prefix) or not tag.endswith('"') or not tag[len(prefix) : -1].isdigit():
+        raise PreconditionFailed(_("If-Match does not name a version of this ticket; reload it and try again."))
+    return int(tag[len(prefix) : -1])
+
+
+def _detail(ticket: Ticket, user: User, response: HttpResponse) -> dict[str, Any]:
+    """Shape the ticket and send its entity tag along."""
+    response["ETag"] = serializers.etag(ticket)
+    return serializers.ticket_detail(ticket, user)
+
+
 @router.get("/{number}", response={200: TicketOut, **ERRORS})
-def get_ticket(request: HttpRequest, number: str) -> dict[str, Any]:
-    """Return one ticket; staff views are recorded in the access log."""
+def get_ticket(request: HttpRequest, response: HttpResponse, number: str) -> dict[str, Any]:
+    """Return one ticket with its `ETag`; staff views are recorded in the access log."""
     user = request_user(request)
     ticket = get_ticket_for_user(user, number)
     actions.record_ticket_view(
         ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=_client_ip(request)
     )
-    return serializers.ticket_detail(ticket, user)
+    return _detail(ticket, user, response)
 
 
-@router.patch("/{number}", response={200: TicketOut, **ERRORS})
+@router.patch("/{number}", response={200: TicketOut, **CONDITIONAL_ERRORS})
 @transaction.atomic
-def update_ticket(request: HttpRequest, number: str, payload: TicketUpdateIn) -> dict[str, Any]:
-    """Change descriptive fields or override the priority (staff only)."""
+def update_ticket(request: HttpRequest, response: HttpResponse, number: str, payload: TicketUpdateIn) -> dict[str, Any]:
+    """Change descriptive fields or override the priority (staff only); `If-Match` refuses a stale edit."""
     user = request_user(request)
-    ticket = get_ticket_for_user(user, number, writable=True)
+    ticket = get_ticket_for_user(user, number)
+    version = _if_match(request, ticket)
     changes = payload.dict(exclude_unset=True)
     priority = changes.pop("priority", None)
     reason = changes.pop("priority_reason", None)
-    nulls = sorted(k for k, v in changes.items() if v is None and k not in {"category", "occurred_at"})
-    if nulls:
-        raise ActionError(_("This field cannot be null."), field=nulls[0])
-    if "category" in changes:
-        changes["category"] = _category(changes["category"])
-    now = timezone.now()
-    if changes:
-        actions.edit_ticket_details(ticket, actor=user, changes=changes, now=now)
-    if priority is not None:
-        try:
-            actions.override_priority(ticket, priority=priority, reason=reason or "", actor=user, now=now)
-        except ActionError as exc:
-            if exc.field == "reason":  # the action's `reason` is this body's `priority_reason`
-                exc.field = "priority_reason"
-            raise
-    elif reason is not None:
-        raise ActionError(_("A reason is only needed with a new priority."), field="priority_reason")
-    return serializers.ticket_detail(ticket, user)
+    try:
+        actions.check_priority_reason(priority=priority, reason=reason)
+        if "category" in changes:
+            changes["category"] = _category(changes["category"])
+        now = timezone.now()
+        if changes:
+            actions.edit_ticket_details(ticket, actor=user, changes=changes, now=now, expected_version=version)
+            version = None if version is None else ticket.version
+        if priority is not None:
+            actions.override_priority(
+                ticket, priority=priority, reason=reason or "", actor=user, now=now, expected_version=version
+            )
+    except ActionError as exc:
+        if exc.field == "reason":  # the actions' `reason` is this body's `priority_reason`
+            exc.field = "priority_reason"
+        raise
+    return _detail(ticket, user, response)
 
 
-@router.post("/{number}/transitions", response={200: TicketOut, **ERRORS})
+@router.post("/{number}/transitions", response={200: TicketOut, **CONDITIONAL_ERRORS})
 @transaction.atomic
-def transition_ticket(request: HttpRequest, number: str, payload: TransitionIn) -> dict[str, Any]:
+def transition_ticket(
+    request: HttpRequest, response: HttpResponse, number: str, payload: TransitionIn
+) -> dict[str, Any]:
     """Change the status along the lifecycle; resolving needs a closure summary, reopening a reason."""
     user = request_user(request)
-    ticket = get_ticket_for_user(user, number, writable=True)
+    ticket = get_ticket_for_user(user, number)
     closure = actions.ClosureSummary(**payload.closure.dict()) if payload.closure else None
     actions.change_status(
-        ticket, to_status=payload.to_status, actor=user, now=timezone.now(), reason=payload.reason, closure=closure
+        ticket,
+        to_status=payload.to_status,
+        actor=user,
+        now=timezone.now(),
+        reason=payload.reason,
+        closure=closure,
+        expected_version=_if_match(request, ticket),
     )
-    return serializers.ticket_detail(ticket, user)
+    return _detail(ticket, user, response)
 
 
 @router.post("/{number}/comments", response={201: EventOut, **ERRORS})
@@ -169,19 +199,19 @@ def transition_ticket(request: HttpRequest, number: str, payload: TransitionIn) 
 def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status[Any]:
     """Add a public reply or (staff) an internal note."""
     user = request_user(request)
-    ticket = get_ticket_for_user(user, number, writable=True)
+    ticket = get_ticket_for_user(user, number)
     event = actions.add_comment(
         ticket, actor=user, body=payload.body, is_internal=payload.is_internal, now=timezone.now()
     )
     return Status(201, serializers.event_out(event))
 
 
-@router.post("/{number}/assign", response={200: TicketOut, **ERRORS})
+@router.post("/{number}/assign", response={200: TicketOut, **CONDITIONAL_ERRORS})
 @transaction.atomic
-def assign_ticket(request: HttpRequest, number: str, payload: AssignIn) -> dict[str, Any]:
-    """Route the ticket to a team and/or an assignee (staff)."""
+def assign_ticket(request: HttpRequest, response: HttpResponse, number: str, payload: AssignIn) -> dict[str, Any]:
+    """Route the ticket to a team and/or an assignee (staff); `If-Match` refuses a stale assignment."""
     user = request_user(request)
-    ticket = get_ticket_for_user(user, number, writable=True)
+    ticket = get_ticket_for_user(user, number)
     actions.check_may_assign(user)
     team = None
     if payload.team:
@@ -189,8 +219,16 @@ def assign_ticket(request: HttpRequest, number: str, payload: AssignIn) -> dict[
         if team is None:
             raise ActionError(_("Unknown team."), field="team")
     assignee = _active_user(payload.assignee, "assignee") if payload.assignee else None
-    actions.assign_ticket(ticket, team=team, assignee=assignee, actor=user, now=timezone.now(), note=payload.note)
-    return serializers.ticket_detail(ticket, user)
+    actions.assign_ticket(
+        ticket,
+        team=team,
+        assignee=assignee,
+        actor=user,
+        now=timezone.now(),
+        note=payload.note,
+        expected_version=_if_match(request, ticket),
+    )
+    return _detail(ticket, user, response)
 
 
 @router.get("/{number}/events", response={200: EventPage, **ERRORS})
@@ -221,7 +259,7 @@ def upload_attachment(
 ) -> Status[Any]:
     """Upload a file (multipart field `file`); type, size and content are checked."""
     user = request_user(request)
-    ticket = get_ticket_for_user(user, number, writable=True)
+    ticket = get_ticket_for_user(user, number)
     attachment = actions.add_attachment(ticket, actor=user, upload=file, is_internal=is_internal, now=timezone.now())
     return Status(201, serializers.attachment_out(attachment))
 

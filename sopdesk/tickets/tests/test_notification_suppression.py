@@ -9,9 +9,9 @@ from django.core import mail
 
 from sopdesk.accounts.models import User
 from sopdesk.notifications.models import Notification, OutboxMessage
+from sopdesk.notifications.outbox import are_notifications_suppressed, notifications_suppressed
 from sopdesk.testing import factories
 from sopdesk.tickets.actions import add_comment
-from sopdesk.tickets.notifications import are_notifications_suppressed, notifications_suppressed
 
 pytestmark = pytest.mark.django_db
 

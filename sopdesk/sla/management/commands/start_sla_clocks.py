@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from sopdesk.notifications.outbox import notifications_suppressed
 from sopdesk.sla.backfill import start_missing_clocks
 from sopdesk.sla.scanner import sweep
-from sopdesk.tickets.notifications import notifications_suppressed
 
 
 class Command(BaseCommand):
