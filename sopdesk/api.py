@@ -1,19 +1,63 @@
-"""The REST API under /api/v1: one router per app, assembled here."""
+"""The REST API under /api/v1: one router per app, assembled here, and the names of its operations."""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from sopdesk.accounts.api.views import router as accounts_router
-from sopdesk.core.api import API_AUTH, install_error_handlers
+from sopdesk.core.api import API_AUTH, DocumentedAPI, OperationName, install_error_handlers
 from sopdesk.tickets.api.views import router as tickets_router
 
-api = NinjaAPI(
+# Every route's tag and operation id, `<resource>_<verb>`. Generated clients name their functions
+# after these ids, so changing one breaks API users' code: add new routes, do not rename old ones.
+OPERATIONS: dict[str, OperationName] = {
+    "POST /auth/token": OperationName("auth", "auth_token_create"),
+    "POST /auth/token/revoke": OperationName("auth", "auth_token_revoke"),
+    "GET /me": OperationName("me", "me_get"),
+    "GET /tickets": OperationName("tickets", "tickets_list"),
+    "POST /tickets": OperationName("tickets", "tickets_create"),
+    "GET /tickets/{number}": OperationName("tickets", "tickets_get"),
+    "PATCH /tickets/{number}": OperationName("tickets", "tickets_update"),
+    "POST /tickets/{number}/transitions": OperationName("tickets", "tickets_transition"),
+    "POST /tickets/{number}/assign": OperationName("tickets", "tickets_assign"),
+    "POST /tickets/{number}/comments": OperationName("tickets", "tickets_comment_create"),
+    "GET /tickets/{number}/events": OperationName("tickets", "tickets_event_list"),
+    "GET /tickets/{number}/attachments": OperationName("tickets", "tickets_attachment_list"),
+    "POST /tickets/{number}/attachments": OperationName("tickets", "tickets_attachment_create"),
+    "GET /tickets/{number}/attachments/{attachment_id}": OperationName("tickets", "tickets_attachment_download"),
+    "GET /notifications": OperationName("notifications", "notifications_list"),
+    "POST /notifications/{notification_id}/read": OperationName("notifications", "notifications_read"),
+    "POST /notifications/read-all": OperationName("notifications", "notifications_read_all"),
+    "GET /sla/calendars": OperationName("sla_calendars", "sla_calendars_list"),
+    "POST /sla/calendars": OperationName("sla_calendars", "sla_calendars_create"),
+    "GET /sla/calendars/{code}": OperationName("sla_calendars", "sla_calendars_get"),
+    "PATCH /sla/calendars/{code}": OperationName("sla_calendars", "sla_calendars_update"),
+    "GET /sla/calendars/{code}/dates": OperationName("sla_calendars", "sla_calendars_date_list"),
+    "PUT /sla/calendars/{code}/dates/{date}": OperationName("sla_calendars", "sla_calendars_date_set"),
+    "DELETE /sla/calendars/{code}/dates/{date}": OperationName("sla_calendars", "sla_calendars_date_delete"),
+    "GET /sla/policies": OperationName("sla_policies", "sla_policies_list"),
+    "POST /sla/policies": OperationName("sla_policies", "sla_policies_create"),
+    "GET /sla/policies/{policy_id}": OperationName("sla_policies", "sla_policies_get"),
+    "PATCH /sla/policies/{policy_id}": OperationName("sla_policies", "sla_policies_update"),
+    "GET /sla/breaches": OperationName("sla_breaches", "sla_breaches_list"),
+}
+
+TAG_DESCRIPTIONS = {
+    "auth": "API tokens: issue one with a username and password, revoke the one in use.",
+    "me": "The authenticated caller.",
+    "tickets": "Tickets with their lifecycle, assignment, comments, timeline and attachments.",
+    "notifications": "The caller's in-app notifications.",
+    "sla_calendars": "Business-time calendars with their holidays and make-up working days.",
+    "sla_policies": "SLA targets by priority, customer level, category and channel, with escalation rules.",
+    "sla_breaches": "A team's open tickets whose SLA clocks are in warning or breached.",
+}
+
+api = DocumentedAPI(
     title="sopdesk API",
     version="1",
     description="Tickets, timelines and attachments of the sopdesk service desk.",
     auth=API_AUTH,
     urls_namespace="api",
+    operations=OPERATIONS,
+    tag_descriptions=TAG_DESCRIPTIONS,
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)

@@ -1,4 +1,5 @@
-"""The API contract: the committed OpenAPI schema matches the code, and the schema and docs are served."""
+"""The API contract: the committed OpenAPI schema is valid, matches the code, names its operations
+stably, and the schema and docs are served."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from ninja import Query, Router, Schema
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+from pydantic import Field
 
+from sopdesk.api import OPERATIONS
+from sopdesk.core.api import DocumentedAPI, OperationName
 from sopdesk.core.management.commands.export_openapi import render_schema
 
 COMMITTED = Path(__file__).resolve().parent.parent / "docs" / "api" / "openapi.json"
@@ -22,6 +28,15 @@ def generated_schema() -> dict[str, Any]:
     """Return the schema as JSON sees it (ninja keys responses by int status codes)."""
     loaded: dict[str, Any] = json.loads(render_schema())
     return loaded
+
+
+def operations(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return every operation of `schema` by its route, `"METHOD /path"` relative to /api/v1."""
+    return {
+        f"{method.upper()} {path.removeprefix('/api/v1')}": operation
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
 
 
 def test_committed_openapi_schema_matches_the_api() -> None:
@@ -118,3 +133,110 @@ def test_docs_page_is_served_with_local_assets_only() -> None:
     for asset in assets:
         assert asset.startswith("/"), f"{asset} is not served by sopdesk"
         assert client.get(asset).status_code == 200, asset
+
+
+def test_committed_document_is_valid_openapi_3_1() -> None:
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+
+    validate(document, cls=OpenAPIV31SpecValidator)
+
+
+def test_every_operation_has_a_readable_unique_id_and_one_tag() -> None:
+    found = operations(generated_schema())
+
+    ids = [operation["operationId"] for operation in found.values()]
+    for route, operation in found.items():
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)*", operation["operationId"]), route
+        assert len(operation["tags"]) == 1, route
+        assert operation["operationId"].startswith(operation["tags"][0] + "_"), route
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_every_route_is_named_in_the_operation_table_and_every_entry_is_a_route() -> None:
+    routes = set(operations(generated_schema()))
+
+    assert routes - set(OPERATIONS) == set(), "name these routes in OPERATIONS in sopdesk/api.py"
+    assert set(OPERATIONS) - routes == set(), "these OPERATIONS entries name routes that do not exist"
+    for route, operation in operations(generated_schema()).items():
+        name = OPERATIONS[route]
+        assert (operation["tags"], operation["operationId"]) == ([name.tag], name.operation_id)
+
+
+def test_core_flow_operation_ids_are_the_documented_ones() -> None:
+    # Generated clients are named after these ids: changing one breaks API users' code.
+    found = {route: operation["operationId"] for route, operation in operations(generated_schema()).items()}
+
+    assert {route: found.get(route) for route in CORE_FLOW} == CORE_FLOW
+
+
+CORE_FLOW = {
+    "POST /auth/token": "auth_token_create",
+    "POST /auth/token/revoke": "auth_token_revoke",
+    "GET /me": "me_get",
+    "GET /tickets": "tickets_list",
+    "POST /tickets": "tickets_create",
+    "GET /tickets/{number}": "tickets_get",
+    "PATCH /tickets/{number}": "tickets_update",
+    "POST /tickets/{number}/transitions": "tickets_transition",
+    "POST /tickets/{number}/assign": "tickets_assign",
+    "POST /tickets/{number}/comments": "tickets_comment_create",
+    "GET /tickets/{number}/events": "tickets_event_list",
+    "GET /tickets/{number}/attachments": "tickets_attachment_list",
+    "POST /tickets/{number}/attachments": "tickets_attachment_create",
+    "GET /tickets/{number}/attachments/{attachment_id}": "tickets_attachment_download",
+    "GET /notifications": "notifications_list",
+    "GET /sla/calendars": "sla_calendars_list",
+    "GET /sla/breaches": "sla_breaches_list",
+}
+
+
+def test_document_lists_every_tag_once_with_a_description() -> None:
+    schema = generated_schema()
+
+    names = [tag["name"] for tag in schema["tags"]]
+    used = {operation["tags"][0] for operation in operations(schema).values()}
+    assert sorted(names) == sorted(used)
+    assert all(tag["description"] for tag in schema["tags"])
+
+
+class _YearParams(Schema):
+    year: int | None = Field(None, examples=[2026, 2027])
+
+
+def _small_api() -> DocumentedAPI:
+    router = Router()
+
+    @router.get("/things")
+    def list_things(request: Any, params: Query[_YearParams]) -> list[int]:
+        return []
+
+    @router.api_operation(["PUT", "PATCH"], "/things/{thing_id}")
+    def change_thing(request: Any, thing_id: int) -> int:
+        return thing_id
+
+    api = DocumentedAPI(
+        title="t",
+        version="1",
+        urls_namespace="openapi-test",
+        operations={"GET /things": OperationName("things", "things_list")},
+        tag_descriptions={"things": "Things."},
+    )
+    api.add_router("/", router)
+    return api
+
+
+def test_query_parameter_examples_become_a_map_of_example_objects() -> None:
+    schema = dict(_small_api().get_openapi_schema(path_prefix="api/"))
+
+    year = schema["paths"]["/api/things"]["get"]["parameters"][0]
+    assert year["examples"] == {"example_1": {"value": 2026}, "example_2": {"value": 2027}}
+    validate(json.loads(json.dumps(schema)), cls=OpenAPIV31SpecValidator)
+
+
+def test_a_route_missing_from_the_table_still_gets_its_own_well_formed_id() -> None:
+    schema = _small_api().get_openapi_schema(path_prefix="api/")
+
+    thing = schema["paths"]["/api/things/{thing_id}"]
+    assert schema["paths"]["/api/things"]["get"]["operationId"] == "things_list"
+    assert (thing["put"]["operationId"], thing["patch"]["operationId"]) == ("things_put", "things_patch")
+    assert thing["put"]["tags"] == ["things"]
