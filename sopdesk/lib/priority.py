@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-PRIORITIES = ("P1", "P2", "P3", "P4")  # most urgent first
-IMPACTS = ("single_user", "multiple_users", "department", "organization")
-URGENCIES = ("low", "medium", "high", "critical")
+# The one definition of the priority, impact and urgency values and their order; the Django
+# choices in sopdesk.tickets.choices take their values from here (labels are added there).
+PRIORITIES = P1, P2, P3, P4 = ("P1", "P2", "P3", "P4")  # most urgent first
+IMPACTS = SINGLE_USER, MULTIPLE_USERS, DEPARTMENT, ORGANIZATION = (
+    "single_user",
+    "multiple_users",
+    "department",
+    "organization",
+)
+URGENCIES = LOW, MEDIUM, HIGH, CRITICAL = ("low", "medium", "high", "critical")
 
 # The published default rule: rows are impact, columns urgency (low, medium, high, critical).
 DEFAULT_MATRIX: Mapping[tuple[str, str], str] = {

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, TeamMembership, User
 from sopdesk.lib.businesstime import BusinessCalendar
+from sopdesk.notifications.choices import NotificationKind
 from sopdesk.notifications.outbox import OutgoingNotification, enqueue
 from sopdesk.sla import clocks, events
 from sopdesk.sla.calendars import business_calendars
@@ -332,7 +333,9 @@ def _apply(
             events.warning(ticket, now=now, metric=metric, at=occurrence.at, due_at=row.due_at(metric))
         )
         recipients = _people(ticket, leads, assignee=True, team_leads=ticket.assignee_id is None)
-        _notify(rules, outcome, ticket, recipients, occurrence, kind="sla_warning", due=row.due_at(metric))
+        _notify(
+            rules, outcome, ticket, recipients, occurrence, kind=NotificationKind.SLA_WARNING, due=row.due_at(metric)
+        )
     elif occurrence.kind == OccurrenceKind.BREACH:
         setattr(row, f"{metric}_breached_at", occurrence.at)
         outcome.events.append(events.breached(ticket, now=now, metric=metric, due_at=occurrence.at))
@@ -342,7 +345,7 @@ def _apply(
             ticket,
             _people(ticket, leads, assignee=True, team_leads=True),
             occurrence,
-            kind="sla_breach",
+            kind=NotificationKind.SLA_BREACH,
             due=occurrence.at,
         )
         policy = rules.policies.get(row.policy_id or 0)
@@ -384,7 +387,9 @@ def _apply(
                 actions=taken,
             )
         )
-        _notify(rules, outcome, ticket, recipients, occurrence, kind="sla_escalation", due=row.due_at(metric))
+        _notify(
+            rules, outcome, ticket, recipients, occurrence, kind=NotificationKind.SLA_ESCALATION, due=row.due_at(metric)
+        )
     else:
         due = row.update_due_at or occurrence.at
         missed = clocks.skip_missed_updates(row, calendar=calendar, now=now)
@@ -395,7 +400,7 @@ def _apply(
             ticket,
             _people(ticket, leads, assignee=True, team_leads=True),
             occurrence,
-            kind="sla_breach",
+            kind=NotificationKind.SLA_BREACH,
             due=due,
         )
 
@@ -407,7 +412,7 @@ def _notify(
     recipient_ids: Sequence[int],
     occurrence: Occurrence,
     *,
-    kind: str,
+    kind: NotificationKind,
     due: datetime | None,
 ) -> None:
     """Queue one notification per recipient; the key makes a re-run of the same occurrence a no-op."""
@@ -436,15 +441,17 @@ def _weekday_names(language: str) -> tuple[str, ...]:
         return tuple(formats.date_format(monday + timedelta(days=offset), "D") for offset in range(7))
 
 
-def _message(ticket: Ticket, occurrence: Occurrence, *, kind: str, due: datetime | None) -> tuple[str, str]:
+def _message(
+    ticket: Ticket, occurrence: Occurrence, *, kind: NotificationKind, due: datetime | None
+) -> tuple[str, str]:
     metric = Metric(occurrence.metric).label
     when = "—"
     if due is not None:
         local = timezone.localtime(due)
         when = f"{_weekday_names(translation.get_language() or '')[local.weekday()]} {local:%Y-%m-%d %H:%M}"
-    if kind == "sla_warning":
+    if kind == NotificationKind.SLA_WARNING:
         headline = _("SLA warning: %(metric)s due %(when)s") % {"metric": metric, "when": when}
-    elif kind == "sla_breach":
+    elif kind == NotificationKind.SLA_BREACH:
         headline = _("SLA breached: %(metric)s was due %(when)s") % {"metric": metric, "when": when}
     else:
         headline = _("Escalated: %(metric)s due %(when)s") % {"metric": metric, "when": when}

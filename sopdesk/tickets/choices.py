@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sopdesk.lib import priority
+
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
@@ -18,10 +20,12 @@ OPEN_STATUSES = frozenset(
 
 
 class Priority(models.TextChoices):
-    P1 = "P1", _("P1 urgent")
-    P2 = "P2", _("P2 high")
-    P3 = "P3", _("P3 medium")
-    P4 = "P4", _("P4 low")
+    """Values and order from sopdesk.lib.priority (most urgent first)."""
+
+    P1 = priority.P1, _("P1 urgent")
+    P2 = priority.P2, _("P2 high")
+    P3 = priority.P3, _("P3 medium")
+    P4 = priority.P4, _("P4 low")
 
 
 class Channel(models.TextChoices):
@@ -43,17 +47,21 @@ class TicketType(models.TextChoices):
 
 
 class Impact(models.TextChoices):
-    SINGLE_USER = "single_user", _("One user")
-    MULTIPLE_USERS = "multiple_users", _("Several users")
-    DEPARTMENT = "department", _("A department")
-    ORGANIZATION = "organization", _("Whole organisation")
+    """Values and order from sopdesk.lib.priority (narrowest first)."""
+
+    SINGLE_USER = priority.SINGLE_USER, _("One user")
+    MULTIPLE_USERS = priority.MULTIPLE_USERS, _("Several users")
+    DEPARTMENT = priority.DEPARTMENT, _("A department")
+    ORGANIZATION = priority.ORGANIZATION, _("Whole organisation")
 
 
 class Urgency(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
-    CRITICAL = "critical", _("Critical (core business interrupted or data loss)")
+    """Values and order from sopdesk.lib.priority (least urgent first)."""
+
+    LOW = priority.LOW, _("Low")
+    MEDIUM = priority.MEDIUM, _("Medium")
+    HIGH = priority.HIGH, _("High")
+    CRITICAL = priority.CRITICAL, _("Critical (core business interrupted or data loss)")
 
 
 class Frequency(models.TextChoices):

@@ -105,15 +105,21 @@ def test_changelists_load(admin_client: Client, escalated_ticket: Ticket, model:
     assert admin_client.get(url(model, "changelist")).status_code == 200
 
 
-@pytest.mark.parametrize("model", [Calendar, CalendarDate, SlaPolicy, TicketSla, SlaEscalation])
-def test_change_pages_load(admin_client: Client, escalated_ticket: Ticket, model: type[models.Model]) -> None:
+@pytest.mark.parametrize(
+    ("model", "shows_ticket"),
+    [(Calendar, False), (CalendarDate, False), (SlaPolicy, False), (TicketSla, True), (SlaEscalation, True)],
+)
+def test_change_pages_load_and_escape_the_ticket_title(
+    admin_client: Client, escalated_ticket: Ticket, model: type[models.Model], shows_ticket: bool
+) -> None:
     row = model._default_manager.first()
     assert row is not None
 
     response = admin_client.get(url(model, "change", row.pk))
 
     assert response.status_code == 200
-    assert b"&lt;b&gt;Printer" in response.content or model not in {TicketSla, SlaEscalation}
+    assert b"<b>Printer" not in response.content
+    assert (b"&lt;b&gt;Printer" in response.content) == shows_ticket
 
 
 @pytest.mark.parametrize("model", [Calendar, CalendarDate, SlaPolicy])
