@@ -99,7 +99,7 @@ def _snapshot_sqlite(source_path: Path, target_path: Path) -> Snapshot:
 
 def _snapshot_postgresql(settings_dict: dict[str, Any], target_path: Path) -> Snapshot:
     pg_dump = _client_program("pg_dump")
-    with _pg_connection(settings_dict) as connection, connection.cursor() as cursor:
+    with connect_postgresql(settings_dict) as connection, connection.cursor() as cursor:
         # pg_dump joins this exported snapshot, so the dump and the attachment list agree exactly.
         cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         cursor.execute("SELECT pg_export_snapshot()")
@@ -184,7 +184,7 @@ def sqlite_target_has_data(data_dir: Path) -> bool:
 
 def postgresql_target_has_data(settings_dict: dict[str, Any]) -> bool:
     """Return whether the PostgreSQL database holds any table, view or sequence of its own."""
-    with _pg_connection(settings_dict) as connection, connection.cursor() as cursor:
+    with connect_postgresql(settings_dict) as connection, connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
             " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
@@ -263,7 +263,8 @@ def _run_program(command: list[str], *, env: dict[str, str]) -> str:
 
 
 @contextmanager
-def _pg_connection(settings_dict: dict[str, Any]) -> Iterator[psycopg.Connection[Any]]:
+def connect_postgresql(settings_dict: dict[str, Any]) -> Iterator[psycopg.Connection[Any]]:
+    """Open an autocommit connection to the database described by a Django settings entry."""
     try:
         connection = psycopg.connect(_conninfo(settings_dict), password=settings_dict.get("PASSWORD") or None)
     except psycopg.OperationalError as exc:
