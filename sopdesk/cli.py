@@ -3,6 +3,8 @@
 sopdesk serve            web server + job worker, supervised together
 sopdesk worker           job worker only (scale-out)
 sopdesk demo             migrate, load demo data, print the demo logins, then serve
+sopdesk backup           back up the database and attachments (--verify FILE checks an archive)
+sopdesk restore FILE     restore an archive (--data-dir DIR, --force)
 sopdesk <django command> any management command: migrate, createsuperuser, ...
 """
 

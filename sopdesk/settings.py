@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "sopdesk.tickets",
     "sopdesk.sla",
     "sopdesk.notifications",
+    "sopdesk.backup",
     "sopdesk.web",
     "sopdesk.demo",
 ]
@@ -218,6 +219,13 @@ SOPDESK_TICKET_PREFIX = env_str("SOPDESK_TICKET_PREFIX", "TS")
 SOPDESK_REOPEN_WINDOW_DAYS = env_int("SOPDESK_REOPEN_WINDOW_DAYS", 7, minimum=0)
 SOPDESK_ATTACHMENT_MAX_BYTES = env_int("SOPDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 SOPDESK_API_TOKEN_TTL_DAYS = env_int("SOPDESK_API_TOKEN_TTL_DAYS", 30, minimum=1)
+# Backups: `sopdesk backup` writes here by default; the daily job keeps the newest KEEP archives.
+SOPDESK_BACKUP_DIR = Path(env_str("SOPDESK_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+SOPDESK_BACKUP_DAILY = env_bool("SOPDESK_BACKUP_DAILY", True)
+SOPDESK_BACKUP_HOUR = env_int("SOPDESK_BACKUP_HOUR", 3, minimum=0)  # in SOPDESK_TIME_ZONE
+if SOPDESK_BACKUP_HOUR > 23:
+    raise EnvError(f"SOPDESK_BACKUP_HOUR must be an hour from 0 to 23, got {SOPDESK_BACKUP_HOUR}")
+SOPDESK_BACKUP_KEEP = env_int("SOPDESK_BACKUP_KEEP", 7, minimum=1)
 # Django refuses request bodies above this before our own attachment check can answer.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
