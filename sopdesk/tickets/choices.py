@@ -20,8 +20,7 @@ OPEN_STATUSES = frozenset(
 
 
 class Priority(models.TextChoices):
-    """Values and order from sopdesk.lib.priority (most urgent first)."""
-
+    # Values and order from sopdesk.lib.priority (most urgent first).
     P1 = priority.P1, _("P1 urgent")
     P2 = priority.P2, _("P2 high")
     P3 = priority.P3, _("P3 medium")
@@ -47,8 +46,7 @@ class TicketType(models.TextChoices):
 
 
 class Impact(models.TextChoices):
-    """Values and order from sopdesk.lib.priority (narrowest first)."""
-
+    # Values and order from sopdesk.lib.priority (narrowest first).
     SINGLE_USER = priority.SINGLE_USER, _("One user")
     MULTIPLE_USERS = priority.MULTIPLE_USERS, _("Several users")
     DEPARTMENT = priority.DEPARTMENT, _("A department")
@@ -56,8 +54,7 @@ class Impact(models.TextChoices):
 
 
 class Urgency(models.TextChoices):
-    """Values and order from sopdesk.lib.priority (least urgent first)."""
-
+    # Values and order from sopdesk.lib.priority (least urgent first).
     LOW = priority.LOW, _("Low")
     MEDIUM = priority.MEDIUM, _("Medium")
     HIGH = priority.HIGH, _("High")
