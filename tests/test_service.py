@@ -85,7 +85,7 @@ def service(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/login/", timeout=1).status_code == 200:
@@ -93,7 +93,7 @@ def service(
             except httpx.TransportError:
                 time.sleep(0.2)
         else:
-            pytest.fail("sopdesk serve did not answer within 30 s")
+            pytest.fail("sopdesk serve did not answer within 90 s")
         yield base, data_dir
     finally:
         os.killpg(process.pid, 15)
