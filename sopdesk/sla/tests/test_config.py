@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 
 import pytest
@@ -24,6 +24,7 @@ from sopdesk.tickets.models import Category
 pytestmark = pytest.mark.django_db
 
 RefusalT = TypeVar("RefusalT", bound=ActionError)
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 OFFICE_HOURS = [(day, start, end) for day in range(5) for start, end in ((time(9), time(12)), (time(13, 30), time(18)))]
 
 
@@ -214,6 +215,7 @@ def test_create_calendar_stores_the_sorted_schedule_and_bumps_the_revision_once(
         time_zone="Asia/Hong_Kong",
         working_hours=[(5, time(22), time(0)), (0, time(9), time(18))],
         actor=admin,
+        now=NOW,
     )
 
     stored = Calendar.objects.get(code="shenzhen")
@@ -228,7 +230,7 @@ def test_create_calendar_stores_the_sorted_schedule_and_bumps_the_revision_once(
 
 
 def test_a_24x7_calendar_is_created_without_hours(admin: User) -> None:
-    calendar = config.create_calendar(code="noc", name="NOC", is_24x7=True, actor=admin)
+    calendar = config.create_calendar(code="noc", name="NOC", is_24x7=True, actor=admin, now=NOW)
 
     assert calendar.is_24x7
     assert not calendar.intervals.exists()
@@ -237,7 +239,7 @@ def test_a_24x7_calendar_is_created_without_hours(admin: User) -> None:
 def test_create_calendar_refuses_a_manager(manager: User, bumps: list[str]) -> None:
     refused_without_writing(
         PermissionRefused,
-        lambda: config.create_calendar(code="x", name="X", working_hours=OFFICE_HOURS, actor=manager),
+        lambda: config.create_calendar(code="x", name="X", working_hours=OFFICE_HOURS, actor=manager, now=NOW),
         bumps=bumps,
     )
 
@@ -247,7 +249,7 @@ def test_create_calendar_refuses_overlapping_hours_naming_the_row(admin: User, b
 
     error = refused_without_writing(
         ValidationFailed,
-        lambda: config.create_calendar(code="x", name="X", working_hours=hours, actor=admin),
+        lambda: config.create_calendar(code="x", name="X", working_hours=hours, actor=admin, now=NOW),
         bumps=bumps,
     )
 
@@ -256,18 +258,18 @@ def test_create_calendar_refuses_overlapping_hours_naming_the_row(admin: User, b
 
 def test_create_calendar_refuses_an_active_office_calendar_without_hours(admin: User, bumps: list[str]) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.create_calendar(code="x", name="X", actor=admin), bumps=bumps
+        ValidationFailed, lambda: config.create_calendar(code="x", name="X", actor=admin, now=NOW), bumps=bumps
     )
 
     assert fields_of(error) == {"working_hours"}
     # Inactive, it may wait for its hours.
-    assert config.create_calendar(code="x", name="X", is_active=False, actor=admin).pk
+    assert config.create_calendar(code="x", name="X", is_active=False, actor=admin, now=NOW).pk
 
 
 def test_create_calendar_refuses_a_taken_code_with_a_conflict(admin: User, bumps: list[str]) -> None:
     error = refused_without_writing(
         TransitionRefused,
-        lambda: config.create_calendar(code="office", name="Again", working_hours=OFFICE_HOURS, actor=admin),
+        lambda: config.create_calendar(code="office", name="Again", working_hours=OFFICE_HOURS, actor=admin, now=NOW),
         bumps=bumps,
     )
 
@@ -278,7 +280,7 @@ def test_create_calendar_validates_the_model_fields_for_callers_without_a_schema
     error = refused_without_writing(
         ValidationFailed,
         lambda: config.create_calendar(
-            code="has space", name="bell\x07", time_zone="Mars/Olympus", is_24x7=True, actor=admin
+            code="has space", name="bell\x07", time_zone="Mars/Olympus", is_24x7=True, actor=admin, now=NOW
         ),
         bumps=bumps,
     )
@@ -292,7 +294,7 @@ def test_create_calendar_validates_the_model_fields_for_callers_without_a_schema
 def test_renaming_a_calendar_leaves_the_revision_alone(admin: User, office: Calendar, bumps: list[str]) -> None:
     before = office.revision
 
-    config.update_calendar(office, changes={"name": "Beijing office"}, actor=admin)
+    config.update_calendar(office, changes={"name": "Beijing office"}, actor=admin, now=NOW)
 
     office.refresh_from_db()
     assert (office.name, office.revision) == ("Beijing office", before)
@@ -304,7 +306,7 @@ def test_new_hours_and_time_zone_in_one_change_bump_the_revision_once(
 ) -> None:
     hours = [(day, time(8, 30), time(17, 30)) for day in range(6)]
 
-    config.update_calendar(office, changes={"time_zone": "Asia/Tokyo"}, working_hours=hours, actor=admin)
+    config.update_calendar(office, changes={"time_zone": "Asia/Tokyo"}, working_hours=hours, actor=admin, now=NOW)
 
     assert bumps == ["office"]
     cached = to_business_calendar(Calendar.objects.get(code="office"))
@@ -313,7 +315,7 @@ def test_new_hours_and_time_zone_in_one_change_bump_the_revision_once(
 
 
 def test_switching_to_24x7_bumps_the_revision(admin: User, office: Calendar, bumps: list[str]) -> None:
-    config.update_calendar(office, changes={"is_24x7": True, "name": office.name}, actor=admin)
+    config.update_calendar(office, changes={"is_24x7": True, "name": office.name}, actor=admin, now=NOW)
 
     assert bumps == ["office"]
     assert Calendar.objects.get(code="office").is_24x7
@@ -321,7 +323,9 @@ def test_switching_to_24x7_bumps_the_revision(admin: User, office: Calendar, bum
 
 def test_update_calendar_refuses_a_manager(manager: User, office: Calendar, bumps: list[str]) -> None:
     refused_without_writing(
-        PermissionRefused, lambda: config.update_calendar(office, changes={"name": "X"}, actor=manager), bumps=bumps
+        PermissionRefused,
+        lambda: config.update_calendar(office, changes={"name": "X"}, actor=manager, now=NOW),
+        bumps=bumps,
     )
 
 
@@ -332,7 +336,7 @@ def test_update_calendar_refuses_overlapping_hours_and_keeps_the_other_changes_o
 
     error = refused_without_writing(
         ValidationFailed,
-        lambda: config.update_calendar(office, changes={"name": "X"}, working_hours=hours, actor=admin),
+        lambda: config.update_calendar(office, changes={"name": "X"}, working_hours=hours, actor=admin, now=NOW),
         bumps=bumps,
     )
 
@@ -343,7 +347,9 @@ def test_update_calendar_refuses_removing_every_hour_of_an_active_calendar(
     admin: User, office: Calendar, bumps: list[str]
 ) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_calendar(office, changes={}, working_hours=[], actor=admin), bumps=bumps
+        ValidationFailed,
+        lambda: config.update_calendar(office, changes={}, working_hours=[], actor=admin, now=NOW),
+        bumps=bumps,
     )
 
     assert fields_of(error) == {"working_hours"}
@@ -351,7 +357,9 @@ def test_update_calendar_refuses_removing_every_hour_of_an_active_calendar(
 
 def test_update_calendar_refuses_leaving_24x7_without_hours(admin: User, always: Calendar, bumps: list[str]) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_calendar(always, changes={"is_24x7": False}, actor=admin), bumps=bumps
+        ValidationFailed,
+        lambda: config.update_calendar(always, changes={"is_24x7": False}, actor=admin, now=NOW),
+        bumps=bumps,
     )
 
     assert fields_of(error) == {"working_hours"}
@@ -362,7 +370,7 @@ def test_a_calendar_that_active_policies_use_cannot_be_deactivated(
 ) -> None:
     error = refused_without_writing(
         TransitionRefused,
-        lambda: config.update_calendar(office, changes={"is_active": False}, actor=admin),
+        lambda: config.update_calendar(office, changes={"is_active": False}, actor=admin, now=NOW),
         bumps=bumps,
     )
 
@@ -371,21 +379,23 @@ def test_a_calendar_that_active_policies_use_cannot_be_deactivated(
 
 
 def test_an_unused_calendar_can_be_deactivated(admin: User) -> None:
-    calendar = config.create_calendar(code="branch", name="Branch", working_hours=OFFICE_HOURS, actor=admin)
+    calendar = config.create_calendar(code="branch", name="Branch", working_hours=OFFICE_HOURS, actor=admin, now=NOW)
 
-    config.update_calendar(calendar, changes={"is_active": False}, actor=admin)
+    config.update_calendar(calendar, changes={"is_active": False}, actor=admin, now=NOW)
 
     assert not Calendar.objects.get(code="branch").is_active
 
 
 def test_update_calendar_refuses_nulls_and_unknown_fields(admin: User, office: Calendar, bumps: list[str]) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_calendar(office, changes={"name": None}, actor=admin), bumps=bumps
+        ValidationFailed,
+        lambda: config.update_calendar(office, changes={"name": None}, actor=admin, now=NOW),
+        bumps=bumps,
     )
     assert fields_of(error) == {"name"}
 
     with pytest.raises(TypeError):
-        config.update_calendar(office, changes={"revision": 1}, actor=admin)
+        config.update_calendar(office, changes={"revision": 1}, actor=admin, now=NOW)
 
 
 # --- replace_working_hours ------------------------------------------------------------------
@@ -394,7 +404,7 @@ def test_update_calendar_refuses_nulls_and_unknown_fields(admin: User, office: C
 def test_replace_working_hours_replaces_the_schedule_and_bumps_the_revision_once(
     admin: User, office: Calendar, bumps: list[str]
 ) -> None:
-    config.replace_working_hours(office, [(6, time(10), time(16)), (0, time(10), time(16))], actor=admin)
+    config.replace_working_hours(office, [(6, time(10), time(16)), (0, time(10), time(16))], actor=admin, now=NOW)
 
     assert list(office.intervals.values_list("weekday", flat=True)) == [0, 6]
     assert bumps == ["office"]
@@ -402,7 +412,9 @@ def test_replace_working_hours_replaces_the_schedule_and_bumps_the_revision_once
 
 def test_replace_working_hours_refuses_a_manager(manager: User, office: Calendar, bumps: list[str]) -> None:
     refused_without_writing(
-        PermissionRefused, lambda: config.replace_working_hours(office, OFFICE_HOURS, actor=manager), bumps=bumps
+        PermissionRefused,
+        lambda: config.replace_working_hours(office, OFFICE_HOURS, actor=manager, now=NOW),
+        bumps=bumps,
     )
 
 
@@ -411,7 +423,9 @@ def test_replace_working_hours_refuses_an_interval_ending_before_it_starts(
 ) -> None:
     error = refused_without_writing(
         ValidationFailed,
-        lambda: config.replace_working_hours(office, [(0, time(9), time(12)), (0, time(18), time(9))], actor=admin),
+        lambda: config.replace_working_hours(
+            office, [(0, time(9), time(12)), (0, time(18), time(9))], actor=admin, now=NOW
+        ),
         bumps=bumps,
     )
 
@@ -422,7 +436,7 @@ def test_replace_working_hours_refuses_an_empty_schedule_for_an_active_office_ca
     admin: User, office: Calendar, bumps: list[str]
 ) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.replace_working_hours(office, [], actor=admin), bumps=bumps
+        ValidationFailed, lambda: config.replace_working_hours(office, [], actor=admin, now=NOW), bumps=bumps
     )
 
     assert fields_of(error) == {"working_hours"}
@@ -435,10 +449,10 @@ def test_put_calendar_date_creates_then_replaces_and_bumps_the_revision_each_tim
     admin: User, office: Calendar, bumps: list[str]
 ) -> None:
     row, created = config.put_calendar_date(
-        office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="国庆节", actor=admin
+        office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="国庆节", actor=admin, now=NOW
     )
     again, created_again = config.put_calendar_date(
-        office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="National Day", actor=admin
+        office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="National Day", actor=admin, now=NOW
     )
 
     assert (created, created_again) == (True, False)
@@ -450,7 +464,9 @@ def test_put_calendar_date_creates_then_replaces_and_bumps_the_revision_each_tim
 
 def test_a_make_up_day_works_like_its_own_weekday_or_monday_unless_told(admin: User, office: Calendar) -> None:
     def works_like(day: date, weekday: int | None = None) -> int:
-        row, _ = config.put_calendar_date(office, date=day, kind=DateKind.WORKING_DAY, works_like=weekday, actor=admin)
+        row, _ = config.put_calendar_date(
+            office, date=day, kind=DateKind.WORKING_DAY, works_like=weekday, actor=admin, now=NOW
+        )
         return row.works_like
 
     assert works_like(date(2027, 9, 29)) == Weekday.WEDNESDAY
@@ -461,7 +477,7 @@ def test_a_make_up_day_works_like_its_own_weekday_or_monday_unless_told(admin: U
 def test_put_calendar_date_refuses_a_manager(manager: User, office: Calendar, bumps: list[str]) -> None:
     refused_without_writing(
         PermissionRefused,
-        lambda: config.put_calendar_date(office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, actor=manager),
+        lambda: config.put_calendar_date(office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, actor=manager, now=NOW),
         bumps=bumps,
     )
 
@@ -470,7 +486,7 @@ def test_a_holiday_does_not_work_like_another_day(admin: User, office: Calendar,
     error = refused_without_writing(
         ValidationFailed,
         lambda: config.put_calendar_date(
-            office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, works_like=Weekday.TUESDAY, actor=admin
+            office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, works_like=Weekday.TUESDAY, actor=admin, now=NOW
         ),
         bumps=bumps,
     )
@@ -482,7 +498,7 @@ def test_a_make_up_day_cannot_follow_a_weekday_without_hours(admin: User, office
     error = refused_without_writing(
         ValidationFailed,
         lambda: config.put_calendar_date(
-            office, date=date(2027, 10, 2), kind=DateKind.WORKING_DAY, works_like=Weekday.SATURDAY, actor=admin
+            office, date=date(2027, 10, 2), kind=DateKind.WORKING_DAY, works_like=Weekday.SATURDAY, actor=admin, now=NOW
         ),
         bumps=bumps,
     )
@@ -494,7 +510,7 @@ def test_a_make_up_day_cannot_follow_a_weekday_without_hours(admin: User, office
 def test_a_24x7_calendar_has_no_dates(admin: User, always: Calendar, bumps: list[str]) -> None:
     error = refused_without_writing(
         TransitionRefused,
-        lambda: config.put_calendar_date(always, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, actor=admin),
+        lambda: config.put_calendar_date(always, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, actor=admin, now=NOW),
         bumps=bumps,
     )
 
@@ -507,7 +523,7 @@ def test_put_calendar_date_validates_the_name_for_callers_without_a_schema(
     error = refused_without_writing(
         ValidationFailed,
         lambda: config.put_calendar_date(
-            office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="x" * 101, actor=admin
+            office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="x" * 101, actor=admin, now=NOW
         ),
         bumps=bumps,
     )
@@ -518,7 +534,7 @@ def test_put_calendar_date_validates_the_name_for_callers_without_a_schema(
 def test_delete_calendar_date_removes_the_entry_and_bumps_the_revision(
     admin: User, office: Calendar, bumps: list[str]
 ) -> None:
-    config.delete_calendar_date(office, date=date(2026, 10, 1), actor=admin)
+    config.delete_calendar_date(office, date=date(2026, 10, 1), actor=admin, now=NOW)
 
     assert not office.dates.filter(date=date(2026, 10, 1)).exists()
     assert bumps == ["office"]
@@ -528,14 +544,16 @@ def test_delete_calendar_date_removes_the_entry_and_bumps_the_revision(
 def test_delete_calendar_date_refuses_a_manager(manager: User, office: Calendar, bumps: list[str]) -> None:
     refused_without_writing(
         PermissionRefused,
-        lambda: config.delete_calendar_date(office, date=date(2026, 10, 1), actor=manager),
+        lambda: config.delete_calendar_date(office, date=date(2026, 10, 1), actor=manager, now=NOW),
         bumps=bumps,
     )
 
 
 def test_deleting_a_date_without_an_entry_is_not_found(admin: User, office: Calendar, bumps: list[str]) -> None:
     error = refused_without_writing(
-        config.NotFound, lambda: config.delete_calendar_date(office, date=date(2026, 10, 8), actor=admin), bumps=bumps
+        config.NotFound,
+        lambda: config.delete_calendar_date(office, date=date(2026, 10, 8), actor=admin, now=NOW),
+        bumps=bumps,
     )
 
     assert (error.status_code, error.field) == (404, "date")
@@ -573,6 +591,7 @@ def test_create_policy_resolves_codes_and_stores_the_rules(
             ),
         ],
         actor=admin,
+        now=NOW,
     )
 
     stored = SlaPolicy.objects.get(pk=policy.pk)
@@ -591,7 +610,7 @@ def test_create_policy_resolves_codes_and_stores_the_rules(
 
 
 def test_create_policy_refuses_a_manager(manager: User) -> None:
-    refused_without_writing(PermissionRefused, lambda: config.create_policy(draft=draft(), actor=manager))
+    refused_without_writing(PermissionRefused, lambda: config.create_policy(draft=draft(), actor=manager, now=NOW))
 
 
 def test_create_policy_names_every_unknown_or_deactivated_reference_at_once(admin: User, second_line: Team) -> None:
@@ -606,6 +625,7 @@ def test_create_policy_names_every_unknown_or_deactivated_reference_at_once(admi
             draft=draft(calendar="old", backup_team="second-line", category="network", customer_level="platinum"),
             escalation_rules=[RuleSpec(metric="resolution", offset_minutes=0, reassign_to_team="second-line")],
             actor=admin,
+            now=NOW,
         ),
     )
 
@@ -625,6 +645,7 @@ def test_create_policy_refuses_a_rule_that_does_nothing(admin: User) -> None:
             draft=draft(),
             escalation_rules=[RuleSpec(metric="resolution", offset_minutes=0, notify_team_lead=False)],
             actor=admin,
+            now=NOW,
         ),
     )
 
@@ -638,6 +659,7 @@ def test_create_policy_refuses_requesters_and_unknown_users_as_contacts(admin: U
             draft=draft(),
             escalation_rules=[RuleSpec(metric="resolution", offset_minutes=0, contacts=["requester", "ghost"])],
             actor=admin,
+            now=NOW,
         ),
     )
 
@@ -654,6 +676,7 @@ def test_create_policy_refuses_a_rule_on_a_metric_without_target(admin: User) ->
             draft=draft(assignment_minutes=None),
             escalation_rules=[RuleSpec(metric="assignment", offset_minutes=0)],
             actor=admin,
+            now=NOW,
         ),
     )
 
@@ -667,7 +690,10 @@ def test_create_policy_refuses_an_id_for_a_new_policy(admin: User) -> None:
     error = refused_without_writing(
         ValidationFailed,
         lambda: config.create_policy(
-            draft=draft(), escalation_rules=[RuleSpec(id=rule.pk, metric="resolution", offset_minutes=0)], actor=admin
+            draft=draft(),
+            escalation_rules=[RuleSpec(id=rule.pk, metric="resolution", offset_minutes=0)],
+            actor=admin,
+            now=NOW,
         ),
     )
 
@@ -676,7 +702,8 @@ def test_create_policy_refuses_an_id_for_a_new_policy(admin: User) -> None:
 
 def test_create_policy_validates_the_model_fields_after_the_references(admin: User) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.create_policy(draft=draft(warning_percent=100, priority="P9"), actor=admin)
+        ValidationFailed,
+        lambda: config.create_policy(draft=draft(warning_percent=100, priority="P9"), actor=admin, now=NOW),
     )
 
     assert fields_of(error) == {"warning_percent", "priority"}
@@ -689,7 +716,7 @@ def test_update_policy_changes_targets_clears_optional_fields_and_keeps_the_rest
     p3 = p("P3")
 
     config.update_policy(
-        p3, changes={"resolution_minutes": 900, "update_interval_minutes": None, "order": 1}, actor=admin
+        p3, changes={"resolution_minutes": 900, "update_interval_minutes": None, "order": 1}, actor=admin, now=NOW
     )
 
     p3.refresh_from_db()
@@ -706,6 +733,7 @@ def test_update_policy_with_rules_replaces_them(admin: User, engineer: User) -> 
         changes={"name": "P2 with contacts"},
         escalation_rules=[RuleSpec(metric="resolution", offset_minutes=-10, contacts=["engineer"])],
         actor=admin,
+        now=NOW,
     )
 
     rule = EscalationRule.objects.get(policy=p2)
@@ -717,14 +745,17 @@ def test_update_policy_with_rules_replaces_them(admin: User, engineer: User) -> 
 def test_update_policy_refuses_a_manager(manager: User) -> None:
     p1 = p("P1")
 
-    refused_without_writing(PermissionRefused, lambda: config.update_policy(p1, changes={"name": "X"}, actor=manager))
+    refused_without_writing(
+        PermissionRefused, lambda: config.update_policy(p1, changes={"name": "X"}, actor=manager, now=NOW)
+    )
 
 
 def test_update_policy_refuses_removing_a_target_that_active_rules_watch(admin: User) -> None:
     p1 = p("P1")
 
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_policy(p1, changes={"first_response_minutes": None}, actor=admin)
+        ValidationFailed,
+        lambda: config.update_policy(p1, changes={"first_response_minutes": None}, actor=admin, now=NOW),
     )
 
     assert fields_of(error) == {"first_response_minutes"}
@@ -737,11 +768,11 @@ def test_update_policy_refuses_reactivating_on_a_deactivated_calendar(admin: Use
     policy = SlaPolicy.objects.get(pk=policy.pk)
 
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_policy(policy, changes={"is_active": True}, actor=admin)
+        ValidationFailed, lambda: config.update_policy(policy, changes={"is_active": True}, actor=admin, now=NOW)
     )
 
     assert fields_of(error) == {"is_active"}
-    config.update_policy(policy, changes={"is_active": True, "calendar": "office"}, actor=admin)
+    config.update_policy(policy, changes={"is_active": True, "calendar": "office"}, actor=admin, now=NOW)
     assert SlaPolicy.objects.get(pk=policy.pk).is_active
 
 
@@ -755,6 +786,7 @@ def test_update_policy_refuses_field_and_rule_problems_together(admin: User) -> 
             changes={"calendar": "nope"},
             escalation_rules=[RuleSpec(metric="resolution", offset_minutes=0, reassign_to_team="nope")],
             actor=admin,
+            now=NOW,
         ),
     )
 
@@ -765,12 +797,12 @@ def test_update_policy_refuses_nulls_and_unknown_fields(admin: User) -> None:
     p1 = p("P1")
 
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_policy(p1, changes={"name": None}, actor=admin)
+        ValidationFailed, lambda: config.update_policy(p1, changes={"name": None}, actor=admin, now=NOW)
     )
     assert fields_of(error) == {"name"}
 
     with pytest.raises(TypeError):
-        config.update_policy(p1, changes={"id": 7}, actor=admin)
+        config.update_policy(p1, changes={"id": 7}, actor=admin, now=NOW)
 
 
 # --- replace_escalation_rules ---------------------------------------------------------------
@@ -793,6 +825,7 @@ def test_replacing_rules_keeps_listed_ones_deletes_unfired_and_deactivates_fired
             RuleSpec(metric="assignment", offset_minutes=0),
         ],
         actor=admin,
+        now=NOW,
     )
 
     rules = {rule.pk: rule for rule in p1.escalation_rules.all()}
@@ -805,7 +838,7 @@ def test_replacing_rules_keeps_listed_ones_deletes_unfired_and_deactivates_fired
 def test_rules_left_out_that_never_fired_are_deleted(admin: User) -> None:
     p2 = p("P2")
 
-    config.replace_escalation_rules(p2, [], actor=admin)
+    config.replace_escalation_rules(p2, [], actor=admin, now=NOW)
 
     assert not p2.escalation_rules.exists()
 
@@ -813,7 +846,7 @@ def test_rules_left_out_that_never_fired_are_deleted(admin: User) -> None:
 def test_replace_escalation_rules_refuses_a_manager(manager: User) -> None:
     p2 = p("P2")
 
-    refused_without_writing(PermissionRefused, lambda: config.replace_escalation_rules(p2, [], actor=manager))
+    refused_without_writing(PermissionRefused, lambda: config.replace_escalation_rules(p2, [], actor=manager, now=NOW))
 
 
 def test_a_rule_listed_twice_or_of_another_policy_is_refused(admin: User) -> None:
@@ -825,13 +858,13 @@ def test_a_rule_listed_twice_or_of_another_policy_is_refused(admin: User) -> Non
     twice = refused_without_writing(
         ValidationFailed,
         lambda: config.replace_escalation_rules(
-            p1, [RuleSpec(id=own.pk, metric="resolution", offset_minutes=0)] * 2, actor=admin
+            p1, [RuleSpec(id=own.pk, metric="resolution", offset_minutes=0)] * 2, actor=admin, now=NOW
         ),
     )
     foreign = refused_without_writing(
         ValidationFailed,
         lambda: config.replace_escalation_rules(
-            p1, [RuleSpec(id=other.pk, metric="resolution", offset_minutes=0)], actor=admin
+            p1, [RuleSpec(id=other.pk, metric="resolution", offset_minutes=0)], actor=admin, now=NOW
         ),
     )
 
@@ -846,7 +879,9 @@ def test_replace_escalation_rules_refuses_a_rule_on_a_metric_without_target(admi
 
     error = refused_without_writing(
         ValidationFailed,
-        lambda: config.replace_escalation_rules(p3, [RuleSpec(metric="assignment", offset_minutes=0)], actor=admin),
+        lambda: config.replace_escalation_rules(
+            p3, [RuleSpec(metric="assignment", offset_minutes=0)], actor=admin, now=NOW
+        ),
     )
 
     assert fields_of(error) == {"escalation_rules[0].metric"}
