@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from time import monotonic, sleep
 from typing import Any, TypeVar
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from sopdesk.accounts.choices import Role
@@ -17,9 +20,20 @@ from sopdesk.sla import config
 from sopdesk.sla.calendars import to_business_calendar
 from sopdesk.sla.choices import DateKind, Weekday
 from sopdesk.sla.config import PolicyDraft, RuleSpec, ScheduleProblem
-from sopdesk.sla.models import Calendar, CalendarDate, EscalationRule, SlaEscalation, SlaPolicy, WorkingInterval
+from sopdesk.sla.models import (
+    Calendar,
+    CalendarDate,
+    EscalationRule,
+    SlaEscalation,
+    SlaPolicy,
+    TicketSla,
+    WorkingInterval,
+)
+from sopdesk.sla.scanner import SweepReport, _clock_values, _compare_and_set, due_rows, sweep
 from sopdesk.testing import factories
-from sopdesk.tickets.models import Category
+from sopdesk.tickets.actions import assign_ticket
+from sopdesk.tickets.choices import EventKind
+from sopdesk.tickets.models import Category, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -885,3 +899,147 @@ def test_replace_escalation_rules_refuses_a_rule_on_a_metric_without_target(admi
     )
 
     assert fields_of(error) == {"escalation_rules[0].metric"}
+
+
+# --- re-arming open clocks races the scanner ------------------------------------------------
+
+P3_DETAILS = {"impact": "single_user", "urgency": "high"}
+OPENED = datetime(2026, 10, 12, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
+# 13:35 in Beijing: the first-response warning is due, so the ticket's clock row is in the sweep.
+SWEEP_AT = datetime(2026, 10, 12, 5, 35, tzinfo=UTC)
+# Fires 30 business minutes after the ticket opened (first response due 14:30, 210 min before it): long passed.
+LATE_RULE = RuleSpec(metric="first_response", offset_minutes=-210, notify_team_lead=True)
+
+
+def open_assigned_p3(requester: User, agent: User) -> Ticket:
+    ticket = factories.make_ticket(requester, now=OPENED, **P3_DETAILS)
+    assign_ticket(ticket, team=None, assignee=agent, actor=agent, now=OPENED)
+    return ticket
+
+
+def add_late_rule(admin: User) -> None:
+    """Change the P3 rules as the API does: lock the policy, replace its rules, commit (re-arming its clocks)."""
+    with transaction.atomic():
+        policy = config.get_policy(p("P3").pk, for_update=True)
+        config.replace_escalation_rules(policy, [LATE_RULE], actor=admin, now=SWEEP_AT)
+
+
+def fired_once(ticket: Ticket) -> None:
+    new_rule = EscalationRule.objects.get(policy=p("P3"), offset_minutes=-210)
+    assert SlaEscalation.objects.filter(ticket=ticket, rule=new_rule).count() == 1
+    assert ticket.events.filter(kind=EventKind.SLA_ESCALATED).count() == 1
+    assert ticket.events.filter(kind=EventKind.SLA_WARNING, data__metric="first_response").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("moment", "statement", "first_sweep_claims"),
+    [
+        # The sweep has not read the row yet: it reads the re-armed row and the new rules.
+        ("before the sweep reads the due rows", 'FROM "sla_ticketsla" INNER JOIN', 1),
+        # The sweep read the row (old version) but not the rules: its compare-and-set loses.
+        ("after the sweep read the rows, before it reads the rules", 'FROM "sla_escalationrule"', 0),
+        # The sweep read the row and the old rules and is working it out: its compare-and-set loses.
+        ("while the sweep works with the old rules", 'FROM "sla_calendar"', 0),
+    ],
+)
+def test_a_rule_change_landing_during_a_sweep_is_applied_exactly_once(
+    admin: User, requester: User, agent: User, moment: str, statement: str, first_sweep_claims: int
+) -> None:
+    ticket = open_assigned_p3(requester, agent)
+    landed: list[str] = []
+
+    def rule_change_lands(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        # The change commits between two statements of the sweep on this connection (outside its
+        # write transaction), as another process's commit would.
+        if not landed and statement in sql:
+            landed.append(moment)
+            add_late_rule(admin)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(rule_change_lands):
+        first = sweep(now=SWEEP_AT)
+    second = sweep(now=SWEEP_AT)
+    third = sweep(now=SWEEP_AT)
+
+    assert landed == [moment]
+    assert (first.claimed, first.lost) == (first_sweep_claims, 1 - first_sweep_claims)
+    assert (second.claimed, third.claimed) == (1 - first_sweep_claims, 0)
+    fired_once(ticket)
+
+
+def test_re_arming_bumps_the_clock_version_so_a_stale_compare_and_set_loses(
+    admin: User, requester: User, agent: User
+) -> None:
+    ticket = open_assigned_p3(requester, agent)
+    [stale] = due_rows(now=SWEEP_AT, limit=10)
+    before = _clock_values(stale)
+    stale.next_check_at = None  # what a sweep with the old rules would write
+
+    assert config.rearm_open_clocks(p("P3")) == 1
+
+    assert not _compare_and_set(stale, before=before)
+    row = TicketSla.objects.get(pk=ticket.pk)
+    assert row.version == stale.version + 1
+    assert row.next_check_at == row.started_at
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_re_arm_racing_a_sweep_on_postgresql_wins_and_the_new_rule_fires_once(requester: User, agent: User) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent transactions need PostgreSQL; SQLite is covered by the interleaved test above")
+    admin = factories.make_user("admin", role=Role.ADMIN)
+    ticket = open_assigned_p3(requester, agent)
+    rearmed, release = threading.Event(), threading.Event()
+    reports: list[SweepReport] = []
+    errors: list[BaseException] = []
+
+    def change_rules() -> None:
+        try:
+            with transaction.atomic():
+                policy = config.get_policy(p("P3").pk, for_update=True)
+                config.replace_escalation_rules(policy, [LATE_RULE], actor=admin, now=SWEEP_AT)
+                rearmed.set()
+                # Hold the re-armed clock rows, uncommitted, while the sweep reads them and tries its compare-and-set.
+                release.wait(timeout=60)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def scan() -> None:
+        try:
+            reports.append(sweep(now=SWEEP_AT))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    changer = threading.Thread(target=change_rules)
+    changer.start()
+    assert rearmed.wait(timeout=60)
+    scanner = threading.Thread(target=scan)
+    scanner.start()
+    # The sweep read the row (committed: the old version) and the old rules; its compare-and-set now
+    # waits for the re-arm's row lock.
+    waited_at = monotonic()
+    while not sessions_waiting_for_a_lock():
+        assert monotonic() - waited_at < 60, "the sweep never reached its compare-and-set"
+        sleep(0.02)
+    release.set()
+    changer.join(timeout=60)
+    scanner.join(timeout=60)
+
+    assert errors == []
+    assert [(report.claimed, report.lost) for report in reports] == [(0, 1)]
+    assert sweep(now=SWEEP_AT).claimed == 1
+    assert sweep(now=SWEEP_AT).claimed == 0
+    fired_once(ticket)
+
+
+def sessions_waiting_for_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        (count,) = cursor.fetchone()
+    return int(count)
