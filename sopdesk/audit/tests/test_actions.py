@@ -90,7 +90,7 @@ def test_a_creation_keeps_every_value_and_a_deletion_too(admin: User, rule: Prio
     assert (deleted.before, deleted.after, deleted.actor) == (values, {}, None)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_recording_outside_a_transaction_is_refused(rule: PriorityRule) -> None:
     with pytest.raises(RuntimeError, match="inside the transaction"):
         record_config_change(rule, operation=Operation.CREATED, before={}, after={"a": 1}, actor=None, now=NOW)
