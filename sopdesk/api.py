@@ -38,6 +38,7 @@ OPERATIONS: dict[str, OperationName] = {
     "GET /sla/policies/{policy_id}": OperationName("sla_policies", "sla_policies_get"),
     "PATCH /sla/policies/{policy_id}": OperationName("sla_policies", "sla_policies_update"),
     "GET /sla/breaches": OperationName("sla_breaches", "sla_breaches_list"),
+    "GET /audit/config-changes": OperationName("audit", "audit_config_changes_list"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -48,6 +49,7 @@ TAG_DESCRIPTIONS = {
     "sla_calendars": "Business-time calendars with their holidays and make-up working days.",
     "sla_policies": "SLA targets by priority, customer level, category and channel, with escalation rules.",
     "sla_breaches": "A team's open tickets whose SLA clocks are in warning or breached.",
+    "audit": "The configuration audit log: who changed which setting when, before and after (admins, auditors).",
 }
 
 api = DocumentedAPI(
@@ -64,3 +66,4 @@ api.add_router("/", accounts_router)
 api.add_router("/tickets", tickets_router)
 api.add_router("/notifications", "sopdesk.notifications.api.views.router")
 api.add_router("/sla", "sopdesk.sla.api.views.router")
+api.add_router("/audit", "sopdesk.audit.api.views.router")

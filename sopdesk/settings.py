@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "sopdesk.core",
     "sopdesk.accounts",
+    "sopdesk.audit",
     "sopdesk.tickets",
     "sopdesk.sla",
     "sopdesk.notifications",

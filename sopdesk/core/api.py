@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from types import UnionType
 from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 
@@ -32,6 +33,18 @@ def _without_control_characters(value: str) -> str:
 
 PlainStr = Annotated[str, AfterValidator(_without_control_characters)]
 """A name or code from the caller (username, team or category code): refused with 422 if it holds control characters."""
+
+
+def _storable(value: datetime) -> datetime:
+    # Year 1 at +14:00 is before year 1 in UTC: the database (or Python) would overflow with a 500.
+    if not 1900 <= value.year <= 9998:
+        raise ValueError("must be between the years 1900 and 9998")
+    # A time without a zone is read in the service's time zone, as a person would mean it.
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+InputDatetime = Annotated[datetime, AfterValidator(_storable)]
+"""An instant from the caller: years 1900–9998; without a zone, read in the service's time zone."""
 
 
 class TokenAuth(HttpBearer):

@@ -47,7 +47,7 @@ def load_demo(
     # Nobody needs mail about a made-up 60-day history.
     with transaction.atomic(), notifications_suppressed():
         directory = create_directory(password_hash=make_password(DEMO_PASSWORD))
-        configure_sla(directory)
+        configure_sla(directory, now=now)
         plans = plan_tickets(directory, count=ticket_count, now=now, rng=rng)
         for done, plan in enumerate(plans, start=1):
             play(plan, directory, now=now, rng=rng)

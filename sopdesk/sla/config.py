@@ -1,8 +1,10 @@
 """Changes to the SLA configuration: business calendars, their hours and dates, policies and escalation rules.
 
-Every change goes through one action here (API and future callers alike): it checks the actor and
-the input first, writes in one transaction and bumps a calendar's revision once when its
-business-time arithmetic changes. Pure checks at the top are shared with the admin forms.
+This is the one write path for the SLA configuration: the API, the admin, the holiday import and the
+demo loader call these actions and nothing else. Each action checks the actor and the input first,
+writes in one transaction, records the change (before and after) in the configuration audit log, and
+gives a calendar a new revision once when its business-time arithmetic changed (`_calendar_written`).
+The actor is a user, or None for a command run on the server (recorded without a person).
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, QuerySet
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import CustomerLevel, Team, User
+from sopdesk.audit.actions import record_config_change
+from sopdesk.audit.choices import Operation
 from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefused
 from sopdesk.core.validation import ValidationFailed, validate_instance
 from sopdesk.sla.choices import DateKind, Metric, Weekday
+from sopdesk.sla.holidays import DateEntry, ImportReport
 from sopdesk.sla.models import (
     Calendar,
     CalendarDate,
@@ -35,8 +40,8 @@ from sopdesk.sla.models import (
 from sopdesk.tickets.choices import OPEN_STATUSES
 from sopdesk.tickets.models import Category
 
-# Changing these changes the business-time arithmetic, as a change of hours or dates does.
-ARITHMETIC_FIELDS = frozenset({"time_zone", "is_24x7"})
+# A change of these parts of a calendar's state (or of its dates) changes the business-time arithmetic.
+ARITHMETIC_STATE = frozenset({"time_zone", "is_24x7", "working_hours"})
 CALENDAR_FIELDS = ("name", "time_zone", "is_24x7", "is_active")
 TARGET_FIELDS = ("assignment_minutes", "first_response_minutes", "resolution_minutes", "update_interval_minutes")
 SCALAR_FIELDS = ("name", "order", "is_active", "priority", "channel", *TARGET_FIELDS, "warning_percent")
@@ -68,10 +73,21 @@ def check_may_read_config(user: User) -> None:
         raise PermissionRefused(_("Only administrators and managers may read the SLA settings."))
 
 
+def may_change_config(user: User) -> bool:
+    """Return True for active administrators and superusers."""
+    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+
+
 def check_may_change_config(user: User) -> None:
     """Refuse anyone but administrators and superusers."""
-    if not (user.is_superuser or user.role == Role.ADMIN):
+    if not may_change_config(user):
         raise PermissionRefused(_("Only administrators may change the SLA settings."))
+
+
+def _check_actor(actor: User | None) -> None:
+    # None is a command run on the server: whoever runs it may change anything already.
+    if actor is not None:
+        check_may_change_config(actor)
 
 
 # --- pure checks (shared with the admin forms) ----------------------------------------------
@@ -193,6 +209,67 @@ def get_policy(policy_id: int, *, for_update: bool = False) -> SlaPolicy:
 # --- calendars ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Written:
+    """One configuration row as it was before and is after a write (empty mappings: created / deleted)."""
+
+    target: models.Model
+    operation: Operation
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+
+
+def _hours_state(working_hours: WorkingHours) -> list[dict[str, Any]]:
+    return [
+        {"weekday": int(weekday), "starts_at": f"{start:%H:%M}", "ends_at": f"{end:%H:%M}"}
+        for weekday, start, end in sorted(working_hours)
+    ]
+
+
+def _stored_hours(calendar: Calendar) -> list[tuple[int, dt.time, dt.time]]:
+    return [(row.weekday, row.starts_at, row.ends_at) for row in calendar.intervals.all()]
+
+
+def _calendar_state(calendar: Calendar, *, working_hours: WorkingHours | None = None) -> dict[str, Any]:
+    """Return what the audit log shows of a calendar: its fields and weekly hours (stored ones unless given)."""
+    hours = working_hours if working_hours is not None else _stored_hours(calendar)
+    return {
+        **{name: getattr(calendar, name) for name in ("code", *CALENDAR_FIELDS)},
+        "working_hours": _hours_state(hours),
+    }
+
+
+def _date_state(row: CalendarDate) -> dict[str, Any]:
+    return {
+        "calendar": row.calendar.code,
+        "date": row.date.isoformat(),
+        "kind": row.kind,
+        "name": row.name,
+        "works_like": row.works_like if row.kind == DateKind.WORKING_DAY else None,
+    }
+
+
+def _calendar_written(calendar: Calendar, written: Sequence[_Written], *, actor: User | None, now: dt.datetime) -> None:
+    """Record `written` in the audit log and give `calendar` one new revision if its arithmetic changed.
+
+    The only place that bumps a calendar's revision: every write of hours, dates, time zone or 24×7 mode
+    ends here, inside the transaction of the write. A write that changed nothing records and bumps nothing.
+    """
+    changes_arithmetic = False
+    for item in written:
+        change = record_config_change(
+            item.target, operation=item.operation, before=item.before, after=item.after, actor=actor, now=now
+        )
+        if change is None:
+            continue
+        # A new calendar and every date change move the arithmetic; a calendar's name or activity does not.
+        is_date = not isinstance(item.target, Calendar)
+        if is_date or item.operation == Operation.CREATED or ARITHMETIC_STATE & {*change.before, *change.after}:
+            changes_arithmetic = True
+    if changes_arithmetic:
+        calendar.bump_revision()
+
+
 def _check_schedule(working_hours: WorkingHours) -> None:
     problems = schedule_problems(working_hours)
     if problems:
@@ -200,6 +277,7 @@ def _check_schedule(working_hours: WorkingHours) -> None:
 
 
 def _check_has_hours(calendar: Calendar, *, hour_count: int) -> None:
+    # Without hours (and not 24×7) nothing would ever fall due: the arithmetic would count it as 24×7.
     if calendar.is_active and not calendar.is_24x7 and hour_count == 0:
         raise ValidationFailed({"working_hours": [_("An active calendar that is not 24×7 needs working hours.")]})
 
@@ -215,7 +293,6 @@ def _check_unused(calendar: Calendar) -> None:
 
 
 def _write_hours(calendar: Calendar, working_hours: WorkingHours) -> None:
-    # Bulk writes skip WorkingInterval.save(): one revision bump by the caller instead of one per row.
     calendar.intervals.all().delete()
     WorkingInterval.objects.bulk_create(
         WorkingInterval(calendar=calendar, weekday=weekday, starts_at=start, ends_at=end)
@@ -231,10 +308,11 @@ def create_calendar(
     is_24x7: bool = False,
     is_active: bool = True,
     working_hours: WorkingHours = (),
-    actor: User,
+    actor: User | None,
+    now: dt.datetime,
 ) -> Calendar:
     """Create a calendar with its weekly hours; an active one that is not 24×7 needs hours, a taken code is 409."""
-    check_may_change_config(actor)
+    _check_actor(actor)
     _check_schedule(working_hours)
     calendar = Calendar(code=code, name=name, time_zone=time_zone, is_24x7=is_24x7, is_active=is_active)
     _check_has_hours(calendar, hour_count=len(working_hours))
@@ -244,54 +322,60 @@ def create_calendar(
         raise taken
     with transaction.atomic():
         try:
-            calendar.save(force_insert=True)
+            with transaction.atomic():  # a savepoint, so that the refusal leaves the caller's transaction usable
+                calendar.save(force_insert=True)
         except IntegrityError as error:  # a concurrent create with the same code
             raise taken from error
         _write_hours(calendar, working_hours)
-        calendar.bump_revision()
+        after = _calendar_state(calendar, working_hours=working_hours)
+        _calendar_written(calendar, [_Written(calendar, Operation.CREATED, {}, after)], actor=actor, now=now)
     return calendar
 
 
 def update_calendar(
-    calendar: Calendar, *, changes: Mapping[str, Any], working_hours: WorkingHours | None = None, actor: User
+    calendar: Calendar,
+    *,
+    changes: Mapping[str, Any],
+    working_hours: WorkingHours | None = None,
+    actor: User | None,
+    now: dt.datetime,
 ) -> Calendar:
     """Change `calendar` (locked by the caller); `working_hours`, if given, replaces the weekly schedule.
 
     `changes` maps CALENDAR_FIELDS to new values. A calendar that active policies use cannot be
     deactivated (409). The revision is bumped once if hours, time zone or 24×7 mode change.
     """
-    check_may_change_config(actor)
+    _check_actor(actor)
     _check_known(changes, CALENDAR_FIELDS)
     check_no_nulls(changes)
     if working_hours is not None:
         _check_schedule(working_hours)
+    before = _calendar_state(calendar)
     changed = [name for name, value in changes.items() if getattr(calendar, name) != value]
     for name in changed:
         setattr(calendar, name, changes[name])
     _check_has_hours(
-        calendar, hour_count=len(working_hours) if working_hours is not None else calendar.intervals.count()
+        calendar, hour_count=len(working_hours) if working_hours is not None else len(before["working_hours"])
     )
     validate_instance(calendar, fields=[name for name in changed if name in {"name", "time_zone"}])
     if "is_active" in changed and not calendar.is_active:
         _check_unused(calendar)
+    hours_change = working_hours is not None and _hours_state(working_hours) != before["working_hours"]
     with transaction.atomic():
         # update_fields keeps the revision column out: a full save would write back a stale revision.
         calendar.save(update_fields=changed)
-        if working_hours is not None:
+        if working_hours is not None and hours_change:
             _write_hours(calendar, working_hours)
-        if working_hours is not None or ARITHMETIC_FIELDS & set(changed):
-            calendar.bump_revision()
+        after = _calendar_state(calendar, working_hours=working_hours)
+        _calendar_written(calendar, [_Written(calendar, Operation.CHANGED, before, after)], actor=actor, now=now)
     return calendar
 
 
-def replace_working_hours(calendar: Calendar, working_hours: WorkingHours, *, actor: User) -> None:
+def replace_working_hours(
+    calendar: Calendar, working_hours: WorkingHours, *, actor: User | None, now: dt.datetime
+) -> None:
     """Make `working_hours` the weekly schedule of `calendar` (locked by the caller) and bump its revision once."""
-    check_may_change_config(actor)
-    _check_schedule(working_hours)
-    _check_has_hours(calendar, hour_count=len(working_hours))
-    with transaction.atomic():
-        _write_hours(calendar, working_hours)
-        calendar.bump_revision()
+    update_calendar(calendar, changes={}, working_hours=working_hours, actor=actor, now=now)
 
 
 def _works_like(calendar: Calendar, *, date: dt.date, kind: str, works_like: int | None) -> int:
@@ -315,33 +399,111 @@ def _works_like(calendar: Calendar, *, date: dt.date, kind: str, works_like: int
     return weekday
 
 
+def _check_takes_dates(calendar: Calendar) -> None:
+    if calendar.is_24x7:
+        raise TransitionRefused(_("A 24×7 calendar has no holidays or make-up working days."))
+
+
 def put_calendar_date(
-    calendar: Calendar, *, date: dt.date, kind: str, name: str = "", works_like: int | None = None, actor: User
+    calendar: Calendar,
+    *,
+    date: dt.date,
+    kind: str,
+    name: str = "",
+    works_like: int | None = None,
+    actor: User | None,
+    now: dt.datetime,
 ) -> tuple[CalendarDate, bool]:
     """Enter a holiday or make-up working day on `date`, replacing what it had; return (row, created).
 
     A make-up day follows the hours of `works_like`, which must have some; 24×7 calendars have no dates (409).
     """
-    check_may_change_config(actor)
-    if calendar.is_24x7:
-        raise TransitionRefused(_("A 24×7 calendar has no holidays or make-up working days."))
+    _check_actor(actor)
+    _check_takes_dates(calendar)
     weekday = _works_like(calendar, date=date, kind=kind, works_like=works_like)
     validate_instance(CalendarDate(calendar=calendar, date=date, kind=kind, name=name), fields=("kind", "name"))
     with transaction.atomic():
-        # CalendarDate.save() bumps the calendar's revision.
-        return CalendarDate.objects.update_or_create(
-            calendar=calendar, date=date, defaults={"kind": kind, "name": name, "works_like": weekday}
-        )
+        row = CalendarDate.objects.select_for_update().filter(calendar=calendar, date=date).first()
+        created = row is None
+        if row is None:
+            row = CalendarDate(calendar=calendar, date=date)
+        before = {} if created else _date_state(row)
+        row.kind, row.name, row.works_like = kind, name, weekday
+        row.save()
+        operation = Operation.CREATED if created else Operation.CHANGED
+        _calendar_written(calendar, [_Written(row, operation, before, _date_state(row))], actor=actor, now=now)
+    return row, created
 
 
-def delete_calendar_date(calendar: Calendar, *, date: dt.date, actor: User) -> None:
+def delete_calendar_date(calendar: Calendar, *, date: dt.date, actor: User | None, now: dt.datetime) -> None:
     """Remove the holiday or make-up working day on `date`: it follows the weekly hours again."""
-    check_may_change_config(actor)
+    _check_actor(actor)
     row = calendar.dates.filter(date=date).first()
     if row is None:
         raise NotFound(_("The calendar has no entry for this date."), field="date")
     with transaction.atomic():
-        row.delete()  # bumps the calendar's revision
+        # Recorded first: the log keeps the row's id, which the deletion clears.
+        _calendar_written(calendar, [_Written(row, Operation.DELETED, _date_state(row), {})], actor=actor, now=now)
+        row.delete()
+
+
+def _years_q(years: Iterable[int]) -> Q:
+    condition = Q()
+    for year in years:
+        condition |= Q(date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31))
+    return condition
+
+
+def import_calendar_dates(
+    calendar: Calendar, entries: Sequence[DateEntry], *, replace: bool, actor: User | None, now: dt.datetime
+) -> ImportReport:
+    """Write `entries` as dates of `calendar` in one transaction and bump its revision once if anything changed.
+
+    Existing dates are updated in place. With `replace`, other dates of the entries' years are removed.
+    Every created, updated and removed date is recorded in the audit log. 24×7 calendars have no dates (409).
+    """
+    _check_actor(actor)
+    _check_takes_dates(calendar)
+    wanted = {entry.date: entry for entry in entries}
+    if len(wanted) != len(entries):
+        raise ValidationFailed({"entries": [_("Two entries for the same date.")]})
+    report = ImportReport()
+    if not wanted:
+        return report
+    with transaction.atomic():
+        # One import at a time per calendar: the lock orders concurrent runs instead of failing on uniqueness.
+        Calendar.objects.select_for_update().filter(pk=calendar.pk).first()
+        existing = {row.date: row for row in calendar.dates.filter(_years_q({day.year for day in wanted}))}
+        removed = [row for day, row in sorted(existing.items()) if replace and day not in wanted]
+        new_rows: list[CalendarDate] = []
+        changed_rows: list[tuple[CalendarDate, dict[str, Any]]] = []
+        for day, entry in sorted(wanted.items()):
+            row = existing.get(day)
+            if row is None:
+                new_rows.append(
+                    CalendarDate(
+                        calendar=calendar, date=day, kind=entry.kind, name=entry.name, works_like=entry.works_like
+                    )
+                )
+            elif (row.kind, row.name, row.works_like) != (entry.kind, entry.name, entry.works_like):
+                before = _date_state(row)
+                row.kind, row.name, row.works_like = entry.kind, entry.name, entry.works_like
+                changed_rows.append((row, before))
+            else:
+                report.unchanged += 1
+        CalendarDate.objects.bulk_create(new_rows)
+        CalendarDate.objects.bulk_update([row for row, _before in changed_rows], ["kind", "name", "works_like"])
+        # bulk_create sets the ids (RETURNING on PostgreSQL and SQLite); removed rows are recorded while they
+        # still have theirs, and deleted after.
+        written = [_Written(row, Operation.DELETED, _date_state(row), {}) for row in removed]
+        written += [_Written(row, Operation.CREATED, {}, _date_state(row)) for row in new_rows]
+        written += [_Written(row, Operation.CHANGED, before, _date_state(row)) for row, before in changed_rows]
+        _calendar_written(calendar, written, actor=actor, now=now)
+        CalendarDate.objects.filter(pk__in=[row.pk for row in removed]).delete()
+        report.removed = [row.date for row in removed]
+        report.created = [row.date for row in new_rows]
+        report.updated = [row.date for row, _before in changed_rows]
+    return report
 
 
 # --- policies -------------------------------------------------------------------------------
@@ -488,6 +650,49 @@ def _check_policy(policy: SlaPolicy, errors: dict[str, list[str]], *, fields: It
     validate_instance(policy, fields=fields)
 
 
+def _rule_state(rule: EscalationRule) -> dict[str, Any]:
+    return {
+        "id": rule.pk,
+        "metric": rule.metric,
+        "offset_minutes": rule.offset_minutes,
+        "notify_team_lead": rule.notify_team_lead,
+        "contacts": [user.username for user in rule.contacts.all()],
+        "reassign_to_team": rule.reassign_to_team.code if rule.reassign_to_team is not None else None,
+        "raise_priority": rule.raise_priority,
+        "is_active": rule.is_active,
+    }
+
+
+def _policy_state(policy: SlaPolicy) -> dict[str, Any]:
+    """Return what the audit log shows of a policy: its fields, references by code and its rules as stored."""
+    rules = (
+        EscalationRule.objects.filter(policy=policy)
+        .select_related("reassign_to_team")
+        .prefetch_related(Prefetch("contacts", queryset=User.objects.only("username").order_by("username")))
+        .order_by("pk")
+    )
+    references = {
+        name: getattr(related, "code", None)
+        for name, related in (
+            ("calendar", policy.calendar),
+            ("customer_level", policy.customer_level),
+            ("category", policy.category),
+            ("backup_team", policy.backup_team),
+        )
+    }
+    return {
+        **{name: getattr(policy, name) for name in SCALAR_FIELDS},
+        **references,
+        "escalation_rules": [_rule_state(rule) for rule in rules] if policy.pk is not None else [],
+    }
+
+
+def _policy_written(
+    policy: SlaPolicy, *, operation: Operation, before: Mapping[str, Any], actor: User | None, now: dt.datetime
+) -> None:
+    record_config_change(policy, operation=operation, before=before, after=_policy_state(policy), actor=actor, now=now)
+
+
 def _save_rules(policy: SlaPolicy, plans: Sequence[_RulePlan]) -> None:
     """Make `plans` the policy's rules; left-out rules that already fired are deactivated, not deleted."""
     kept = {plan.rule.pk for plan in plans if plan.rule.pk is not None}
@@ -507,19 +712,23 @@ def rearm_open_clocks(policy: SlaPolicy) -> int:
 
     A new rule whose threshold a ticket already passed fires at that sweep, once; without this a
     ticket would only meet changed rules at its next scheduled check, or never if it has none.
+    The version bump is the scanner's compare-and-set token: a sweep that read a row before this
+    change cannot write its result (worked out with the old rules) over it.
     """
     # Any instant in the past makes the row due; the clock's own start needs no `now`.
     return TicketSla.objects.filter(policy=policy, ticket__status__in=OPEN_STATUSES).update(
-        next_check_at=F("started_at")
+        next_check_at=F("started_at"), version=F("version") + 1
     )
 
 
-def create_policy(*, draft: PolicyDraft, escalation_rules: Sequence[RuleSpec] = (), actor: User) -> SlaPolicy:
+def create_policy(
+    *, draft: PolicyDraft, escalation_rules: Sequence[RuleSpec] = (), actor: User | None, now: dt.datetime
+) -> SlaPolicy:
     """Create a policy with its escalation rules; unknown or deactivated codes are field errors (422).
 
     New tickets are measured against the first active matching policy by `order`; open tickets keep their targets.
     """
-    check_may_change_config(actor)
+    _check_actor(actor)
     policy = SlaPolicy()
     for name in SCALAR_FIELDS:
         setattr(policy, name, getattr(draft, name))
@@ -531,6 +740,7 @@ def create_policy(*, draft: PolicyDraft, escalation_rules: Sequence[RuleSpec] = 
     with transaction.atomic():
         policy.save()
         _save_rules(policy, plans)
+        _policy_written(policy, operation=Operation.CREATED, before={}, actor=actor, now=now)
     return policy
 
 
@@ -539,16 +749,18 @@ def update_policy(
     *,
     changes: Mapping[str, Any],
     escalation_rules: Sequence[RuleSpec] | None = None,
-    actor: User,
+    actor: User | None,
+    now: dt.datetime,
 ) -> SlaPolicy:
     """Change `policy` (locked by the caller); `escalation_rules`, if given, replaces the whole list.
 
     `changes` maps POLICY_FIELDS to values (references by code; null clears NULLABLE_POLICY_FIELDS).
-    Open tickets keep the targets they started with; rule changes reach them at their next check.
+    Open tickets keep the targets they started with; rule changes reach them at their next sweep.
     """
-    check_may_change_config(actor)
+    _check_actor(actor)
     _check_known(changes, POLICY_FIELDS)
     check_no_nulls(changes, nullable=NULLABLE_POLICY_FIELDS)
+    before = _policy_state(policy)
     for name in SCALAR_FIELDS:
         if name in changes:
             setattr(policy, name, changes[name])
@@ -566,19 +778,15 @@ def update_policy(
         policy.save(update_fields=[name for name in POLICY_FIELDS if name in changes])
         if plans is not None:
             _save_rules(policy, plans)
+        _policy_written(policy, operation=Operation.CHANGED, before=before, actor=actor, now=now)
     return policy
 
 
-def replace_escalation_rules(policy: SlaPolicy, escalation_rules: Sequence[RuleSpec], *, actor: User) -> None:
+def replace_escalation_rules(
+    policy: SlaPolicy, escalation_rules: Sequence[RuleSpec], *, actor: User | None, now: dt.datetime
+) -> None:
     """Make `escalation_rules` the rules of `policy` (locked by the caller); send existing rules with their `id`.
 
     Rules left out are deleted, or deactivated when they already fired.
     """
-    check_may_change_config(actor)
-    errors: dict[str, list[str]] = {}
-    plans = _plan_rules(policy, escalation_rules, errors)
-    _check_rule_targets(policy, [plan.rule for plan in plans], errors, listed=True)
-    if errors:
-        raise ValidationFailed(errors)
-    with transaction.atomic():
-        _save_rules(policy, plans)
+    update_policy(policy, changes={}, escalation_rules=escalation_rules, actor=actor, now=now)

@@ -1,4 +1,4 @@
-"""Admin forms for SLA settings; they run the same checks as the actions in `sopdesk.sla.config`."""
+"""Admin forms for SLA settings: they read the input; the actions of `sopdesk.sla.config` check and write it."""
 
 from __future__ import annotations
 
@@ -8,12 +8,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext as _
 
-from sopdesk.sla.config import (
-    escalation_contact_choices,
-    rule_does_something,
-    rule_without_effect_message,
-    schedule_problems,
-)
+from sopdesk.sla.config import escalation_contact_choices
 from sopdesk.sla.models import CalendarDate, EscalationRule, WorkingInterval
 
 
@@ -26,16 +21,6 @@ class WorkingIntervalForm(forms.ModelForm):  # type: ignore[type-arg]
             "ends_at": forms.TimeInput(format="%H:%M"),
         }
 
-    def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean() or {}
-        # WorkingInterval.clean() compares with the rows in the database, which this very submission
-        # may be changing or deleting; the formset checks the schedule as submitted instead. Without
-        # a calendar the model skips its check; WorkingIntervalFormSet.clean() puts the calendar back.
-        self.stashed_calendar_id = self.instance.calendar_id
-        cleaned.pop("calendar", None)
-        self.instance.calendar_id = None
-        return cleaned
-
 
 class CalendarDateForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
@@ -44,36 +29,37 @@ class CalendarDateForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
-        # Inline forms skip the (calendar, date) constraint because the calendar is the inline's parent.
+        # A new row for a date that has one already would silently replace it (the action replaces):
+        # inline forms skip the (calendar, date) constraint because the calendar is the inline's parent.
         day, calendar_id = cleaned.get("date"), self.instance.calendar_id
-        if day is not None and calendar_id is not None:
+        if day is not None and calendar_id is not None and day != self.initial.get("date"):
             taken = CalendarDate.objects.filter(calendar_id=calendar_id, date=day).exclude(pk=self.instance.pk)
             if taken.exists():
                 self.add_error("date", _("The calendar already has an entry for this date."))
         return cleaned
 
 
-def _is_deleted(formset: BaseInlineFormSet, form: forms.Form) -> bool:  # type: ignore[type-arg]
-    return bool(formset.can_delete and formset._should_delete_form(form))  # type: ignore[attr-defined]
+def is_kept(formset: BaseInlineFormSet, form: forms.ModelForm) -> bool:  # type: ignore[type-arg]
+    """Return True for an inline form whose row stays or is added: not marked for deletion, not an unused extra."""
+    if formset.can_delete and formset._should_delete_form(form):  # type: ignore[attr-defined]
+        return False
+    return form.instance.pk is not None or form.has_changed()
 
 
-class WorkingIntervalFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
-    """Check the weekly schedule as a whole, as it will be after this save."""
+def is_deleted(formset: BaseInlineFormSet, form: forms.ModelForm) -> bool:  # type: ignore[type-arg]
+    """Return True for an inline form of a stored row that is marked for deletion."""
+    return bool(formset.can_delete and formset._should_delete_form(form) and form.instance.pk is not None)  # type: ignore[attr-defined]
 
-    def clean(self) -> None:
-        super().clean()
-        kept: list[forms.ModelForm] = []  # type: ignore[type-arg]
-        for form in self.forms:
-            if hasattr(form, "stashed_calendar_id"):
-                form.instance.calendar_id = form.stashed_calendar_id
-            if not form.is_valid() or (not form.has_changed() and form.instance.pk is None):
-                continue
-            if _is_deleted(self, form):
-                continue
-            kept.append(form)
-        rows = [(f.cleaned_data["weekday"], f.cleaned_data["starts_at"], f.cleaned_data["ends_at"]) for f in kept]
-        for problem in schedule_problems(rows):
-            kept[problem.index].add_error(problem.field, problem.message)
+
+def mark_saved(formset: BaseInlineFormSet) -> None:  # type: ignore[type-arg]
+    """Fill in what `formset.save()` would have, for the admin's history message; the actions did the writing."""
+    formset.new_objects = [f.instance for f in formset.forms if is_kept(formset, f) and f.instance.pk is None]
+    formset.changed_objects = [
+        (f.instance, f.changed_data)
+        for f in formset.forms
+        if is_kept(formset, f) and f.instance.pk is not None and f.has_changed()
+    ]
+    formset.deleted_objects = [f.instance for f in formset.forms if is_deleted(formset, f)]
 
 
 class EscalationRuleForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -99,14 +85,3 @@ class EscalationRuleForm(forms.ModelForm):  # type: ignore[type-arg]
             self.fields["reassign_to_team"].queryset = (  # type: ignore[attr-defined]
                 self.fields["reassign_to_team"].queryset.filter(is_active=True)  # type: ignore[attr-defined]
             )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean() or {}
-        if not rule_does_something(
-            notify_team_lead=bool(cleaned.get("notify_team_lead")),
-            has_contacts=bool(cleaned.get("contacts")),
-            reassigns=cleaned.get("reassign_to_team") is not None,
-            raises_priority=bool(cleaned.get("raise_priority")),
-        ):
-            raise forms.ValidationError(rule_without_effect_message())
-        return cleaned

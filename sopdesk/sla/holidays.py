@@ -14,12 +14,9 @@ from datetime import date, timedelta
 
 import chinese_calendar
 import holidays
-from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from sopdesk.sla.choices import DateKind, Weekday
-from sopdesk.sla.models import Calendar, CalendarDate
 
 # The years the `holidays` package has China data for (official ones only up to the latest notice).
 FIRST_YEAR: int = holidays.China.start_year  # type: ignore[attr-defined]
@@ -70,7 +67,7 @@ class NoSecondSource(Exception):
 
 @dataclass
 class ImportReport:
-    """What `apply_entries` wrote (or, inside a rolled-back transaction, would write)."""
+    """What `sopdesk.sla.config.import_calendar_dates` wrote (or, in a rolled-back transaction, would write)."""
 
     created: list[date] = field(default_factory=list)
     updated: list[date] = field(default_factory=list)
@@ -124,58 +121,3 @@ def cross_check(year: int, entries: Sequence[DateEntry]) -> list[Disagreement]:
             name = chinese_calendar.get_holiday_detail(day)[1] or ""
             found.append(Disagreement(day, ours, other, str(name)))
     return found
-
-
-def _years_q(years: set[int]) -> Q:
-    condition = Q()
-    for year in years:
-        condition |= Q(date__gte=date(year, 1, 1), date__lte=date(year, 12, 31))
-    return condition
-
-
-def apply_entries(calendar: Calendar, entries: Sequence[DateEntry], *, replace: bool) -> ImportReport:
-    """Write `entries` as dates of `calendar` in one transaction; bump its revision once if anything changed.
-
-    Existing dates are updated in place. With `replace`, other dates of the entries' years are removed.
-    """
-    if calendar.is_24x7:
-        raise ValueError(f"calendar {calendar.code} is 24x7: holidays do not apply")
-    wanted = {entry.date: entry for entry in entries}
-    if len(wanted) != len(entries):
-        raise ValueError("two entries for the same date")
-    report = ImportReport()
-    if not wanted:
-        return report
-    with transaction.atomic():
-        # One import at a time per calendar: the lock orders concurrent runs instead of failing on uniqueness.
-        Calendar.objects.select_for_update().filter(pk=calendar.pk).first()
-        existing = {
-            row.date: row
-            for row in CalendarDate.objects.filter(_years_q({day.year for day in wanted}), calendar=calendar)
-        }
-        if replace:
-            report.removed = sorted(day for day in existing if day not in wanted)
-            CalendarDate.objects.filter(calendar=calendar, date__in=report.removed).delete()
-        new_rows: list[CalendarDate] = []
-        changed_rows: list[CalendarDate] = []
-        for day, entry in sorted(wanted.items()):
-            row = existing.get(day)
-            if row is None:
-                new_rows.append(
-                    CalendarDate(
-                        calendar=calendar, date=day, kind=entry.kind, name=entry.name, works_like=entry.works_like
-                    )
-                )
-            elif (row.kind, row.name, row.works_like) != (entry.kind, entry.name, entry.works_like):
-                row.kind, row.name, row.works_like = entry.kind, entry.name, entry.works_like
-                changed_rows.append(row)
-            else:
-                report.unchanged += 1
-        CalendarDate.objects.bulk_create(new_rows)
-        CalendarDate.objects.bulk_update(changed_rows, ["kind", "name", "works_like"])
-        report.created = [row.date for row in new_rows]
-        report.updated = [row.date for row in changed_rows]
-        # Bulk writes skip CalendarDate.save(): bump once so that cached calendars are rebuilt.
-        if report.has_changes:
-            calendar.bump_revision()
-    return report

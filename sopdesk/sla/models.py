@@ -47,7 +47,8 @@ class Calendar(NoDeleteModel):
         _("24×7"), default=False, help_text=_("Every hour of every day counts; working hours and dates are ignored.")
     )
     is_active = models.BooleanField(_("is active"), default=True)
-    # A new stamp on every change of hours or dates, so that cached copies notice.
+    # A new stamp on every change of hours, dates, time zone or 24×7 mode, so that cached copies notice.
+    # Only the configuration actions (sopdesk.sla.config) write those, and they bump it.
     revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
 
     class Meta:
@@ -74,7 +75,10 @@ class Calendar(NoDeleteModel):
 
 
 class WorkingInterval(models.Model):
-    """One stretch of working time on a weekday, in the calendar's local time (end 00:00 = midnight)."""
+    """One stretch of working time on a weekday, in the calendar's local time (end 00:00 = midnight).
+
+    Written only by `sopdesk.sla.config`, which checks the whole weekly schedule and bumps the revision.
+    """
 
     calendar = models.ForeignKey(
         Calendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="intervals"
@@ -91,15 +95,6 @@ class WorkingInterval(models.Model):
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        self.calendar.bump_revision()
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        result = super().delete(*args, **kwargs)
-        self.calendar.bump_revision()
-        return result
-
     @property
     def start_minute(self) -> int:
         return minute_of_day(self.starts_at, is_end=False)
@@ -108,24 +103,12 @@ class WorkingInterval(models.Model):
     def end_minute(self) -> int:
         return minute_of_day(self.ends_at, is_end=True)
 
-    def clean(self) -> None:
-        if self.starts_at is None or self.ends_at is None:
-            return
-        if self.starts_at.second or self.ends_at.second or self.starts_at.microsecond or self.ends_at.microsecond:
-            raise ValidationError({"ends_at": _("Working hours are whole minutes.")})
-        if self.end_minute <= self.start_minute:
-            raise ValidationError({"ends_at": _("The interval must end after it starts.")})
-        if self.calendar_id is None:
-            return
-        for other in WorkingInterval.objects.filter(calendar_id=self.calendar_id, weekday=self.weekday).exclude(
-            pk=self.pk
-        ):
-            if self.start_minute < other.end_minute and other.start_minute < self.end_minute:
-                raise ValidationError({"starts_at": _("This interval overlaps %(other)s.") % {"other": other}})
-
 
 class CalendarDate(models.Model):
-    """A date that differs from the weekly pattern: a holiday, or a weekend date that is worked (调休)."""
+    """A date that differs from the weekly pattern: a holiday, or a weekend date that is worked (调休).
+
+    Written only by `sopdesk.sla.config`, which records the change and bumps the calendar's revision.
+    """
 
     calendar = models.ForeignKey(Calendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="dates")
     date = models.DateField(_("date"))
@@ -146,15 +129,6 @@ class CalendarDate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        self.calendar.bump_revision()
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        result = super().delete(*args, **kwargs)
-        self.calendar.bump_revision()
-        return result
 
 
 def _target_field(verbose: Any, help_text: Any) -> models.PositiveIntegerField:  # type: ignore[type-arg]

@@ -127,29 +127,24 @@ def sweep(*, now: datetime, batch_size: int = DEFAULT_BATCH_SIZE, max_batches: i
     report = SweepReport()
     if not has_due_rows(now=now):
         return report
-    rules = _Rules.load()
     while max_batches is None or report.batches < max_batches:
-        done = sweep_batch(now=now, batch_size=batch_size, rules=rules, report=report)
+        done = sweep_batch(now=now, batch_size=batch_size, report=report)
         if done < batch_size:
             break
     return report
 
 
-def sweep_batch(
-    *,
-    now: datetime,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    rules: _Rules | None = None,
-    report: SweepReport | None = None,
-) -> int:
+def sweep_batch(*, now: datetime, batch_size: int = DEFAULT_BATCH_SIZE, report: SweepReport | None = None) -> int:
     """Process one batch of due rows; return how many rows were examined."""
-    rules = rules or _Rules.load()
     report = report if report is not None else SweepReport()
     # Read and evaluate before the transaction: the compare-and-set makes that safe, and SQLite's
     # single write lock is then held only while this batch writes.
     rows = due_rows(now=now, limit=batch_size)
     if not rows:
         return 0
+    # Rules are read after the rows: a rule change re-arms its rows with a version bump, so a row read
+    # before the change loses its compare-and-set and a row read after it is evaluated with the new rules.
+    rules = _Rules.load()
     report.batches += 1
     report.examined += len(rows)
     calendars = business_calendars({row.calendar_id for row in rows if row.calendar_id is not None})

@@ -3,12 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from sopdesk.audit.actions import field_values, record_config_change
+from sopdesk.audit.choices import Operation
 from sopdesk.core.admin import NoDeleteAdmin, ReadOnlyAdmin
 from sopdesk.sla.queries import sla_snapshot
 from sopdesk.sla.wording import clock_words
@@ -33,11 +36,48 @@ class CategoryAdmin(NoDeleteAdmin):
     list_editable = ["sort_order"]
 
 
+PRIORITY_RULE_FIELDS = ("impact", "urgency", "priority")
+
+
 @admin.register(PriorityRule)
 class PriorityRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The priority matrix; every edit (also in the list) is recorded in the configuration audit log."""
+
     list_display = ["impact", "urgency", "priority"]
     list_editable = ["priority"]
     list_filter = ["impact", "urgency"]
+
+    def save_model(self, request: HttpRequest, obj: PriorityRule, form: Any, change: bool) -> None:
+        stored = PriorityRule.objects.filter(pk=obj.pk).first() if change else None
+        before = field_values(stored, PRIORITY_RULE_FIELDS) if stored is not None else {}
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            record_config_change(
+                obj,
+                operation=Operation.CHANGED if stored is not None else Operation.CREATED,
+                before=before,
+                after=field_values(obj, PRIORITY_RULE_FIELDS),
+                actor=request.user,  # type: ignore[arg-type]
+                now=timezone.now(),
+            )
+
+    def delete_model(self, request: HttpRequest, obj: PriorityRule) -> None:
+        self.delete_queryset(request, PriorityRule.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        now = timezone.now()
+        with transaction.atomic():
+            for rule in queryset:
+                # Recorded first: the log keeps the row's id, which the deletion clears.
+                record_config_change(
+                    rule,
+                    operation=Operation.DELETED,
+                    before=field_values(rule, PRIORITY_RULE_FIELDS),
+                    after={},
+                    actor=request.user,  # type: ignore[arg-type]
+                    now=now,
+                )
+                rule.delete()
 
 
 @admin.register(Tag)

@@ -15,9 +15,10 @@ from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Organization, Team, TeamMembership, User
+from sopdesk.audit.models import ConfigChange
 from sopdesk.demo.directory import DEMO_LOGINS, DEMO_PASSWORD
 from sopdesk.sla.choices import SlaEventKind
-from sopdesk.sla.models import TicketSla
+from sopdesk.sla.models import SlaPolicy, TicketSla
 from sopdesk.tickets.actions import add_comment
 from sopdesk.tickets.choices import EventKind, Priority, Status, TicketType
 from sopdesk.tickets.models import Category, Ticket, TicketEvent
@@ -127,6 +128,27 @@ def test_the_demo_history_runs_into_sla_warnings_breaches_and_escalations() -> N
     kinds = set(TicketEvent.objects.filter(kind__startswith="sla_").values_list("kind", flat=True))
     assert {SlaEventKind.SLA_WARNING, SlaEventKind.SLA_BREACHED, SlaEventKind.SLA_ESCALATED} <= kinds
     assert not TicketSla.objects.filter(next_check_at__lte=timezone.now()).exists()
+
+
+@pytest.mark.usefixtures("demo_mode")
+def test_the_demo_sla_settings_are_made_through_the_audited_configuration_actions() -> None:
+    load("--tickets", "0")
+
+    admin = User.objects.get(username="admin")
+    changes = {change.object_repr: change for change in ConfigChange.objects.filter(object_type="sla.slapolicy")}
+    policies = {policy.name: policy for policy in SlaPolicy.objects.select_related("backup_team")}
+    assert set(changes) == set(policies)
+    assert {change.actor for change in changes.values()} == {admin}
+    for name, policy in policies.items():
+        if policy.priority == Priority.P1:
+            rules = changes[name].after["escalation_rules"]
+            assert rules
+            assert all(rule["contacts"] == ["manager"] for rule in rules)
+            assert policy.backup_team is None
+        else:
+            assert changes[name].after == {"backup_team": "second-line"}
+            assert policy.backup_team is not None
+            assert policy.backup_team.code == "second-line"
 
 
 @pytest.mark.usefixtures("demo_mode")

@@ -79,6 +79,7 @@ def create_calendar(request: HttpRequest, payload: CalendarCreateIn) -> Status[A
         is_active=payload.is_active,
         working_hours=serializers.working_hours_in(payload.working_hours),
         actor=actor,
+        now=timezone.now(),
     )
     return Status(201, serializers.calendar_out(calendar))
 
@@ -105,7 +106,7 @@ def update_calendar(request: HttpRequest, path: Path[CalendarPath], payload: Cal
     config.check_no_nulls(changes)
     changes.pop("working_hours", None)
     hours = serializers.working_hours_in(payload.working_hours) if payload.working_hours is not None else None
-    config.update_calendar(calendar, changes=changes, working_hours=hours, actor=actor)
+    config.update_calendar(calendar, changes=changes, working_hours=hours, actor=actor, now=timezone.now())
     return serializers.calendar_out(calendar)
 
 
@@ -145,6 +146,7 @@ def put_calendar_date(request: HttpRequest, path: Path[CalendarDatePath], payloa
         name=payload.name,
         works_like=payload.works_like,
         actor=actor,
+        now=timezone.now(),
     )
     return Status(201 if created else 200, serializers.date_out(row))
 
@@ -155,7 +157,9 @@ def delete_calendar_date(request: HttpRequest, path: Path[CalendarDatePath]) -> 
     """Remove a holiday or make-up working day: the date follows the weekly hours again."""
     actor = request_user(request)
     config.check_may_change_config(actor)
-    config.delete_calendar_date(config.get_calendar(path.code, for_update=True), date=path.date, actor=actor)
+    config.delete_calendar_date(
+        config.get_calendar(path.code, for_update=True), date=path.date, actor=actor, now=timezone.now()
+    )
     return Status(204, None)
 
 
@@ -190,6 +194,7 @@ def create_policy(request: HttpRequest, payload: PolicyCreateIn) -> Status[Any]:
         draft=config.PolicyDraft(**payload.dict(exclude={"escalation_rules"})),
         escalation_rules=serializers.rules_in(payload.escalation_rules),
         actor=actor,
+        now=timezone.now(),
     )
     return Status(201, serializers.policy_out(config.get_policy(policy.pk)))
 
@@ -216,7 +221,7 @@ def update_policy(request: HttpRequest, path: Path[PolicyPath], payload: PolicyU
     config.check_no_nulls(changes, nullable=config.NULLABLE_POLICY_FIELDS)
     changes.pop("escalation_rules", None)
     rules = serializers.rules_in(payload.escalation_rules) if payload.escalation_rules is not None else None
-    config.update_policy(policy, changes=changes, escalation_rules=rules, actor=actor)
+    config.update_policy(policy, changes=changes, escalation_rules=rules, actor=actor, now=timezone.now())
     return serializers.policy_out(config.get_policy(policy.pk))
 
 

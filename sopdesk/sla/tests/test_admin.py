@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.db import models
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from sopdesk.accounts.models import Team, User
+from sopdesk.audit.models import ConfigChange
 from sopdesk.sla.models import (
     Calendar,
     CalendarDate,
@@ -367,3 +369,239 @@ def test_deactivated_calendars_cannot_be_chosen_for_a_policy(admin_client: Clien
     assert "calendar" in response.context["adminform"].form.errors
     policy.refresh_from_db()
     assert policy.calendar.code == "office"
+
+
+# --- the admin goes through the configuration actions ---------------------------------------
+
+
+def main_errors(response: Any) -> dict[str, list[str]]:
+    assert response.status_code == 200, "expected the form to be shown again with errors"
+    errors: dict[str, list[str]] = response.context["adminform"].form.errors
+    return errors
+
+
+def inline_formset(response: Any, prefix: str) -> Any:
+    assert response.status_code == 200, "expected the form to be shown again with errors"
+    return next(i.formset for i in response.context["inline_admin_formsets"] if i.formset.prefix == prefix)
+
+
+def test_a_calendar_that_active_policies_use_cannot_be_deactivated(admin_client: Client, office: Calendar) -> None:
+    data = form_data(admin_client.get(url(Calendar, "change", office.pk)))
+    del data["is_active"]
+    data["name"] = "Renamed in the same submission"
+
+    response = admin_client.post(url(Calendar, "change", office.pk), data)
+
+    assert "Active policies use this calendar" in " ".join(main_errors(response)["is_active"])
+    office.refresh_from_db()
+    assert office.is_active
+    assert office.name != "Renamed in the same submission"  # the whole submission was rolled back
+    assert not ConfigChange.objects.exists()
+
+
+def test_a_calendar_that_no_policy_uses_can_be_deactivated(admin_client: Client, office: Calendar) -> None:
+    SlaPolicy.objects.filter(calendar=office).update(is_active=False)
+    data = form_data(admin_client.get(url(Calendar, "change", office.pk)))
+    del data["is_active"]
+
+    response = admin_client.post(url(Calendar, "change", office.pk), data)
+
+    assert response.status_code == 302, errors_of(response)
+    office.refresh_from_db()
+    assert not office.is_active
+
+
+def test_removing_every_working_hour_is_refused_above_the_hours(admin_client: Client, office: Calendar) -> None:
+    data = form_data(admin_client.get(url(Calendar, "change", office.pk)))
+    for index in range(int(data["intervals-TOTAL_FORMS"])):
+        data[f"intervals-{index}-DELETE"] = "on"
+
+    response = admin_client.post(url(Calendar, "change", office.pk), data)
+
+    errors = inline_formset(response, "intervals").non_form_errors()
+    assert "needs working hours" in " ".join(errors)
+    assert WorkingInterval.objects.filter(calendar=office).count() == 10
+
+
+def test_a_new_calendar_without_working_hours_is_refused(admin_client: Client) -> None:
+    data = form_data(admin_client.get(url(Calendar, "add")))
+    data.update({"code": "branch", "name": "Branch", "time_zone": "Asia/Shanghai", "is_active": "on"})
+
+    response = admin_client.post(url(Calendar, "add"), data)
+
+    assert "needs working hours" in " ".join(inline_formset(response, "intervals").non_form_errors())
+    assert not Calendar.objects.filter(code="branch").exists()
+
+
+def test_the_action_error_is_shown_at_the_interval_it_is_about(admin_client: Client, office: Calendar) -> None:
+    data = form_data(admin_client.get(url(Calendar, "change", office.pk)))
+    add_inline_row(data, "intervals", weekday="0", starts_at="11:00", ends_at="14:00")
+    new_row = int(data["intervals-TOTAL_FORMS"]) - 1
+
+    response = admin_client.post(url(Calendar, "change", office.pk), data)
+
+    form = inline_formset(response, "intervals").forms[new_row]
+    assert "overlaps" in " ".join(form.errors["starts_at"])
+
+
+def test_a_new_calendar_is_created_and_recorded_through_the_action(admin_client: Client, admin_user: User) -> None:
+    data = form_data(admin_client.get(url(Calendar, "add")))
+    data.update({"code": "branch", "name": "Branch", "time_zone": "Asia/Shanghai", "is_active": "on"})
+    add_inline_row(data, "intervals", weekday="1", starts_at="09:00", ends_at="17:00")
+    add_inline_row(data, "dates", date="2027-10-01", kind="holiday", name="国庆节", works_like="0")
+
+    response = admin_client.post(url(Calendar, "add"), data)
+
+    assert response.status_code == 302, errors_of(response)
+    calendar = Calendar.objects.get(code="branch")
+    assert calendar.revision != 0
+    assert [(row.weekday, row.starts_at, row.ends_at) for row in calendar.intervals.all()] == [(1, time(9), time(17))]
+    created = ConfigChange.objects.get(object_type="sla.calendar")
+    assert (created.actor, created.operation, created.object_id) == (admin_user, "created", str(calendar.pk))
+    assert created.after["working_hours"] == [{"weekday": 1, "starts_at": "09:00", "ends_at": "17:00"}]
+    holiday = ConfigChange.objects.get(object_type="sla.calendardate")
+    assert holiday.after == {
+        "calendar": "branch",
+        "date": "2027-10-01",
+        "kind": "holiday",
+        "name": "国庆节",
+        "works_like": None,
+    }
+
+
+def test_a_make_up_day_on_a_weekday_without_hours_is_refused_at_works_like(
+    admin_client: Client, office: Calendar
+) -> None:
+    data = form_data(admin_client.get(url(Calendar, "change", office.pk)))
+    add_inline_row(data, "dates", date="2027-10-09", kind="working_day", name="调休上班", works_like="5")
+    new_row = int(data["dates-TOTAL_FORMS"]) - 1
+
+    response = admin_client.post(url(Calendar, "change", office.pk), data)
+
+    form = inline_formset(response, "dates").forms[new_row]
+    assert "no working hours on Saturday" in " ".join(form.errors["works_like"])
+    assert not CalendarDate.objects.filter(calendar=office, date=date(2027, 10, 9)).exists()
+
+
+def test_the_dates_page_refuses_what_the_action_refuses_at_the_field(admin_client: Client, office: Calendar) -> None:
+    response = admin_client.post(
+        url(CalendarDate, "add"),
+        {"calendar": office.pk, "date": "2027-10-09", "kind": "working_day", "name": "调休上班", "works_like": "6"},
+    )
+
+    assert "no working hours on Sunday" in " ".join(main_errors(response)["works_like"])
+    assert not CalendarDate.objects.filter(date=date(2027, 10, 9)).exists()
+
+
+def test_moving_a_date_on_the_dates_page_is_recorded_as_removal_and_entry(
+    admin_client: Client, office: Calendar
+) -> None:
+    row = CalendarDate.objects.get(calendar=office, date=date(2026, 10, 1))
+    data = {"calendar": office.pk, "date": "2026-10-15", "kind": "holiday", "name": "国庆节", "works_like": "0"}
+    before = office.revision
+
+    response = admin_client.post(url(CalendarDate, "change", row.pk), data)
+
+    assert response.status_code == 302
+    assert not CalendarDate.objects.filter(pk=row.pk).exists()
+    assert CalendarDate.objects.get(calendar=office, date=date(2026, 10, 15)).kind == "holiday"
+    assert list(ConfigChange.objects.order_by("id").values_list("operation", flat=True)) == ["deleted", "created"]
+    office.refresh_from_db()
+    assert office.revision != before
+
+
+def test_deleting_a_date_on_the_dates_page_is_recorded(admin_client: Client, office: Calendar) -> None:
+    row = CalendarDate.objects.get(calendar=office, date=date(2026, 10, 1))
+
+    response = admin_client.post(url(CalendarDate, "delete", row.pk), {"post": "yes"})
+
+    assert response.status_code == 302
+    deleted = ConfigChange.objects.get()
+    assert (deleted.operation, deleted.object_id, deleted.before["date"]) == ("deleted", str(row.pk), "2026-10-01")
+
+
+def test_a_rule_on_a_metric_the_policy_has_no_target_for_is_refused_at_the_rule(admin_client: Client) -> None:
+    policy, data = policy_page(admin_client, "P3")
+    data["assignment_minutes"] = ""
+    add_inline_row(
+        data, "escalation_rules", metric="assignment", offset_minutes="0", notify_team_lead="on", is_active="on"
+    )
+    new_row = int(data["escalation_rules-TOTAL_FORMS"]) - 1
+
+    response = admin_client.post(url(SlaPolicy, "change", policy.pk), data)
+
+    form = inline_formset(response, "escalation_rules").forms[new_row]
+    assert "would never fire" in " ".join(form.errors["metric"])
+    policy.refresh_from_db()
+    assert policy.assignment_minutes == 15
+    assert not policy.escalation_rules.exists()
+
+
+def test_removing_a_target_that_active_rules_watch_is_refused_at_the_target(admin_client: Client) -> None:
+    policy, data = policy_page(admin_client, "P2")
+    data["resolution_minutes"] = ""
+
+    response = admin_client.post(url(SlaPolicy, "change", policy.pk), data)
+
+    assert "Active escalation rules watch this target" in " ".join(main_errors(response)["resolution_minutes"])
+    policy.refresh_from_db()
+    assert policy.resolution_minutes == 240
+
+
+def test_a_policy_change_in_the_admin_is_recorded_with_its_rules(admin_client: Client, admin_user: User) -> None:
+    policy, data = policy_page(admin_client, "P3")
+    data["resolution_minutes"] = "900"
+    add_inline_row(
+        data, "escalation_rules", metric="resolution", offset_minutes="-30", notify_team_lead="on", is_active="on"
+    )
+
+    response = admin_client.post(url(SlaPolicy, "change", policy.pk), data)
+
+    assert response.status_code == 302, errors_of(response)
+    change = ConfigChange.objects.get()
+    assert (change.actor, change.object_type, change.object_id) == (admin_user, "sla.slapolicy", str(policy.pk))
+    assert change.before == {"resolution_minutes": 450, "escalation_rules": []}
+    rule = policy.escalation_rules.get()
+    assert change.after == {
+        "resolution_minutes": 900,
+        "escalation_rules": [
+            {
+                "id": rule.pk,
+                "metric": "resolution",
+                "offset_minutes": -30,
+                "notify_team_lead": True,
+                "contacts": [],
+                "reassign_to_team": None,
+                "raise_priority": False,
+                "is_active": True,
+            }
+        ],
+    }
+
+
+def test_a_new_policy_is_created_through_the_action(admin_client: Client, office: Calendar) -> None:
+    data = form_data(admin_client.get(url(SlaPolicy, "add")))
+    data.update({"name": "VIP P3", "order": "5", "priority": "P3", "calendar": office.pk, "resolution_minutes": "300"})
+    data.update({"warning_percent": "80", "is_active": "on"})
+
+    response = admin_client.post(url(SlaPolicy, "add"), data)
+
+    assert response.status_code == 302, errors_of(response)
+    policy = SlaPolicy.objects.get(name="VIP P3")
+    assert (policy.order, policy.resolution_minutes, policy.calendar) == (5, 300, office)
+    assert ConfigChange.objects.get().operation == "created"
+
+
+def test_only_administrators_may_change_sla_settings_in_the_admin(manager: User, office: Calendar) -> None:
+    manager.is_staff = True
+    manager.save(update_fields=["is_staff"])
+    manager.user_permissions.set(Permission.objects.filter(content_type__app_label="sla"))
+    client = Client()
+    client.force_login(manager)
+
+    assert client.get(url(Calendar, "change", office.pk)).status_code == 200  # view only
+    response = client.post(url(Calendar, "change", office.pk), {"name": "Taken over"})
+    assert response.status_code == 403
+    assert client.get(url(SlaPolicy, "add")).status_code == 403
+    office.refresh_from_db()
+    assert office.name != "Taken over"

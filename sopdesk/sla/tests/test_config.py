@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from datetime import date, time
+from datetime import UTC, date, datetime, time
+from time import monotonic, sleep
 from typing import Any, TypeVar
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from sopdesk.accounts.choices import Role
@@ -17,13 +20,25 @@ from sopdesk.sla import config
 from sopdesk.sla.calendars import to_business_calendar
 from sopdesk.sla.choices import DateKind, Weekday
 from sopdesk.sla.config import PolicyDraft, RuleSpec, ScheduleProblem
-from sopdesk.sla.models import Calendar, CalendarDate, EscalationRule, SlaEscalation, SlaPolicy, WorkingInterval
+from sopdesk.sla.models import (
+    Calendar,
+    CalendarDate,
+    EscalationRule,
+    SlaEscalation,
+    SlaPolicy,
+    TicketSla,
+    WorkingInterval,
+)
+from sopdesk.sla.scanner import SweepReport, _clock_values, _compare_and_set, due_rows, sweep
 from sopdesk.testing import factories
-from sopdesk.tickets.models import Category
+from sopdesk.tickets.actions import assign_ticket
+from sopdesk.tickets.choices import EventKind
+from sopdesk.tickets.models import Category, Ticket
 
 pytestmark = pytest.mark.django_db
 
 RefusalT = TypeVar("RefusalT", bound=ActionError)
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 OFFICE_HOURS = [(day, start, end) for day in range(5) for start, end in ((time(9), time(12)), (time(13, 30), time(18)))]
 
 
@@ -214,6 +229,7 @@ def test_create_calendar_stores_the_sorted_schedule_and_bumps_the_revision_once(
         time_zone="Asia/Hong_Kong",
         working_hours=[(5, time(22), time(0)), (0, time(9), time(18))],
         actor=admin,
+        now=NOW,
     )
 
     stored = Calendar.objects.get(code="shenzhen")
@@ -228,7 +244,7 @@ def test_create_calendar_stores_the_sorted_schedule_and_bumps_the_revision_once(
 
 
 def test_a_24x7_calendar_is_created_without_hours(admin: User) -> None:
-    calendar = config.create_calendar(code="noc", name="NOC", is_24x7=True, actor=admin)
+    calendar = config.create_calendar(code="noc", name="NOC", is_24x7=True, actor=admin, now=NOW)
 
     assert calendar.is_24x7
     assert not calendar.intervals.exists()
@@ -237,7 +253,7 @@ def test_a_24x7_calendar_is_created_without_hours(admin: User) -> None:
 def test_create_calendar_refuses_a_manager(manager: User, bumps: list[str]) -> None:
     refused_without_writing(
         PermissionRefused,
-        lambda: config.create_calendar(code="x", name="X", working_hours=OFFICE_HOURS, actor=manager),
+        lambda: config.create_calendar(code="x", name="X", working_hours=OFFICE_HOURS, actor=manager, now=NOW),
         bumps=bumps,
     )
 
@@ -247,7 +263,7 @@ def test_create_calendar_refuses_overlapping_hours_naming_the_row(admin: User, b
 
     error = refused_without_writing(
         ValidationFailed,
-        lambda: config.create_calendar(code="x", name="X", working_hours=hours, actor=admin),
+        lambda: config.create_calendar(code="x", name="X", working_hours=hours, actor=admin, now=NOW),
         bumps=bumps,
     )
 
@@ -256,18 +272,18 @@ def test_create_calendar_refuses_overlapping_hours_naming_the_row(admin: User, b
 
 def test_create_calendar_refuses_an_active_office_calendar_without_hours(admin: User, bumps: list[str]) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.create_calendar(code="x", name="X", actor=admin), bumps=bumps
+        ValidationFailed, lambda: config.create_calendar(code="x", name="X", actor=admin, now=NOW), bumps=bumps
     )
 
     assert fields_of(error) == {"working_hours"}
     # Inactive, it may wait for its hours.
-    assert config.create_calendar(code="x", name="X", is_active=False, actor=admin).pk
+    assert config.create_calendar(code="x", name="X", is_active=False, actor=admin, now=NOW).pk
 
 
 def test_create_calendar_refuses_a_taken_code_with_a_conflict(admin: User, bumps: list[str]) -> None:
     error = refused_without_writing(
         TransitionRefused,
-        lambda: config.create_calendar(code="office", name="Again", working_hours=OFFICE_HOURS, actor=admin),
+        lambda: config.create_calendar(code="office", name="Again", working_hours=OFFICE_HOURS, actor=admin, now=NOW),
         bumps=bumps,
     )
 
@@ -278,7 +294,7 @@ def test_create_calendar_validates_the_model_fields_for_callers_without_a_schema
     error = refused_without_writing(
         ValidationFailed,
         lambda: config.create_calendar(
-            code="has space", name="bell\x07", time_zone="Mars/Olympus", is_24x7=True, actor=admin
+            code="has space", name="bell\x07", time_zone="Mars/Olympus", is_24x7=True, actor=admin, now=NOW
         ),
         bumps=bumps,
     )
@@ -292,7 +308,7 @@ def test_create_calendar_validates_the_model_fields_for_callers_without_a_schema
 def test_renaming_a_calendar_leaves_the_revision_alone(admin: User, office: Calendar, bumps: list[str]) -> None:
     before = office.revision
 
-    config.update_calendar(office, changes={"name": "Beijing office"}, actor=admin)
+    config.update_calendar(office, changes={"name": "Beijing office"}, actor=admin, now=NOW)
 
     office.refresh_from_db()
     assert (office.name, office.revision) == ("Beijing office", before)
@@ -304,7 +320,7 @@ def test_new_hours_and_time_zone_in_one_change_bump_the_revision_once(
 ) -> None:
     hours = [(day, time(8, 30), time(17, 30)) for day in range(6)]
 
-    config.update_calendar(office, changes={"time_zone": "Asia/Tokyo"}, working_hours=hours, actor=admin)
+    config.update_calendar(office, changes={"time_zone": "Asia/Tokyo"}, working_hours=hours, actor=admin, now=NOW)
 
     assert bumps == ["office"]
     cached = to_business_calendar(Calendar.objects.get(code="office"))
@@ -313,7 +329,7 @@ def test_new_hours_and_time_zone_in_one_change_bump_the_revision_once(
 
 
 def test_switching_to_24x7_bumps_the_revision(admin: User, office: Calendar, bumps: list[str]) -> None:
-    config.update_calendar(office, changes={"is_24x7": True, "name": office.name}, actor=admin)
+    config.update_calendar(office, changes={"is_24x7": True, "name": office.name}, actor=admin, now=NOW)
 
     assert bumps == ["office"]
     assert Calendar.objects.get(code="office").is_24x7
@@ -321,7 +337,9 @@ def test_switching_to_24x7_bumps_the_revision(admin: User, office: Calendar, bum
 
 def test_update_calendar_refuses_a_manager(manager: User, office: Calendar, bumps: list[str]) -> None:
     refused_without_writing(
-        PermissionRefused, lambda: config.update_calendar(office, changes={"name": "X"}, actor=manager), bumps=bumps
+        PermissionRefused,
+        lambda: config.update_calendar(office, changes={"name": "X"}, actor=manager, now=NOW),
+        bumps=bumps,
     )
 
 
@@ -332,7 +350,7 @@ def test_update_calendar_refuses_overlapping_hours_and_keeps_the_other_changes_o
 
     error = refused_without_writing(
         ValidationFailed,
-        lambda: config.update_calendar(office, changes={"name": "X"}, working_hours=hours, actor=admin),
+        lambda: config.update_calendar(office, changes={"name": "X"}, working_hours=hours, actor=admin, now=NOW),
         bumps=bumps,
     )
 
@@ -343,7 +361,9 @@ def test_update_calendar_refuses_removing_every_hour_of_an_active_calendar(
     admin: User, office: Calendar, bumps: list[str]
 ) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_calendar(office, changes={}, working_hours=[], actor=admin), bumps=bumps
+        ValidationFailed,
+        lambda: config.update_calendar(office, changes={}, working_hours=[], actor=admin, now=NOW),
+        bumps=bumps,
     )
 
     assert fields_of(error) == {"working_hours"}
@@ -351,7 +371,9 @@ def test_update_calendar_refuses_removing_every_hour_of_an_active_calendar(
 
 def test_update_calendar_refuses_leaving_24x7_without_hours(admin: User, always: Calendar, bumps: list[str]) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_calendar(always, changes={"is_24x7": False}, actor=admin), bumps=bumps
+        ValidationFailed,
+        lambda: config.update_calendar(always, changes={"is_24x7": False}, actor=admin, now=NOW),
+        bumps=bumps,
     )
 
     assert fields_of(error) == {"working_hours"}
@@ -362,7 +384,7 @@ def test_a_calendar_that_active_policies_use_cannot_be_deactivated(
 ) -> None:
     error = refused_without_writing(
         TransitionRefused,
-        lambda: config.update_calendar(office, changes={"is_active": False}, actor=admin),
+        lambda: config.update_calendar(office, changes={"is_active": False}, actor=admin, now=NOW),
         bumps=bumps,
     )
 
@@ -371,21 +393,23 @@ def test_a_calendar_that_active_policies_use_cannot_be_deactivated(
 
 
 def test_an_unused_calendar_can_be_deactivated(admin: User) -> None:
-    calendar = config.create_calendar(code="branch", name="Branch", working_hours=OFFICE_HOURS, actor=admin)
+    calendar = config.create_calendar(code="branch", name="Branch", working_hours=OFFICE_HOURS, actor=admin, now=NOW)
 
-    config.update_calendar(calendar, changes={"is_active": False}, actor=admin)
+    config.update_calendar(calendar, changes={"is_active": False}, actor=admin, now=NOW)
 
     assert not Calendar.objects.get(code="branch").is_active
 
 
 def test_update_calendar_refuses_nulls_and_unknown_fields(admin: User, office: Calendar, bumps: list[str]) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_calendar(office, changes={"name": None}, actor=admin), bumps=bumps
+        ValidationFailed,
+        lambda: config.update_calendar(office, changes={"name": None}, actor=admin, now=NOW),
+        bumps=bumps,
     )
     assert fields_of(error) == {"name"}
 
     with pytest.raises(TypeError):
-        config.update_calendar(office, changes={"revision": 1}, actor=admin)
+        config.update_calendar(office, changes={"revision": 1}, actor=admin, now=NOW)
 
 
 # --- replace_working_hours ------------------------------------------------------------------
@@ -394,7 +418,7 @@ def test_update_calendar_refuses_nulls_and_unknown_fields(admin: User, office: C
 def test_replace_working_hours_replaces_the_schedule_and_bumps_the_revision_once(
     admin: User, office: Calendar, bumps: list[str]
 ) -> None:
-    config.replace_working_hours(office, [(6, time(10), time(16)), (0, time(10), time(16))], actor=admin)
+    config.replace_working_hours(office, [(6, time(10), time(16)), (0, time(10), time(16))], actor=admin, now=NOW)
 
     assert list(office.intervals.values_list("weekday", flat=True)) == [0, 6]
     assert bumps == ["office"]
@@ -402,7 +426,9 @@ def test_replace_working_hours_replaces_the_schedule_and_bumps_the_revision_once
 
 def test_replace_working_hours_refuses_a_manager(manager: User, office: Calendar, bumps: list[str]) -> None:
     refused_without_writing(
-        PermissionRefused, lambda: config.replace_working_hours(office, OFFICE_HOURS, actor=manager), bumps=bumps
+        PermissionRefused,
+        lambda: config.replace_working_hours(office, OFFICE_HOURS, actor=manager, now=NOW),
+        bumps=bumps,
     )
 
 
@@ -411,7 +437,9 @@ def test_replace_working_hours_refuses_an_interval_ending_before_it_starts(
 ) -> None:
     error = refused_without_writing(
         ValidationFailed,
-        lambda: config.replace_working_hours(office, [(0, time(9), time(12)), (0, time(18), time(9))], actor=admin),
+        lambda: config.replace_working_hours(
+            office, [(0, time(9), time(12)), (0, time(18), time(9))], actor=admin, now=NOW
+        ),
         bumps=bumps,
     )
 
@@ -422,7 +450,7 @@ def test_replace_working_hours_refuses_an_empty_schedule_for_an_active_office_ca
     admin: User, office: Calendar, bumps: list[str]
 ) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.replace_working_hours(office, [], actor=admin), bumps=bumps
+        ValidationFailed, lambda: config.replace_working_hours(office, [], actor=admin, now=NOW), bumps=bumps
     )
 
     assert fields_of(error) == {"working_hours"}
@@ -435,10 +463,10 @@ def test_put_calendar_date_creates_then_replaces_and_bumps_the_revision_each_tim
     admin: User, office: Calendar, bumps: list[str]
 ) -> None:
     row, created = config.put_calendar_date(
-        office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="国庆节", actor=admin
+        office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="国庆节", actor=admin, now=NOW
     )
     again, created_again = config.put_calendar_date(
-        office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="National Day", actor=admin
+        office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="National Day", actor=admin, now=NOW
     )
 
     assert (created, created_again) == (True, False)
@@ -450,7 +478,9 @@ def test_put_calendar_date_creates_then_replaces_and_bumps_the_revision_each_tim
 
 def test_a_make_up_day_works_like_its_own_weekday_or_monday_unless_told(admin: User, office: Calendar) -> None:
     def works_like(day: date, weekday: int | None = None) -> int:
-        row, _ = config.put_calendar_date(office, date=day, kind=DateKind.WORKING_DAY, works_like=weekday, actor=admin)
+        row, _ = config.put_calendar_date(
+            office, date=day, kind=DateKind.WORKING_DAY, works_like=weekday, actor=admin, now=NOW
+        )
         return row.works_like
 
     assert works_like(date(2027, 9, 29)) == Weekday.WEDNESDAY
@@ -461,7 +491,7 @@ def test_a_make_up_day_works_like_its_own_weekday_or_monday_unless_told(admin: U
 def test_put_calendar_date_refuses_a_manager(manager: User, office: Calendar, bumps: list[str]) -> None:
     refused_without_writing(
         PermissionRefused,
-        lambda: config.put_calendar_date(office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, actor=manager),
+        lambda: config.put_calendar_date(office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, actor=manager, now=NOW),
         bumps=bumps,
     )
 
@@ -470,7 +500,7 @@ def test_a_holiday_does_not_work_like_another_day(admin: User, office: Calendar,
     error = refused_without_writing(
         ValidationFailed,
         lambda: config.put_calendar_date(
-            office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, works_like=Weekday.TUESDAY, actor=admin
+            office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, works_like=Weekday.TUESDAY, actor=admin, now=NOW
         ),
         bumps=bumps,
     )
@@ -482,7 +512,7 @@ def test_a_make_up_day_cannot_follow_a_weekday_without_hours(admin: User, office
     error = refused_without_writing(
         ValidationFailed,
         lambda: config.put_calendar_date(
-            office, date=date(2027, 10, 2), kind=DateKind.WORKING_DAY, works_like=Weekday.SATURDAY, actor=admin
+            office, date=date(2027, 10, 2), kind=DateKind.WORKING_DAY, works_like=Weekday.SATURDAY, actor=admin, now=NOW
         ),
         bumps=bumps,
     )
@@ -494,7 +524,7 @@ def test_a_make_up_day_cannot_follow_a_weekday_without_hours(admin: User, office
 def test_a_24x7_calendar_has_no_dates(admin: User, always: Calendar, bumps: list[str]) -> None:
     error = refused_without_writing(
         TransitionRefused,
-        lambda: config.put_calendar_date(always, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, actor=admin),
+        lambda: config.put_calendar_date(always, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, actor=admin, now=NOW),
         bumps=bumps,
     )
 
@@ -507,7 +537,7 @@ def test_put_calendar_date_validates_the_name_for_callers_without_a_schema(
     error = refused_without_writing(
         ValidationFailed,
         lambda: config.put_calendar_date(
-            office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="x" * 101, actor=admin
+            office, date=date(2027, 10, 1), kind=DateKind.HOLIDAY, name="x" * 101, actor=admin, now=NOW
         ),
         bumps=bumps,
     )
@@ -518,7 +548,7 @@ def test_put_calendar_date_validates_the_name_for_callers_without_a_schema(
 def test_delete_calendar_date_removes_the_entry_and_bumps_the_revision(
     admin: User, office: Calendar, bumps: list[str]
 ) -> None:
-    config.delete_calendar_date(office, date=date(2026, 10, 1), actor=admin)
+    config.delete_calendar_date(office, date=date(2026, 10, 1), actor=admin, now=NOW)
 
     assert not office.dates.filter(date=date(2026, 10, 1)).exists()
     assert bumps == ["office"]
@@ -528,14 +558,16 @@ def test_delete_calendar_date_removes_the_entry_and_bumps_the_revision(
 def test_delete_calendar_date_refuses_a_manager(manager: User, office: Calendar, bumps: list[str]) -> None:
     refused_without_writing(
         PermissionRefused,
-        lambda: config.delete_calendar_date(office, date=date(2026, 10, 1), actor=manager),
+        lambda: config.delete_calendar_date(office, date=date(2026, 10, 1), actor=manager, now=NOW),
         bumps=bumps,
     )
 
 
 def test_deleting_a_date_without_an_entry_is_not_found(admin: User, office: Calendar, bumps: list[str]) -> None:
     error = refused_without_writing(
-        config.NotFound, lambda: config.delete_calendar_date(office, date=date(2026, 10, 8), actor=admin), bumps=bumps
+        config.NotFound,
+        lambda: config.delete_calendar_date(office, date=date(2026, 10, 8), actor=admin, now=NOW),
+        bumps=bumps,
     )
 
     assert (error.status_code, error.field) == (404, "date")
@@ -573,6 +605,7 @@ def test_create_policy_resolves_codes_and_stores_the_rules(
             ),
         ],
         actor=admin,
+        now=NOW,
     )
 
     stored = SlaPolicy.objects.get(pk=policy.pk)
@@ -591,7 +624,7 @@ def test_create_policy_resolves_codes_and_stores_the_rules(
 
 
 def test_create_policy_refuses_a_manager(manager: User) -> None:
-    refused_without_writing(PermissionRefused, lambda: config.create_policy(draft=draft(), actor=manager))
+    refused_without_writing(PermissionRefused, lambda: config.create_policy(draft=draft(), actor=manager, now=NOW))
 
 
 def test_create_policy_names_every_unknown_or_deactivated_reference_at_once(admin: User, second_line: Team) -> None:
@@ -606,6 +639,7 @@ def test_create_policy_names_every_unknown_or_deactivated_reference_at_once(admi
             draft=draft(calendar="old", backup_team="second-line", category="network", customer_level="platinum"),
             escalation_rules=[RuleSpec(metric="resolution", offset_minutes=0, reassign_to_team="second-line")],
             actor=admin,
+            now=NOW,
         ),
     )
 
@@ -625,6 +659,7 @@ def test_create_policy_refuses_a_rule_that_does_nothing(admin: User) -> None:
             draft=draft(),
             escalation_rules=[RuleSpec(metric="resolution", offset_minutes=0, notify_team_lead=False)],
             actor=admin,
+            now=NOW,
         ),
     )
 
@@ -638,6 +673,7 @@ def test_create_policy_refuses_requesters_and_unknown_users_as_contacts(admin: U
             draft=draft(),
             escalation_rules=[RuleSpec(metric="resolution", offset_minutes=0, contacts=["requester", "ghost"])],
             actor=admin,
+            now=NOW,
         ),
     )
 
@@ -654,6 +690,7 @@ def test_create_policy_refuses_a_rule_on_a_metric_without_target(admin: User) ->
             draft=draft(assignment_minutes=None),
             escalation_rules=[RuleSpec(metric="assignment", offset_minutes=0)],
             actor=admin,
+            now=NOW,
         ),
     )
 
@@ -667,7 +704,10 @@ def test_create_policy_refuses_an_id_for_a_new_policy(admin: User) -> None:
     error = refused_without_writing(
         ValidationFailed,
         lambda: config.create_policy(
-            draft=draft(), escalation_rules=[RuleSpec(id=rule.pk, metric="resolution", offset_minutes=0)], actor=admin
+            draft=draft(),
+            escalation_rules=[RuleSpec(id=rule.pk, metric="resolution", offset_minutes=0)],
+            actor=admin,
+            now=NOW,
         ),
     )
 
@@ -676,7 +716,8 @@ def test_create_policy_refuses_an_id_for_a_new_policy(admin: User) -> None:
 
 def test_create_policy_validates_the_model_fields_after_the_references(admin: User) -> None:
     error = refused_without_writing(
-        ValidationFailed, lambda: config.create_policy(draft=draft(warning_percent=100, priority="P9"), actor=admin)
+        ValidationFailed,
+        lambda: config.create_policy(draft=draft(warning_percent=100, priority="P9"), actor=admin, now=NOW),
     )
 
     assert fields_of(error) == {"warning_percent", "priority"}
@@ -689,7 +730,7 @@ def test_update_policy_changes_targets_clears_optional_fields_and_keeps_the_rest
     p3 = p("P3")
 
     config.update_policy(
-        p3, changes={"resolution_minutes": 900, "update_interval_minutes": None, "order": 1}, actor=admin
+        p3, changes={"resolution_minutes": 900, "update_interval_minutes": None, "order": 1}, actor=admin, now=NOW
     )
 
     p3.refresh_from_db()
@@ -706,6 +747,7 @@ def test_update_policy_with_rules_replaces_them(admin: User, engineer: User) -> 
         changes={"name": "P2 with contacts"},
         escalation_rules=[RuleSpec(metric="resolution", offset_minutes=-10, contacts=["engineer"])],
         actor=admin,
+        now=NOW,
     )
 
     rule = EscalationRule.objects.get(policy=p2)
@@ -717,14 +759,17 @@ def test_update_policy_with_rules_replaces_them(admin: User, engineer: User) -> 
 def test_update_policy_refuses_a_manager(manager: User) -> None:
     p1 = p("P1")
 
-    refused_without_writing(PermissionRefused, lambda: config.update_policy(p1, changes={"name": "X"}, actor=manager))
+    refused_without_writing(
+        PermissionRefused, lambda: config.update_policy(p1, changes={"name": "X"}, actor=manager, now=NOW)
+    )
 
 
 def test_update_policy_refuses_removing_a_target_that_active_rules_watch(admin: User) -> None:
     p1 = p("P1")
 
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_policy(p1, changes={"first_response_minutes": None}, actor=admin)
+        ValidationFailed,
+        lambda: config.update_policy(p1, changes={"first_response_minutes": None}, actor=admin, now=NOW),
     )
 
     assert fields_of(error) == {"first_response_minutes"}
@@ -737,11 +782,11 @@ def test_update_policy_refuses_reactivating_on_a_deactivated_calendar(admin: Use
     policy = SlaPolicy.objects.get(pk=policy.pk)
 
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_policy(policy, changes={"is_active": True}, actor=admin)
+        ValidationFailed, lambda: config.update_policy(policy, changes={"is_active": True}, actor=admin, now=NOW)
     )
 
     assert fields_of(error) == {"is_active"}
-    config.update_policy(policy, changes={"is_active": True, "calendar": "office"}, actor=admin)
+    config.update_policy(policy, changes={"is_active": True, "calendar": "office"}, actor=admin, now=NOW)
     assert SlaPolicy.objects.get(pk=policy.pk).is_active
 
 
@@ -755,6 +800,7 @@ def test_update_policy_refuses_field_and_rule_problems_together(admin: User) -> 
             changes={"calendar": "nope"},
             escalation_rules=[RuleSpec(metric="resolution", offset_minutes=0, reassign_to_team="nope")],
             actor=admin,
+            now=NOW,
         ),
     )
 
@@ -765,12 +811,12 @@ def test_update_policy_refuses_nulls_and_unknown_fields(admin: User) -> None:
     p1 = p("P1")
 
     error = refused_without_writing(
-        ValidationFailed, lambda: config.update_policy(p1, changes={"name": None}, actor=admin)
+        ValidationFailed, lambda: config.update_policy(p1, changes={"name": None}, actor=admin, now=NOW)
     )
     assert fields_of(error) == {"name"}
 
     with pytest.raises(TypeError):
-        config.update_policy(p1, changes={"id": 7}, actor=admin)
+        config.update_policy(p1, changes={"id": 7}, actor=admin, now=NOW)
 
 
 # --- replace_escalation_rules ---------------------------------------------------------------
@@ -793,6 +839,7 @@ def test_replacing_rules_keeps_listed_ones_deletes_unfired_and_deactivates_fired
             RuleSpec(metric="assignment", offset_minutes=0),
         ],
         actor=admin,
+        now=NOW,
     )
 
     rules = {rule.pk: rule for rule in p1.escalation_rules.all()}
@@ -805,7 +852,7 @@ def test_replacing_rules_keeps_listed_ones_deletes_unfired_and_deactivates_fired
 def test_rules_left_out_that_never_fired_are_deleted(admin: User) -> None:
     p2 = p("P2")
 
-    config.replace_escalation_rules(p2, [], actor=admin)
+    config.replace_escalation_rules(p2, [], actor=admin, now=NOW)
 
     assert not p2.escalation_rules.exists()
 
@@ -813,7 +860,7 @@ def test_rules_left_out_that_never_fired_are_deleted(admin: User) -> None:
 def test_replace_escalation_rules_refuses_a_manager(manager: User) -> None:
     p2 = p("P2")
 
-    refused_without_writing(PermissionRefused, lambda: config.replace_escalation_rules(p2, [], actor=manager))
+    refused_without_writing(PermissionRefused, lambda: config.replace_escalation_rules(p2, [], actor=manager, now=NOW))
 
 
 def test_a_rule_listed_twice_or_of_another_policy_is_refused(admin: User) -> None:
@@ -825,13 +872,13 @@ def test_a_rule_listed_twice_or_of_another_policy_is_refused(admin: User) -> Non
     twice = refused_without_writing(
         ValidationFailed,
         lambda: config.replace_escalation_rules(
-            p1, [RuleSpec(id=own.pk, metric="resolution", offset_minutes=0)] * 2, actor=admin
+            p1, [RuleSpec(id=own.pk, metric="resolution", offset_minutes=0)] * 2, actor=admin, now=NOW
         ),
     )
     foreign = refused_without_writing(
         ValidationFailed,
         lambda: config.replace_escalation_rules(
-            p1, [RuleSpec(id=other.pk, metric="resolution", offset_minutes=0)], actor=admin
+            p1, [RuleSpec(id=other.pk, metric="resolution", offset_minutes=0)], actor=admin, now=NOW
         ),
     )
 
@@ -846,7 +893,153 @@ def test_replace_escalation_rules_refuses_a_rule_on_a_metric_without_target(admi
 
     error = refused_without_writing(
         ValidationFailed,
-        lambda: config.replace_escalation_rules(p3, [RuleSpec(metric="assignment", offset_minutes=0)], actor=admin),
+        lambda: config.replace_escalation_rules(
+            p3, [RuleSpec(metric="assignment", offset_minutes=0)], actor=admin, now=NOW
+        ),
     )
 
     assert fields_of(error) == {"escalation_rules[0].metric"}
+
+
+# --- re-arming open clocks races the scanner ------------------------------------------------
+
+P3_DETAILS = {"impact": "single_user", "urgency": "high"}
+OPENED = datetime(2026, 10, 12, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
+# 13:35 in Beijing: the first-response warning is due, so the ticket's clock row is in the sweep.
+SWEEP_AT = datetime(2026, 10, 12, 5, 35, tzinfo=UTC)
+# Fires 30 business minutes after the ticket opened (first response due 14:30, 210 min before it): long passed.
+LATE_RULE = RuleSpec(metric="first_response", offset_minutes=-210, notify_team_lead=True)
+
+
+def open_assigned_p3(requester: User, agent: User) -> Ticket:
+    ticket = factories.make_ticket(requester, now=OPENED, **P3_DETAILS)
+    assign_ticket(ticket, team=None, assignee=agent, actor=agent, now=OPENED)
+    return ticket
+
+
+def add_late_rule(admin: User) -> None:
+    """Change the P3 rules as the API does: lock the policy, replace its rules, commit (re-arming its clocks)."""
+    with transaction.atomic():
+        policy = config.get_policy(p("P3").pk, for_update=True)
+        config.replace_escalation_rules(policy, [LATE_RULE], actor=admin, now=SWEEP_AT)
+
+
+def fired_once(ticket: Ticket) -> None:
+    new_rule = EscalationRule.objects.get(policy=p("P3"), offset_minutes=-210)
+    assert SlaEscalation.objects.filter(ticket=ticket, rule=new_rule).count() == 1
+    assert ticket.events.filter(kind=EventKind.SLA_ESCALATED).count() == 1
+    assert ticket.events.filter(kind=EventKind.SLA_WARNING, data__metric="first_response").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("moment", "statement", "first_sweep_claims"),
+    [
+        # The sweep has not read the row yet: it reads the re-armed row and the new rules.
+        ("before the sweep reads the due rows", 'FROM "sla_ticketsla" INNER JOIN', 1),
+        # The sweep read the row (old version) but not the rules: its compare-and-set loses.
+        ("after the sweep read the rows, before it reads the rules", 'FROM "sla_escalationrule"', 0),
+        # The sweep read the row and the old rules and is working it out: its compare-and-set loses.
+        ("while the sweep works with the old rules", 'FROM "sla_calendar"', 0),
+    ],
+)
+def test_a_rule_change_landing_during_a_sweep_is_applied_exactly_once(
+    admin: User, requester: User, agent: User, moment: str, statement: str, first_sweep_claims: int
+) -> None:
+    ticket = open_assigned_p3(requester, agent)
+    landed: list[str] = []
+
+    def rule_change_lands(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        # The change commits between two statements of the sweep on this connection (outside its
+        # write transaction), as another process's commit would.
+        if not landed and statement in sql:
+            landed.append(moment)
+            add_late_rule(admin)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(rule_change_lands):
+        first = sweep(now=SWEEP_AT)
+    second = sweep(now=SWEEP_AT)
+    third = sweep(now=SWEEP_AT)
+
+    assert landed == [moment]
+    assert (first.claimed, first.lost) == (first_sweep_claims, 1 - first_sweep_claims)
+    assert (second.claimed, third.claimed) == (1 - first_sweep_claims, 0)
+    fired_once(ticket)
+
+
+def test_re_arming_bumps_the_clock_version_so_a_stale_compare_and_set_loses(
+    admin: User, requester: User, agent: User
+) -> None:
+    ticket = open_assigned_p3(requester, agent)
+    [stale] = due_rows(now=SWEEP_AT, limit=10)
+    before = _clock_values(stale)
+    stale.next_check_at = None  # what a sweep with the old rules would write
+
+    assert config.rearm_open_clocks(p("P3")) == 1
+
+    assert not _compare_and_set(stale, before=before)
+    row = TicketSla.objects.get(pk=ticket.pk)
+    assert row.version == stale.version + 1
+    assert row.next_check_at == row.started_at
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_re_arm_racing_a_sweep_on_postgresql_wins_and_the_new_rule_fires_once(requester: User, agent: User) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent transactions need PostgreSQL; SQLite is covered by the interleaved test above")
+    admin = factories.make_user("admin", role=Role.ADMIN)
+    ticket = open_assigned_p3(requester, agent)
+    rearmed, release = threading.Event(), threading.Event()
+    reports: list[SweepReport] = []
+    errors: list[BaseException] = []
+
+    def change_rules() -> None:
+        try:
+            with transaction.atomic():
+                policy = config.get_policy(p("P3").pk, for_update=True)
+                config.replace_escalation_rules(policy, [LATE_RULE], actor=admin, now=SWEEP_AT)
+                rearmed.set()
+                # Hold the re-armed clock rows, uncommitted, while the sweep reads them and tries its compare-and-set.
+                release.wait(timeout=60)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def scan() -> None:
+        try:
+            reports.append(sweep(now=SWEEP_AT))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    changer = threading.Thread(target=change_rules)
+    changer.start()
+    assert rearmed.wait(timeout=60)
+    scanner = threading.Thread(target=scan)
+    scanner.start()
+    # The sweep read the row (committed: the old version) and the old rules; its compare-and-set now
+    # waits for the re-arm's row lock.
+    waited_at = monotonic()
+    while not sessions_waiting_for_a_lock():
+        assert monotonic() - waited_at < 60, "the sweep never reached its compare-and-set"
+        sleep(0.02)
+    release.set()
+    changer.join(timeout=60)
+    scanner.join(timeout=60)
+
+    assert errors == []
+    assert [(report.claimed, report.lost) for report in reports] == [(0, 1)]
+    assert sweep(now=SWEEP_AT).claimed == 1
+    assert sweep(now=SWEEP_AT).claimed == 0
+    fired_once(ticket)
+
+
+def sessions_waiting_for_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        (count,) = cursor.fetchone()
+    return int(count)

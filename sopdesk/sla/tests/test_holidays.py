@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from sopdesk.accounts.choices import Role
+from sopdesk.audit.models import ConfigChange
+from sopdesk.core.errors import TransitionRefused
+from sopdesk.core.validation import ValidationFailed
 from sopdesk.sla import holidays
 from sopdesk.sla.choices import DateKind
-from sopdesk.sla.holidays import DateEntry, NoSecondSource, apply_entries, china_year, cross_check
+from sopdesk.sla.config import import_calendar_dates
+from sopdesk.sla.holidays import DateEntry, ImportReport, NoSecondSource, china_year, cross_check
 from sopdesk.sla.management.commands import import_holidays
 from sopdesk.sla.models import Calendar, CalendarDate, WorkingInterval
+from sopdesk.testing.factories import make_user
 
 # The State Council's 2026 schedule: weekends worked to bridge the long holidays.
 MAKE_UP_2026 = [
@@ -24,6 +30,9 @@ MAKE_UP_2026 = [
     date(2026, 9, 20),
     date(2026, 10, 10),
 ]
+
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def kinds(entries: list[DateEntry]) -> dict[date, str]:
@@ -124,6 +133,11 @@ def revision(calendar: Calendar) -> int:
     return calendar.revision
 
 
+def apply_entries(calendar: Calendar, entries: list[DateEntry], *, replace: bool) -> ImportReport:
+    """Import as the command does: through the configuration action, from the command line (no actor)."""
+    return import_calendar_dates(calendar, entries, replace=replace, actor=None, now=NOW)
+
+
 def stored(calendar: Calendar, year: int) -> dict[date, tuple[str, str, int]]:
     rows = CalendarDate.objects.filter(calendar=calendar, date__year=year)
     return {row.date: (row.kind, row.name, row.works_like) for row in rows}
@@ -182,9 +196,9 @@ def test_replace_removes_other_dates_of_the_year_only(branch: Calendar) -> None:
 def test_apply_entries_refuses_24x7_calendars_and_duplicate_dates(branch: Calendar) -> None:
     entry = DateEntry(date(2026, 3, 3), DateKind.HOLIDAY, "x")
 
-    with pytest.raises(ValueError, match="24x7"):
+    with pytest.raises(TransitionRefused, match="24×7"):
         apply_entries(Calendar.objects.get(code="24x7"), [entry], replace=False)
-    with pytest.raises(ValueError, match="same date"):
+    with pytest.raises(ValidationFailed, match="same date"):
         apply_entries(branch, [entry, entry], replace=False)
     assert not CalendarDate.objects.filter(calendar=branch).exists()
 
@@ -209,6 +223,45 @@ def test_command_imports_a_year_and_reports_the_cross_check(branch: Calendar) ->
     assert set(MAKE_UP_2026) <= set(stored(branch, 2026))
 
 
+def test_command_records_every_date_it_writes_in_the_audit_log(branch: Calendar) -> None:
+    CalendarDate.objects.create(calendar=branch, date=date(2026, 3, 3), kind=DateKind.HOLIDAY, name="Stale")
+
+    run("--calendar", "branch", "--year", "2026", "--replace")
+
+    changes = ConfigChange.objects.filter(object_type="sla.calendardate")
+    assert changes.filter(operation="created").count() == len(china_year(2026))
+    removed = changes.get(operation="deleted")
+    assert removed.before == {
+        "calendar": "branch",
+        "date": "2026-03-03",
+        "kind": "holiday",
+        "name": "Stale",
+        "works_like": None,
+    }
+    assert removed.after == {}
+    assert {change.actor for change in changes} == {None}
+    national_day = changes.get(operation="created", after__date="2026-10-01")
+    assert national_day.after["name"] == "国庆节"
+
+
+def test_command_names_the_administrator_given_as_actor(branch: Calendar) -> None:
+    boss = make_user("boss", role=Role.ADMIN)
+
+    run("--calendar", "branch", "--year", "2026", "--actor", "boss")
+
+    assert set(ConfigChange.objects.values_list("actor", flat=True)) == {boss.pk}
+
+
+@pytest.mark.parametrize("username", ["nobody", "agent"])
+def test_command_refuses_an_actor_who_is_not_an_administrator(branch: Calendar, username: str) -> None:
+    make_user("agent", role=Role.AGENT)
+
+    with pytest.raises(CommandError, match="not an active administrator"):
+        run("--calendar", "branch", "--year", "2026", "--actor", username)
+
+    assert stored(branch, 2026) == {}
+
+
 def test_command_is_idempotent(branch: Calendar) -> None:
     run("--calendar", "branch", "--year", "2026")
     before = revision(branch)
@@ -217,6 +270,7 @@ def test_command_is_idempotent(branch: Calendar) -> None:
 
     assert f"0 created, 0 updated, 0 removed, {len(china_year(2026))} unchanged" in out
     assert revision(branch) == before
+    assert ConfigChange.objects.count() == len(china_year(2026))
 
 
 def test_command_replace_removes_stale_dates(branch: Calendar) -> None:
@@ -238,6 +292,7 @@ def test_command_dry_run_writes_nothing(branch: Calendar) -> None:
     assert f"would create {len(china_year(2026))}, update 0, remove 1" in out
     assert list(stored(branch, 2026)) == [date(2026, 3, 3)]
     assert revision(branch) == before
+    assert not ConfigChange.objects.exists()
 
 
 def test_command_imports_several_years(branch: Calendar) -> None:

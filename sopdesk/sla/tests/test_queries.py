@@ -12,7 +12,8 @@ from django.utils import timezone
 from sopdesk.accounts.models import User
 from sopdesk.sla.calendars import business_calendar
 from sopdesk.sla.choices import ClockState, DateKind, Metric
-from sopdesk.sla.models import Calendar, CalendarDate, TicketSla
+from sopdesk.sla.config import put_calendar_date
+from sopdesk.sla.models import Calendar, TicketSla
 from sopdesk.sla.queries import breaching_tickets, sla_snapshot, sla_snapshots
 from sopdesk.sla.scanner import sweep
 from sopdesk.sla.tests.conftest import FrozenClock, beijing
@@ -75,7 +76,7 @@ def test_calendar_cache_notices_a_new_holiday(requester: User) -> None:
     office = Calendar.objects.get(code="office")
     before = business_calendar(office)
     assert business_calendar(Calendar.objects.get(code="office")) is before
-    CalendarDate.objects.create(calendar=office, date=beijing(2027, 3, 3).date(), kind=DateKind.HOLIDAY)
+    put_calendar_date(office, date=beijing(2027, 3, 3).date(), kind=DateKind.HOLIDAY, actor=None, now=timezone.now())
     after = business_calendar(Calendar.objects.get(code="office"))
     assert after is not before
     assert beijing(2027, 3, 3).date() in after.holidays

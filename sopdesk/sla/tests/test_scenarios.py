@@ -325,6 +325,7 @@ def test_a_rule_added_later_reaches_open_tickets_once(requester: User, agent: Us
         policy,
         [RuleSpec(id=None, metric=Metric.FIRST_RESPONSE, offset_minutes=-210, notify_team_lead=True)],
         actor=admin,
+        now=timezone.now(),
     )
     sweep(now=timezone.now())
     sweep(now=timezone.now())

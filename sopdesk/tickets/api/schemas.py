@@ -1,13 +1,11 @@
 """Request and response shapes of the ticket API. Shaping and validation only; no writes."""
 
 from datetime import datetime
-from typing import Annotated
 
-from django.utils import timezone
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from sopdesk.core.api import PlainStr
+from sopdesk.core.api import InputDatetime, PlainStr
 from sopdesk.sla.choices import ClockState, Metric, SlaEventKind
 from sopdesk.tickets.choices import (
     Channel,
@@ -26,15 +24,6 @@ from sopdesk.tickets.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 Text = str  # plain text: stored as given, escaped wherever it is shown
 
 
-def _storable(value: datetime) -> datetime:
-    # Year 1 at +14:00 is before year 1 in UTC: the database (or Python) would overflow with a 500.
-    if not 1900 <= value.year <= 9998:
-        raise ValueError("must be between the years 1900 and 9998")
-    # A time without a zone is read in the service's time zone, as a person would mean it.
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
-
-
-InputDatetime = Annotated[datetime, AfterValidator(_storable)]
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True)
 
 

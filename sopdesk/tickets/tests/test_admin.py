@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Organization, Team, User
+from sopdesk.audit.models import ConfigChange
 from sopdesk.testing import factories
 from sopdesk.tickets.actions import add_attachment, add_comment, record_ticket_view
 from sopdesk.tickets.choices import AccessChannel
@@ -167,6 +168,23 @@ def test_a_priority_rule_edited_in_the_admin_applies_to_new_tickets(admin_client
     assert response.status_code == 302
     ticket = factories.make_ticket(requester, impact="single_user", urgency="low", now=NOW)
     assert ticket.priority == "P2"
+
+
+def test_priority_matrix_edits_are_recorded_in_the_configuration_audit_log(
+    admin_client: Client, admin_user: User
+) -> None:
+    rule = PriorityRule.objects.get(impact="single_user", urgency="low")
+    admin_client.post(
+        url(PriorityRule, "change", rule.pk), {"impact": "single_user", "urgency": "low", "priority": "P2"}
+    )
+    admin_client.post(url(PriorityRule, "delete", rule.pk), {"post": "yes"})
+
+    changed, deleted = ConfigChange.objects.filter(object_type="tickets.priorityrule").order_by("id")
+    assert (changed.actor, changed.operation, changed.object_id) == (admin_user, "changed", str(rule.pk))
+    assert (changed.before, changed.after) == ({"priority": "P4"}, {"priority": "P2"})
+    assert deleted.operation == "deleted"
+    assert deleted.before == {"impact": "single_user", "urgency": "low", "priority": "P2"}
+    assert not PriorityRule.objects.filter(pk=rule.pk).exists()
 
 
 def test_the_priority_matrix_cannot_hold_two_rules_for_one_cell(admin_client: Client) -> None:

@@ -6,16 +6,19 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from sopdesk.accounts.models import User
+from sopdesk.core.errors import ActionError
 from sopdesk.sla.choices import DateKind
+from sopdesk.sla.config import import_calendar_dates, may_change_config
 from sopdesk.sla.holidays import (
     FIRST_YEAR,
     LAST_YEAR,
     ImportReport,
     NoSecondSource,
-    apply_entries,
     china_year,
     cross_check,
     days_of,
@@ -46,6 +49,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
         parser.add_argument(
+            "--actor",
+            metavar="USERNAME",
+            help="The administrator the audit log names for the change; without it, the command line.",
+        )
+        parser.add_argument(
             "--accept-disagreements",
             action="store_true",
             help="Write years where the holidays package and chinese_calendar disagree.",
@@ -53,6 +61,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         calendar = self._calendar(options["calendar"])
+        actor = self._actor(options["actor"])
         years: list[int] = sorted(set(options["years"]))
         if not years:
             raise CommandError(_("Name at least one --year."))
@@ -68,6 +77,7 @@ class Command(BaseCommand):
             if not self._import_year(
                 calendar,
                 year,
+                actor=actor,
                 replace=options["replace"],
                 is_dry_run=options["dry_run"],
                 accepts_disagreements=options["accept_disagreements"],
@@ -91,8 +101,26 @@ class Command(BaseCommand):
             raise CommandError(_("Calendar “%(code)s” is 24×7: holidays do not apply to it.") % {"code": calendar.code})
         return calendar
 
+    def _actor(self, username: str | None) -> User | None:
+        if username is None:
+            return None
+        user: User | None = User.objects.filter(username=username).first()
+        if user is None or not may_change_config(user):
+            raise CommandError(
+                _("“%(username)s” is not an active administrator: only administrators change calendars.")
+                % {"username": username}
+            )
+        return user
+
     def _import_year(
-        self, calendar: Calendar, year: int, *, replace: bool, is_dry_run: bool, accepts_disagreements: bool
+        self,
+        calendar: Calendar,
+        year: int,
+        *,
+        actor: User | None,
+        replace: bool,
+        is_dry_run: bool,
+        accepts_disagreements: bool,
     ) -> bool:
         """Import one year; return False when it was refused because the sources disagree."""
         entries = china_year(year)
@@ -138,10 +166,13 @@ class Command(BaseCommand):
                 if not accepts_disagreements:
                     self.stderr.write(self.style.ERROR(_("  %(year)s not written.") % {"year": year}))
                     return False
-        with transaction.atomic():
-            report = apply_entries(calendar, entries, replace=replace)
-            if is_dry_run:
-                transaction.set_rollback(True)
+        try:
+            with transaction.atomic():
+                report = import_calendar_dates(calendar, entries, replace=replace, actor=actor, now=timezone.now())
+                if is_dry_run:
+                    transaction.set_rollback(True)
+        except ActionError as refused:
+            raise CommandError(refused.message) from refused
         self.stdout.write(self._summary(calendar, report, is_dry_run=is_dry_run))
         return True
 
