@@ -18,7 +18,7 @@ from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefuse
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.sla import config
 from sopdesk.sla.calendars import to_business_calendar
-from sopdesk.sla.choices import DateKind, Weekday
+from sopdesk.sla.choices import DateKind, SlaEventKind, Weekday
 from sopdesk.sla.config import PolicyDraft, RuleSpec, ScheduleProblem
 from sopdesk.sla.models import (
     Calendar,
@@ -32,7 +32,6 @@ from sopdesk.sla.models import (
 from sopdesk.sla.scanner import SweepReport, _clock_values, _compare_and_set, due_rows, sweep
 from sopdesk.testing import factories
 from sopdesk.tickets.actions import assign_ticket
-from sopdesk.tickets.choices import EventKind
 from sopdesk.tickets.models import Category, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -927,8 +926,8 @@ def add_late_rule(admin: User) -> None:
 def fired_once(ticket: Ticket) -> None:
     new_rule = EscalationRule.objects.get(policy=p("P3"), offset_minutes=-210)
     assert SlaEscalation.objects.filter(ticket=ticket, rule=new_rule).count() == 1
-    assert ticket.events.filter(kind=EventKind.SLA_ESCALATED).count() == 1
-    assert ticket.events.filter(kind=EventKind.SLA_WARNING, data__metric="first_response").count() == 1
+    assert ticket.events.filter(kind=SlaEventKind.SLA_ESCALATED).count() == 1
+    assert ticket.events.filter(kind=SlaEventKind.SLA_WARNING, data__metric="first_response").count() == 1
 
 
 @pytest.mark.parametrize(
