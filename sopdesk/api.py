@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from sopdesk.accounts.api.views import router as accounts_router
-from sopdesk.core.api import API_AUTH, install_error_handlers
+from sopdesk.core.api import API_AUTH, JsonOnlyParser, install_error_handlers
 from sopdesk.tickets.api.views import router as tickets_router
 
 api = NinjaAPI(
@@ -14,6 +14,7 @@ api = NinjaAPI(
     description="Tickets, timelines and attachments of the sopdesk service desk.",
     auth=API_AUTH,
     urls_namespace="api",
+    parser=JsonOnlyParser(),
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)

@@ -148,10 +148,14 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("SOPDESK_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Failed-login lockout (web login and API token endpoint).
+# Failed-login lockout (web login and API token endpoint): one username from one address, one
+# address trying many usernames (spraying), one username from many addresses; each has its limit.
 AXES_FAILURE_LIMIT = env_int("SOPDESK_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+SOPDESK_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("SOPDESK_LOGIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
+SOPDESK_LOGIN_USERNAME_FAILURE_LIMIT = env_int("SOPDESK_LOGIN_USERNAME_FAILURE_LIMIT", 20, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SOPDESK_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_HANDLER = "sopdesk.accounts.lockout.PerParameterLimitHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("SOPDESK_LOGIN_LOCKOUT", True)
 # Keep the JSON 429 of the API and the styled login page instead of axes' plain-text page.

@@ -9,8 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
+from ninja.types import DictStrAny
 from pydantic import AfterValidator
 
 from sopdesk.accounts.actions import authenticate_token
@@ -56,6 +58,23 @@ class ActiveSessionAuth(SessionAuth):
 
 
 API_AUTH = [TokenAuth(), ActiveSessionAuth()]
+
+
+class UnsupportedMediaType(ActionError):
+    status_code = 415
+
+
+class JsonOnlyParser(Parser):
+    """Read a request body only when it is declared as `application/json`.
+
+    A cross-site HTML form can post any JSON text as `text/plain` without a CORS preflight; the
+    token endpoint would then count failed logins against a victim's own address and username.
+    """
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        if request.content_type != "application/json":
+            raise UnsupportedMediaType(_("Send the request body as application/json."))
+        return super().parse_body(request)
 
 
 class FieldError(Schema):
@@ -144,6 +163,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return error_response(
             api, request, exc.status_code, exc.message, [{"field": exc.field, "message": exc.message}]
         )
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # Ninja reports any failure to read the body as "Cannot parse request body" (400) and
+        # keeps the reason as the cause: answer with the reason's own status and message.
+        if isinstance(exc.__cause__, ActionError):
+            return on_action_error(request, exc.__cause__)
+        return error_response(api, request, exc.status_code, str(exc), [])
 
     @api.exception_handler(AuthenticationError)
     def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
