@@ -1,4 +1,4 @@
-"""Refuse oversized request bodies before Django reads them."""
+"""Request and response rules for every path: body size limits, no caching of private answers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+API_PATH_PREFIX = "/api/"
 # Room for multipart boundaries and the other form fields next to the file.
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 
@@ -37,3 +39,21 @@ class RequestSizeLimitMiddleware:
             body = json.dumps({"detail": message, "errors": [{"field": "file", "message": message}]})
             return HttpResponse(body, status=413, content_type="application/json")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Forbid caches to keep API answers and anything shown to a signed-in user.
+
+    Ticket data and attachments must not linger in a browser's disk cache or a shared proxy;
+    static files are answered by whitenoise before this middleware and stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path_info.startswith(API_PATH_PREFIX) or (user is not None and user.is_authenticated):
+            patch_cache_control(response, no_store=True)
+        return response
