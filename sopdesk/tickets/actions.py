@@ -549,12 +549,24 @@ def add_attachment(
 
 
 def record_ticket_view(
-    ticket: Ticket, *, user: User, via: AccessChannel, now: datetime, ip_address: str | None
+    ticket: Ticket,
+    *,
+    user: User,
+    via: AccessChannel,
+    now: datetime,
+    ip_address: str | None,
+    attachment: Attachment | None = None,
 ) -> None:
-    """Append a staff view of `ticket` to the access log; requesters' own views are not audited."""
-    if user.is_requester:
+    """Append a staff read of `ticket` (or the download of one of its `attachment`s) to the access log.
+
+    Every staff role is recorded, read-only auditors included; requesters reading their own tickets
+    through the API or the web are not audited. In the admin every reader is recorded.
+    """
+    if user.is_requester and via != AccessChannel.ADMIN:
         return
-    TicketAccessLog.objects.create(ticket=ticket, user=user, accessed_at=now, via=via, ip_address=ip_address)
+    TicketAccessLog.objects.create(
+        ticket=ticket, user=user, accessed_at=now, via=via, ip_address=ip_address, attachment=attachment
+    )
 
 
 def _notify(event: TicketEvent) -> None:

@@ -31,6 +31,7 @@ from sopdesk.tickets.api.schemas import (
     TicketUpdateIn,
     TransitionIn,
 )
+from sopdesk.tickets.attachments import attachment_download_response
 from sopdesk.tickets.choices import AccessChannel
 from sopdesk.tickets.filters import TicketFilterSet
 from sopdesk.tickets.models import Category, Ticket
@@ -209,8 +210,12 @@ def list_events(request: HttpRequest, number: str, params: Query[EventListParams
 
 @router.get("/{number}/attachments", response={200: list[AttachmentOut], **ERRORS})
 def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    """List the ticket's attachments; staff reads are recorded in the access log."""
     user = request_user(request)
     ticket = get_ticket_for_user(user, number)
+    actions.record_ticket_view(
+        ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=_client_ip(request)
+    )
     return [serializers.attachment_out(a) for a in attachments_for(ticket, user).select_related("uploaded_by")]
 
 
@@ -228,16 +233,16 @@ def upload_attachment(
 
 @router.get("/{number}/attachments/{attachment_id}", response={200: None, **ERRORS})
 def download_attachment(request: HttpRequest, path: Path[AttachmentPath]) -> FileResponse:
-    """Download a file as an attachment (never rendered inline)."""
+    """Download a file as an attachment (never rendered inline); staff downloads are recorded in the access log."""
     user = request_user(request)
     ticket = get_ticket_for_user(user, path.number)
     attachment = get_attachment_for_user(user, ticket, path.attachment_id)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    actions.record_ticket_view(
+        ticket,
+        user=user,
+        via=AccessChannel.API,
+        now=timezone.now(),
+        ip_address=_client_ip(request),
+        attachment=attachment,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_download_response(attachment)

@@ -16,7 +16,8 @@ from conftest import ApiClientFactory
 from sopdesk.accounts.models import Team, User
 from sopdesk.testing import factories
 from sopdesk.tickets import actions
-from sopdesk.tickets.models import Attachment, Ticket
+from sopdesk.tickets.choices import AccessChannel
+from sopdesk.tickets.models import Attachment, Ticket, TicketAccessLog
 
 pytestmark = pytest.mark.django_db
 
@@ -387,3 +388,67 @@ def test_attachment_list_query_count_does_not_grow_with_rows(
     few, many = queries_for_listing(3), queries_for_listing(30)
 
     assert many == few
+
+
+# --- access log -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["agent", "team_lead", "manager", "auditor"])
+def test_a_staff_listing_of_attachments_is_in_the_access_log(
+    request: pytest.FixtureRequest,
+    api_client: ApiClientFactory,
+    ticket: Ticket,
+    files: dict[str, Attachment],
+    persona: str,
+) -> None:
+    reader = request.getfixturevalue(persona)
+
+    response = api_client(reader).get(f"{TICKETS}/{ticket.number}/attachments", REMOTE_ADDR="198.51.100.4")
+
+    assert response.status_code == 200
+    entry = TicketAccessLog.objects.get(ticket=ticket, user=reader)
+    assert (entry.via, entry.ip_address, entry.attachment) == (AccessChannel.API, "198.51.100.4", None)
+
+
+@pytest.mark.parametrize("persona", ["agent", "team_lead", "manager", "auditor"])
+def test_a_staff_download_is_in_the_access_log_naming_the_attachment(
+    request: pytest.FixtureRequest,
+    api_client: ApiClientFactory,
+    ticket: Ticket,
+    files: dict[str, Attachment],
+    persona: str,
+) -> None:
+    reader = request.getfixturevalue(persona)
+    client = api_client(reader)
+
+    assert client.get(download_url(ticket, files["internal"].pk)).status_code == 200
+    assert client.get(download_url(ticket, files["public"].pk)).status_code == 200
+
+    entries = TicketAccessLog.objects.filter(ticket=ticket, user=reader).order_by("id")
+    assert [entry.attachment for entry in entries] == [files["internal"], files["public"]]
+    assert {entry.via for entry in entries} == {AccessChannel.API}
+
+
+def test_a_requester_reading_their_own_attachments_is_not_audited(
+    api_client: ApiClientFactory, ticket: Ticket, files: dict[str, Attachment], requester: User
+) -> None:
+    client = api_client(requester)
+    client.get(f"{TICKETS}/{ticket.number}/attachments")
+    client.get(download_url(ticket, files["public"].pk))
+
+    assert not TicketAccessLog.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["outsider", "engineer"])
+def test_refused_reads_of_attachments_log_nothing(
+    request: pytest.FixtureRequest,
+    api_client: ApiClientFactory,
+    ticket: Ticket,
+    files: dict[str, Attachment],
+    persona: str,
+) -> None:
+    client = api_client(request.getfixturevalue(persona))
+    assert client.get(f"{TICKETS}/{ticket.number}/attachments").status_code == 404
+    assert client.get(download_url(ticket, files["public"].pk)).status_code == 404
+
+    assert not TicketAccessLog.objects.exists()
