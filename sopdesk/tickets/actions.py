@@ -17,7 +17,7 @@ from sopdesk.accounts.models import Team, User
 from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefused
 from sopdesk.core.validation import ValidationFailed, validate_instance
 from sopdesk.lib.priority import compute_priority
-from sopdesk.lib.text import has_forbidden_characters
+from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_characters
 from sopdesk.notifications.outbox import enqueue
 from sopdesk.sla import actions as sla_actions
 from sopdesk.tickets import events, lifecycle
@@ -106,8 +106,10 @@ def _set_tags(ticket: Ticket, names: Sequence[str]) -> None:
     cleaned = sorted({name.strip()[:50] for name in names if name.strip()})
     if len(cleaned) > MAX_TAGS:
         raise ActionError(_("At most %(count)d tags are allowed.") % {"count": MAX_TAGS}, field="tags")
-    if any(has_forbidden_characters(name) for name in cleaned):
-        raise ActionError(_("Must not contain control characters."), field="tags")
+    if any(has_forbidden_name_characters(name) for name in cleaned):
+        raise ActionError(
+            _("Must be one line without control, invisible or direction-changing characters."), field="tags"
+        )
     tags = [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
     ticket.tags.set(tags)
 

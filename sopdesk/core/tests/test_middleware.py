@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
@@ -20,11 +22,36 @@ def test_an_upload_declaring_more_than_the_limit_is_refused_before_it_is_read() 
     response = Client().post(
         "/api/v1/tickets/TS-2026-000001/attachments",
         data=b"x" * 10,
-        content_type="application/octet-stream",
-        CONTENT_LENGTH=str(1000 + 2 * 1024 * 1024),
+        content_type="multipart/form-data; boundary=B",
+        CONTENT_LENGTH=str(1000 + 1024 * 1024 + 1),
     )
     assert response.status_code == 413
-    assert response.json()["errors"][0]["field"] == "file"
+    assert response.json() == {
+        "detail": "The upload is too large; the limit is 1000\xa0bytes.",
+        "errors": [{"field": "file", "message": "The upload is too large; the limit is 1000\xa0bytes."}],
+    }
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_a_json_body_above_the_limit_gets_the_api_error_format(requester: User, api_client: ApiClientFactory) -> None:
+    body = json.dumps({"title": "x" * 2000})
+
+    response = api_client(requester).post("/api/v1/tickets", body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    message = "The request body is too large; the limit is 1000\xa0bytes."
+    assert response.json() == {"detail": message, "errors": [{"field": None, "message": message}]}
+    assert not Ticket.objects.exists()
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_a_form_post_above_the_limit_outside_the_api_gets_plain_text(db: None) -> None:
+    body = f"username={'x' * 2000}&password=x"
+    response = Client().post("/login/", body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/plain")
 
 
 @override_settings(SOPDESK_ATTACHMENT_MAX_BYTES=1000)

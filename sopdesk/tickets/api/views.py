@@ -10,7 +10,7 @@ from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from sopdesk.accounts.models import Team, User
-from sopdesk.core.api import check_query_parameters, error_responses, request_user
+from sopdesk.core.api import check_form_parts, check_query_parameters, error_responses, request_user
 from sopdesk.core.errors import ActionError
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.sla.queries import sla_snapshots
@@ -224,7 +224,8 @@ def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 def upload_attachment(
     request: HttpRequest, number: str, file: File[UploadedFile], is_internal: Form[bool] = False
 ) -> Status[Any]:
-    """Upload a file (multipart field `file`); type, size and content are checked."""
+    """Upload one file (multipart field `file`); type, size and content are checked, a second file is refused."""
+    check_form_parts(request, frozenset({"file", "is_internal"}))
     user = request_user(request)
     ticket = get_ticket_for_user(user, number, writable=True)
     attachment = actions.add_attachment(ticket, actor=user, upload=file, is_internal=is_internal, now=timezone.now())

@@ -452,3 +452,57 @@ def test_refused_reads_of_attachments_log_nothing(
     assert client.get(download_url(ticket, files["public"].pk)).status_code == 404
 
     assert not TicketAccessLog.objects.exists()
+
+
+# --- malformed uploads ------------------------------------------------------------------------
+
+
+def test_two_file_parts_are_refused_naming_the_field_and_nothing_is_stored(
+    api_client: ApiClientFactory, ticket: Ticket, requester: User
+) -> None:
+    first = SimpleUploadedFile("first.log", b"one\n", content_type="text/plain")
+    second = SimpleUploadedFile("second.log", b"two\n", content_type="text/plain")
+
+    response = api_client(requester).post(f"{TICKETS}/{ticket.number}/attachments", {"file": [first, second]})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "file", "message": "Send this field only once."}]
+    assert not Attachment.objects.exists()
+
+
+def test_a_repeated_form_value_and_an_unknown_part_are_refused(
+    api_client: ApiClientFactory, ticket: Ticket, agent: User
+) -> None:
+    client = api_client(agent)
+    repeated = upload(client, ticket, "a.log", b"a\n", is_internal=["true", "false"])
+    unknown = upload(client, ticket, "a.log", b"a\n", visibility="public")
+
+    assert repeated.status_code == 422
+    assert fields_of(repeated) == ["is_internal"]
+    assert unknown.status_code == 422
+    assert fields_of(unknown) == ["visibility"]
+    assert not Attachment.objects.exists()
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_form_fields_beside_the_file_above_the_limit_get_the_api_error_format(
+    api_client: ApiClientFactory, ticket: Ticket, agent: User
+) -> None:
+    response = upload(api_client(agent), ticket, "a.log", b"a\n", is_internal="x" * 2000)
+
+    assert response.status_code == 413
+    assert set(response.json()) == {"detail", "errors"}
+    assert not Attachment.objects.exists()
+
+
+@override_settings(DATA_UPLOAD_MAX_NUMBER_FILES=2)
+def test_too_many_file_parts_get_the_api_error_format(
+    api_client: ApiClientFactory, ticket: Ticket, agent: User
+) -> None:
+    files = [SimpleUploadedFile(f"{n}.log", b"x\n", content_type="text/plain") for n in range(3)]
+
+    response = api_client(agent).post(f"{TICKETS}/{ticket.number}/attachments", {"file": files})
+
+    assert response.status_code == 413
+    assert set(response.json()) == {"detail", "errors"}
+    assert not Attachment.objects.exists()
