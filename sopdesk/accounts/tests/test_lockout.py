@@ -168,3 +168,38 @@ def test_other_json_endpoints_refuse_bodies_that_are_not_json_too(requester: Use
 
     assert response.status_code == 415
     assert ApiToken.objects.count() == 1
+
+
+# --- behind the TLS proxy -------------------------------------------------------------------
+
+
+def behind_proxy(forwarded_for: str) -> Client:
+    return Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_behind_the_proxy_clients_are_told_apart_by_the_address_the_proxy_appended(
+    settings: Settings, requester: User
+) -> None:
+    settings.BEHIND_TLS_PROXY = True
+    for n in range(ADDRESS_LIMIT):
+        ask_token(behind_proxy("203.0.113.7"), f"user{n}", "Winter2026!")
+
+    assert ask_token(behind_proxy("203.0.113.7"), "requester", PASSWORD).status_code == 429
+    # Another client behind the same proxy is not locked out with the sprayer.
+    assert ask_token(behind_proxy("198.51.100.2"), "requester", PASSWORD).status_code == 201
+
+
+def test_a_client_cannot_dodge_the_lockout_by_forging_forwarded_addresses(settings: Settings, requester: User) -> None:
+    settings.BEHIND_TLS_PROXY = True
+    for n in range(ADDRESS_LIMIT):
+        # The client sends its own X-Forwarded-For; the proxy appends the real address.
+        ask_token(behind_proxy(f"192.0.2.{n}, 203.0.113.7"), f"user{n}", "Winter2026!")
+
+    assert ask_token(behind_proxy("192.0.2.200, 203.0.113.7"), "requester", PASSWORD).status_code == 429
+
+
+def test_without_the_proxy_setting_forwarded_addresses_are_ignored(requester: User) -> None:
+    for n in range(ADDRESS_LIMIT):
+        ask_token(behind_proxy(f"192.0.2.{n}"), f"user{n}", "Winter2026!")
+
+    assert ask_token(behind_proxy("198.51.100.2"), "requester", PASSWORD).status_code == 429
