@@ -44,11 +44,8 @@ print(json.dumps({
 
 
 def environment(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SOPDESK_") and k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
-    }
+    # Nothing of the test run's own configuration (DJANGO_ALLOW_ASYNC_UNSAFE of the browser tests, say).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOPDESK_", "DJANGO_")) and k != "DATABASE_URL"}
     env.update(
         SOPDESK_DATA_DIR=str(data_dir),
         SOPDESK_ALLOWED_HOSTS="desk.example.com",
