@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sopdesk.accounts.api.views import router as accounts_router
-from sopdesk.core.api import API_AUTH, DocumentedAPI, OperationName, install_error_handlers
+from sopdesk.core.api import API_AUTH, DocumentedAPI, JsonOnlyParser, OperationName, install_error_handlers
 from sopdesk.tickets.api.views import router as tickets_router
 
 # Every route's tag and operation id, `<resource>_<verb>`. Generated clients name their functions
@@ -60,6 +60,7 @@ api = DocumentedAPI(
     urls_namespace="api",
     operations=OPERATIONS,
     tag_descriptions=TAG_DESCRIPTIONS,
+    parser=JsonOnlyParser(),
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)

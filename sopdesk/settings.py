@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "huey.contrib.djhuey",
     "axes",
+    "csp",
     "sopdesk.core",
     "sopdesk.accounts",
     "sopdesk.audit",
@@ -62,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "sopdesk.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so static files stay cacheable; everything else is marked no-store.
+    "sopdesk.core.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,17 +147,55 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
-SESSION_COOKIE_SECURE = env_bool("SOPDESK_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if env_bool("SOPDESK_BEHIND_TLS_PROXY", False):
+# One switch for an operator behind a TLS-terminating proxy: trust its X-Forwarded-Proto, redirect
+# plain HTTP, send HSTS, and keep the session and CSRF cookies on HTTPS under the __Host- prefix
+# (no Domain, Path=/, Secure: a sibling subdomain cannot set or overwrite them).
+BEHIND_TLS_PROXY = env_bool("SOPDESK_BEHIND_TLS_PROXY", False)
+if env_bool("SOPDESK_SECURE_COOKIES", False) and not BEHIND_TLS_PROXY:
+    # The old separate switch: refuse to start with cookies silently less protected than asked.
+    raise EnvError("SOPDESK_SECURE_COOKIES was replaced by SOPDESK_BEHIND_TLS_PROXY=true (docs/operations.md)")
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("SOPDESK_HSTS_SECONDS", 365 * 24 * 3600, minimum=1)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SOPDESK_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    if not SECURE_HSTS_PRELOAD:
+        # Asking browsers to preload HSTS binds the whole registrable domain for months: the
+        # domain's owner opts in with SOPDESK_HSTS_PRELOAD, so its absence is not a warning here.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# Failed-login lockout (web login and API token endpoint).
+# Content-Security-Policy on every response (django-csp). Pages load scripts, styles, fonts and
+# images from this site only; no inline scripts or styles (STYLE.md), no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Failed-login lockout (web login and API token endpoint): one username from one address, one
+# address trying many usernames (spraying), one username from many addresses; each has its limit.
 AXES_FAILURE_LIMIT = env_int("SOPDESK_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+SOPDESK_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("SOPDESK_LOGIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
+SOPDESK_LOGIN_USERNAME_FAILURE_LIMIT = env_int("SOPDESK_LOGIN_USERNAME_FAILURE_LIMIT", 20, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SOPDESK_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_HANDLER = "sopdesk.accounts.lockout.PerParameterLimitHandler"
+AXES_CLIENT_IP_CALLABLE = "sopdesk.accounts.lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("SOPDESK_LOGIN_LOCKOUT", True)
 # Keep the JSON 429 of the API and the styled login page instead of axes' plain-text page.

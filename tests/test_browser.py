@@ -90,3 +90,38 @@ def test_a_wrong_password_shows_an_error_and_does_not_log_in(page: Page, live_se
     assert error is not None
     assert "Wrong username or password" in error.inner_text()
     assert page.url.startswith(f"{base_url}/login/")
+
+
+def test_the_admin_and_the_api_documentation_work_under_the_content_security_policy(
+    page: Page, live_server: object, tmp_path: Path
+) -> None:
+    root = User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    ticket = factories.make_ticket(factories.make_user("wendy"), title="Printer jams")
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security" in message.text else None)
+    page.on("pageerror", lambda error: violations.append(str(error)))
+    base_url = str(live_server)
+
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("#id_username", root.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    for path in (
+        "/admin/tickets/ticket/?status__exact=new",
+        f"/admin/tickets/ticket/{ticket.pk}/change/",
+        f"/admin/accounts/user/{root.pk}/change/",
+        f"/admin/accounts/user/{root.pk}/password/",
+        "/admin/tickets/category/add/",
+    ):
+        page.goto(f"{base_url}{path}")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(tmp_path / (path.strip("/").replace("/", "_").replace("?", "_") + ".png")))
+    # The admin's scripts ran: the collapsible filter and the date shortcuts are there.
+    page.goto(f"{base_url}/admin/tickets/category/add/")
+    assert page.locator("#id_name").is_visible()
+
+    page.goto(f"{base_url}/api/v1/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+
+    assert violations == []

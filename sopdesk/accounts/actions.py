@@ -1,4 +1,4 @@
-"""State changes of accounts: API tokens."""
+"""State changes of accounts: API tokens, disabling accounts, passwords."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 
 from sopdesk.accounts.models import ApiToken, User, hash_token
+from sopdesk.core.validation import ValidationFailed
 
 TOKEN_PREFIX = "sdk_"  # noqa: S105  (a public marker, not a secret)
 
@@ -52,3 +55,27 @@ def authenticate_token(raw: str, *, now: datetime) -> User | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     user: User = token.user
     return user
+
+
+def deactivate_user(user: User) -> None:
+    """Disable `user`'s account; the model ends their sessions and revokes their API tokens."""
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+
+
+def reactivate_user(user: User) -> None:
+    """Enable `user`'s account again; sessions and tokens from before stay ended."""
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+
+
+def change_password(user: User, *, raw_password: str) -> None:
+    """Set a new password after the password rules accept it; every session and API token of `user` ends."""
+    try:
+        validate_password(raw_password, user=user)
+    except ValidationError as exc:
+        raise ValidationFailed({"password": list(exc.messages)}) from exc
+    user.set_password(raw_password)
+    user.save(update_fields=["password"])

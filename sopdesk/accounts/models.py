@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.hashers import is_password_usable
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from sopdesk.accounts.choices import (
@@ -161,8 +167,17 @@ class User(AbstractUser):
         _("requester type"), max_length=20, choices=RequesterType.choices, default=RequesterType.INTERNAL
     )
     language = models.CharField(_("language"), max_length=10, blank=True)
+    credentials_revoked_at = models.DateTimeField(
+        _("credentials revoked at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the account was last disabled or its password changed: sessions and API tokens end then."),
+    )
 
     objects = SopdeskUserManager()  # type: ignore[misc]
+    # (password, is_active) as loaded from the database, to tell what a save changes.
+    _loaded_credentials: tuple[str | None, bool]
 
     class Meta:
         verbose_name = _("user")
@@ -170,6 +185,63 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> User:
+        instance = super().from_db(db, field_names, values)
+        loaded = dict(zip(field_names, values, strict=True))
+        instance._loaded_credentials = (loaded.get("password"), loaded.get("is_active", True))
+        return instance
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; disabling the account or changing its password ends its sessions and revokes its API tokens.
+
+        Every path goes through here: the accounts actions, the admin's user and password forms,
+        `changepassword`, and `set_password()` + `save()` from code. The session hash includes
+        `credentials_revoked_at`, so re-enabling the account later does not revive old sessions.
+        """
+        ends_credentials = self._ends_credentials()
+        if ends_credentials:
+            self.credentials_revoked_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "credentials_revoked_at"}
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if ends_credentials:
+                ApiToken.objects.filter(user=self, revoked_at__isnull=True).update(
+                    revoked_at=self.credentials_revoked_at
+                )
+        self._loaded_credentials = (self.password, self.is_active)
+
+    def _ends_credentials(self) -> bool:
+        if self._state.adding:
+            return False
+        # set_password() leaves the raw password in `_password` until the save; Django clears it
+        # for hash upgrades on login, which are not password changes.
+        if getattr(self, "_password", None) is not None:
+            return True
+        loaded_password, was_active = getattr(self, "_loaded_credentials", (None, True))
+        if was_active and not self.is_active:
+            return True
+        # set_unusable_password() (the admin's "disable password-based authentication").
+        return loaded_password != self.password and not is_password_usable(self.password)
+
+    def get_session_auth_hash(self) -> str:
+        return self._credentials_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._credentials_hash(secret=fallback_secret)
+
+    def _credentials_hash(self, *, secret: str | bytes | None) -> str:
+        # Django's hash of the password plus the revocation time: a session stores this at login
+        # and is flushed when it no longer matches. Without a revocation it equals Django's own.
+        value = self.password
+        if self.credentials_revoked_at is not None:
+            value = f"{value}|{self.credentials_revoked_at.isoformat()}"
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def is_requester(self) -> bool:

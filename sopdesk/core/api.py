@@ -8,31 +8,37 @@ from datetime import datetime
 from types import UnionType
 from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
+from ninja.types import DictStrAny
 from pydantic import AfterValidator
 
 from sopdesk.accounts.actions import authenticate_token
 from sopdesk.accounts.models import User
 from sopdesk.core.errors import ActionError
+from sopdesk.core.middleware import request_too_large
 from sopdesk.core.validation import ValidationFailed
-from sopdesk.lib.text import has_forbidden_characters
+from sopdesk.lib.text import has_forbidden_name_characters
 
 
-def _without_control_characters(value: str) -> str:
+def _single_line_name(value: str) -> str:
     # Names and codes are looked up in the database; PostgreSQL cannot even compare NUL.
-    if has_forbidden_characters(value):
-        raise ValueError("must not contain control characters")
+    if has_forbidden_name_characters(value):
+        raise ValueError("must be one line without control, invisible or direction-changing characters")
     return value
 
 
-PlainStr = Annotated[str, AfterValidator(_without_control_characters)]
-"""A name or code from the caller (username, team or category code): refused with 422 if it holds control characters."""
+PlainStr = Annotated[str, AfterValidator(_single_line_name)]
+"""A name or code from the caller (username, team or category code, a label): refused with 422 if it holds
+control characters, line breaks, bidirectional overrides or zero-width characters."""
 
 
 def _storable(value: datetime) -> datetime:
@@ -72,6 +78,23 @@ class ActiveSessionAuth(SessionAuth):
 
 
 API_AUTH = [TokenAuth(), ActiveSessionAuth()]
+
+
+class UnsupportedMediaType(ActionError):
+    status_code = 415
+
+
+class JsonOnlyParser(Parser):
+    """Read a request body only when it is declared as `application/json`.
+
+    A cross-site HTML form can post any JSON text as `text/plain` without a CORS preflight; the
+    token endpoint would then count failed logins against a victim's own address and username.
+    """
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        if request.content_type != "application/json":
+            raise UnsupportedMediaType(_("Send the request body as application/json."))
+        return super().parse_body(request)
 
 
 class FieldError(Schema):
@@ -139,6 +162,26 @@ def check_query_parameters(request: HttpRequest, schema: type[Schema]) -> None:
         raise ValidationFailed(errors)
 
 
+FORM_PARTS_ALWAYS_ALLOWED = frozenset({"csrfmiddlewaretoken"})
+
+
+def check_form_parts(request: HttpRequest, names: frozenset[str]) -> None:
+    """Refuse multipart parts other than `names`, and any part sent more than once.
+
+    Ninja keeps one value of a repeated part and drops the rest (a second `file` would vanish
+    without a word); the caller must learn that only one is taken.
+    """
+    errors: dict[str, list[str]] = {}
+    for name in sorted({*request.POST, *request.FILES}):
+        count = len(request.POST.getlist(name)) + len(request.FILES.getlist(name))
+        if name not in names | FORM_PARTS_ALWAYS_ALLOWED:
+            errors[name] = [_("Unknown form field.")]
+        elif count > 1:
+            errors[name] = [_("Send this field only once.")]
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Answer bad input with 4xx and field names, never with a 500."""
 
@@ -160,6 +203,27 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return error_response(
             api, request, exc.status_code, exc.message, [{"field": exc.field, "message": exc.message}]
         )
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # Ninja reports any failure to read the body as "Cannot parse request body" (400) and
+        # keeps the reason as the cause: answer with the reason's own status and message.
+        if isinstance(exc.__cause__, ActionError):
+            return on_action_error(request, exc.__cause__)
+        if isinstance(exc.__cause__, RequestDataTooBig):
+            return on_body_too_large(request, exc.__cause__)
+        return error_response(api, request, exc.status_code, str(exc), [])
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # A body without a declared length, or form fields beside a file above the limit.
+        return request_too_large(request, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE, field=None)
+
+    @api.exception_handler(TooManyFieldsSent)
+    @api.exception_handler(TooManyFilesSent)
+    def on_too_many_parts(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        message = _("The request has too many fields or files.")
+        return error_response(api, request, 413, message, [{"field": None, "message": message}])
 
     @api.exception_handler(AuthenticationError)
     def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""Refuse oversized request bodies before Django reads them."""
+"""Request and response rules for every path: body size limits, no caching of private answers."""
 
 from __future__ import annotations
 
@@ -8,32 +8,69 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+API_PATH_PREFIX = "/api/"
 # Room for multipart boundaries and the other form fields next to the file.
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 
 
 class RequestSizeLimitMiddleware:
-    """Answer 413 to uploads whose declared length exceeds the attachment limit.
+    """Answer 413 to request bodies whose declared length exceeds their limit, before anything reads them.
 
-    Django streams file parts to temporary files without a size cap, so a huge upload would be
-    written to disk before the attachment check could refuse it.
+    Uploads (multipart) may carry one attachment; other bodies (JSON, forms) are limited to
+    DATA_UPLOAD_MAX_MEMORY_SIZE. Django streams file parts to temporary files without a size cap,
+    so a huge upload would otherwise be written to disk before the attachment check could refuse
+    it. API clients get the API's JSON error format.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = settings.SOPDESK_ATTACHMENT_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
+        is_upload = request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        if is_upload:
+            limit, shown_limit = (
+                settings.SOPDESK_ATTACHMENT_MAX_BYTES + MULTIPART_OVERHEAD_BYTES,
+                settings.SOPDESK_ATTACHMENT_MAX_BYTES,
+            )
+        else:
+            limit = shown_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if declared > limit:
-            message = _("The upload is too large; the limit is %(limit)s.") % {
-                "limit": filesizeformat(settings.SOPDESK_ATTACHMENT_MAX_BYTES)
-            }
-            body = json.dumps({"detail": message, "errors": [{"field": "file", "message": message}]})
-            return HttpResponse(body, status=413, content_type="application/json")
+            return request_too_large(request, limit=shown_limit, field="file" if is_upload else None)
         return self.get_response(request)
+
+
+def request_too_large(request: HttpRequest, *, limit: int, field: str | None) -> HttpResponse:
+    """Return the 413 answer: the API's JSON error format under /api/, plain text elsewhere."""
+    if field == "file":
+        message = _("The upload is too large; the limit is %(limit)s.") % {"limit": filesizeformat(limit)}
+    else:
+        message = _("The request body is too large; the limit is %(limit)s.") % {"limit": filesizeformat(limit)}
+    if not request.path_info.startswith(API_PATH_PREFIX):
+        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+    body = json.dumps({"detail": message, "errors": [{"field": field, "message": message}]})
+    return HttpResponse(body, status=413, content_type="application/json")
+
+
+class NoStoreMiddleware:
+    """Forbid caches to keep API answers and anything shown to a signed-in user.
+
+    Ticket data and attachments must not linger in a browser's disk cache or a shared proxy;
+    static files are answered by whitenoise before this middleware and stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path_info.startswith(API_PATH_PREFIX) or (user is not None and user.is_authenticated):
+            patch_cache_control(response, no_store=True)
+        return response

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
 from sopdesk.core.errors import ActionError
-from sopdesk.lib.text import has_forbidden_characters
+from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_characters
 
 
 class ValidationFailed(ActionError):
@@ -28,7 +28,12 @@ def validate_instance(instance: models.Model, *, fields: Iterable[str]) -> None:
     errors: dict[str, list[str]] = {}
     for name in wanted:
         value = getattr(instance, name, None)
-        if isinstance(value, str) and has_forbidden_characters(value):
+        if not isinstance(value, str):
+            continue
+        # A CharField holds a single-line name or title; a TextField holds text with line breaks.
+        if _is_single_line(instance, name) and has_forbidden_name_characters(value):
+            errors[name] = [_("Must be one line without control, invisible or direction-changing characters.")]
+        elif has_forbidden_characters(value):
             errors[name] = [_("Must not contain control characters.")]
     exclude = {f.name for f in instance._meta.get_fields() if f.concrete} - wanted
     try:
@@ -38,3 +43,11 @@ def validate_instance(instance: models.Model, *, fields: Iterable[str]) -> None:
             errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
+
+
+def _is_single_line(instance: models.Model, name: str) -> bool:
+    try:
+        field = instance._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return isinstance(field, models.CharField)

@@ -19,7 +19,7 @@ from sopdesk.core.errors import ActionError, NotFound, PermissionRefused, Precon
 from sopdesk.core.validation import ValidationFailed, validate_instance
 from sopdesk.lib.priority import compute_priority
 from sopdesk.lib.priority import raise_priority as priority_raised
-from sopdesk.lib.text import has_forbidden_characters
+from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_characters
 from sopdesk.notifications.outbox import are_notifications_suppressed, enqueue
 from sopdesk.tickets import events, lifecycle
 from sopdesk.tickets.attachments import check_upload
@@ -108,8 +108,10 @@ def _set_tags(ticket: Ticket, names: Sequence[str]) -> None:
     cleaned = sorted({name.strip()[:50] for name in names if name.strip()})
     if len(cleaned) > MAX_TAGS:
         raise ActionError(_("At most %(count)d tags are allowed.") % {"count": MAX_TAGS}, field="tags")
-    if any(has_forbidden_characters(name) for name in cleaned):
-        raise ActionError(_("Must not contain control characters."), field="tags")
+    if any(has_forbidden_name_characters(name) for name in cleaned):
+        raise ActionError(
+            _("Must be one line without control, invisible or direction-changing characters."), field="tags"
+        )
     tags = [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
     ticket.tags.set(tags)
 
@@ -644,12 +646,24 @@ def add_attachment(
 
 
 def record_ticket_view(
-    ticket: Ticket, *, user: User, via: AccessChannel, now: datetime, ip_address: str | None
+    ticket: Ticket,
+    *,
+    user: User,
+    via: AccessChannel,
+    now: datetime,
+    ip_address: str | None,
+    attachment: Attachment | None = None,
 ) -> None:
-    """Append a staff view of `ticket` to the access log; requesters' own views are not audited."""
-    if user.is_requester:
+    """Append a staff read of `ticket` (or the download of one of its `attachment`s) to the access log.
+
+    Every staff role is recorded, read-only auditors included; requesters reading their own tickets
+    through the API or the web are not audited. In the admin every reader is recorded.
+    """
+    if user.is_requester and via != AccessChannel.ADMIN:
         return
-    TicketAccessLog.objects.create(ticket=ticket, user=user, accessed_at=now, via=via, ip_address=ip_address)
+    TicketAccessLog.objects.create(
+        ticket=ticket, user=user, accessed_at=now, via=via, ip_address=ip_address, attachment=attachment
+    )
 
 
 def _notify(event: TicketEvent) -> None:

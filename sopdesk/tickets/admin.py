@@ -4,9 +4,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from sopdesk.core.admin import NoDeleteAdmin, ReadOnlyAdmin
 from sopdesk.sla.queries import sla_snapshot
 from sopdesk.sla.wording import clock_words
 from sopdesk.tickets.actions import record_ticket_view
+from sopdesk.tickets.attachments import attachment_download_response
 from sopdesk.tickets.choices import AccessChannel
 from sopdesk.tickets.models import (
     Attachment,
@@ -96,8 +98,56 @@ class EventInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
+def _record_admin_read(request: HttpRequest, ticket: Ticket, *, attachment: Attachment | None = None) -> None:
+    record_ticket_view(
+        ticket,
+        user=request.user,  # type: ignore[arg-type]
+        via=AccessChannel.ADMIN,
+        now=timezone.now(),
+        ip_address=request.META.get("REMOTE_ADDR"),
+        attachment=attachment,
+    )
+
+
+def _download_link(attachment: Attachment) -> SafeString:
+    url = reverse("admin:tickets_attachment_download", args=[attachment.pk])
+    return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+
+class TicketReadAdmin(ReadOnlyAdmin):
+    """A record holding one ticket's data: opening its page is a read recorded in the access log."""
+
+    def ticket_of(self, obj: Any) -> Ticket:
+        ticket: Ticket = obj.ticket
+        return ticket
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, object_id)
+        # Log only views that happen: the parent view refuses users without view permission.
+        if obj is not None and self.has_view_or_change_permission(request, obj):
+            _record_admin_read(request, self.ticket_of(obj))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class AttachmentInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Attachment
+    extra = 0
+    can_delete = False
+    fields = ("original_name", "download", "size", "is_internal", "uploaded_by", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def download(self, attachment: Attachment) -> SafeString:
+        return _download_link(attachment)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Ticket)
-class TicketAdmin(ReadOnlyAdmin):
+class TicketAdmin(TicketReadAdmin):
     """Tickets change only through actions (API and workspace); the admin shows them and logs the view."""
 
     list_display = ["number", "title", "status", "priority", "team", "assignee", "requester", "created_at"]
@@ -105,8 +155,12 @@ class TicketAdmin(ReadOnlyAdmin):
     search_fields = ["number", "title"]
     list_select_related = ["team", "assignee", "requester"]
     date_hierarchy = "created_at"
-    inlines = [EventInline]
+    inlines = [EventInline, AttachmentInline]
     readonly_fields = ["sla_clocks"]
+
+    def ticket_of(self, obj: Any) -> Ticket:
+        ticket: Ticket = obj
+        return ticket
 
     @admin.display(description=_("SLA clocks"))
     def sla_clocks(self, ticket: Ticket) -> SafeString:
@@ -115,24 +169,9 @@ class TicketAdmin(ReadOnlyAdmin):
         lines = [(clock_words(view, zone=zone),) for view in snapshot.metrics]  # type: ignore[arg-type]
         return format_html_join("", "<div>{}</div>", lines)
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        ticket = self.get_object(request, object_id)
-        # Log only views that happen: the parent view refuses users without view permission.
-        if ticket is not None and self.has_view_or_change_permission(request, ticket):
-            record_ticket_view(
-                ticket,
-                user=request.user,  # type: ignore[arg-type]
-                via=AccessChannel.ADMIN,
-                now=timezone.now(),
-                ip_address=request.META.get("REMOTE_ADDR"),
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
-
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(ReadOnlyAdmin):
+class TicketEventAdmin(TicketReadAdmin):
     list_display = ["ticket", "kind", "actor", "is_internal", "created_at"]
     list_filter = ["kind", "is_internal"]
     search_fields = ["ticket__number"]
@@ -140,15 +179,38 @@ class TicketEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyAdmin):
+class AttachmentAdmin(TicketReadAdmin):
     list_display = ["original_name", "ticket", "content_type", "size", "is_internal", "created_at"]
     search_fields = ["ticket__number", "original_name"]
     list_select_related = ["ticket"]
+    # The stored file is shown as a logged download, never as a link to the storage path.
+    fields = ["ticket", "original_name", "download", "content_type", "size", "sha256", "is_internal", "uploaded_by"]
+    readonly_fields = ["download"]
+
+    @admin.display(description=_("file"))
+    def download(self, attachment: Attachment) -> SafeString:
+        return _download_link(attachment)
+
+    def get_urls(self) -> list[URLPattern]:
+        download = path(
+            "<int:attachment_id>/download/",
+            self.admin_site.admin_view(self.download_view),
+            name="tickets_attachment_download",
+        )
+        return [download, *super().get_urls()]
+
+    def download_view(self, request: HttpRequest, attachment_id: int) -> FileResponse:
+        """Send the file to an admin who may view attachments, and record the download."""
+        attachment = self.get_object(request, str(attachment_id))
+        if attachment is None or not self.has_view_permission(request, attachment):
+            raise Http404("No such attachment")
+        _record_admin_read(request, attachment.ticket, attachment=attachment)
+        return attachment_download_response(attachment)
 
 
 @admin.register(TicketAccessLog)
 class TicketAccessLogAdmin(ReadOnlyAdmin):
-    list_display = ["ticket", "user", "via", "ip_address", "accessed_at"]
+    list_display = ["ticket", "user", "via", "attachment", "ip_address", "accessed_at"]
     list_filter = ["via"]
     search_fields = ["ticket__number", "user__username"]
-    list_select_related = ["ticket", "user"]
+    list_select_related = ["ticket", "user", "attachment"]

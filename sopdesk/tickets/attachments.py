@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from sopdesk.core.errors import ActionError
 from sopdesk.lib.filenames import extension_of, sanitize_filename
+from sopdesk.tickets.models import Attachment
 
 _OOXML = "application/zip"  # docx/xlsx/pptx are zip containers; either sniff result is fine
 # Extension → content types the file's magic number may show. None: plain text, no signature.
@@ -88,3 +90,16 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
         digest.update(chunk)
     upload.seek(0)
     return CheckedUpload(name=name, content_type=content_type, size=size, sha256=digest.hexdigest())
+
+
+def attachment_download_response(attachment: Attachment) -> FileResponse:
+    """Return the stored file as a download that browsers never render or sniff (API and admin)."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -305,6 +305,15 @@ class TicketAccessLog(AppendOnlyModel):
     accessed_at = models.DateTimeField(_("accessed at"))
     via = models.CharField(_("via"), max_length=10, choices=AccessChannel.choices)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    attachment = models.ForeignKey(
+        Attachment,
+        verbose_name=_("attachment downloaded"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Set when this read was the download of an attachment."),
+    )
 
     class Meta:
         ordering = ["-accessed_at", "-id"]
@@ -313,4 +322,6 @@ class TicketAccessLog(AppendOnlyModel):
         indexes = [models.Index(fields=["ticket", "-accessed_at"], name="access_ticket_time")]
 
     def __str__(self) -> str:
+        if self.attachment_id is not None:
+            return f"{self.user_id} downloaded attachment {self.attachment_id} of {self.ticket_id} via {self.via}"
         return f"{self.user_id} viewed {self.ticket_id} via {self.via}"

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,14 +25,23 @@ class TooManyAttempts(ActionError):
     status_code = 429
 
 
-@router.post("/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut})
+@router.post(
+    "/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+)
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:
-    """Exchange a username and password for a bearer token; repeated failures lock the account out for a while."""
+    """Exchange a username and password (a JSON body) for a bearer token; repeated failures lock logins out for a while.
+
+    Lockouts count failures per username and address, per address (many usernames) and per
+    username (many addresses), each with its own limit.
+    """
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
         raise TooManyAttempts(_("Too many failed logins. Try again later."), field="username")
     if user is None or not user.is_active:
         raise LoginRefused(_("Wrong username or password."), field="password")
+    # A password exchanged for a token is a login: last_login is set and the lockout forgets this
+    # user's failures from this address, as after the web login.
+    user_logged_in.send(sender=type(user), request=request, user=user)
     issued = issue_token(user=user, name=payload.name, now=timezone.now())  # type: ignore[arg-type]
     return Status(201, {"token": issued.raw, "expires_at": issued.token.expires_at})
 

@@ -32,7 +32,7 @@ def test_control_characters_are_reported_against_their_field() -> None:
     with pytest.raises(ValidationFailed) as excinfo:
         validate_instance(ticket, fields=["title", "description"])
     assert list(excinfo.value.errors) == ["title"]
-    assert "control characters" in excinfo.value.errors["title"][0]
+    assert "control, invisible or direction-changing characters" in excinfo.value.errors["title"][0]
 
 
 def test_an_over_long_value_is_reported_with_the_length_rule() -> None:
@@ -51,3 +51,15 @@ def test_the_message_lists_each_field_with_its_messages() -> None:
 
 def test_markup_is_valid_plain_text() -> None:
     validate_instance(Ticket(title="<script>alert(1)</script>"), fields=["title"])
+
+
+@pytest.mark.parametrize("value", ["invoice\u202efdp.exe", "zero\u200bwidth", "two\nlines", "tab\there"])
+def test_single_line_fields_refuse_invisible_direction_changing_and_line_breaking_characters(value: str) -> None:
+    with pytest.raises(ValidationFailed) as excinfo:
+        validate_instance(Ticket(title=value, contact_name=value), fields=["title", "contact_name"])
+    assert set(excinfo.value.errors) == {"title", "contact_name"}
+    assert "direction-changing" in excinfo.value.errors["title"][0]
+
+
+def test_multi_line_text_keeps_line_breaks_and_joiners() -> None:
+    validate_instance(Ticket(title="ok", description="line 1\nline 2\tand 👨\u200d👩\u200d👧"), fields=["description"])

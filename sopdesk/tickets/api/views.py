@@ -10,7 +10,7 @@ from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from sopdesk.accounts.models import Team, User
-from sopdesk.core.api import check_query_parameters, error_responses, request_user
+from sopdesk.core.api import check_form_parts, check_query_parameters, error_responses, request_user
 from sopdesk.core.errors import ActionError, PreconditionFailed
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.sla.queries import sla_snapshots
@@ -31,6 +31,7 @@ from sopdesk.tickets.api.schemas import (
     TicketUpdateIn,
     TransitionIn,
 )
+from sopdesk.tickets.attachments import attachment_download_response
 from sopdesk.tickets.choices import AccessChannel
 from sopdesk.tickets.filters import TicketFilterSet
 from sopdesk.tickets.models import Category, Ticket
@@ -247,8 +248,12 @@ def list_events(request: HttpRequest, number: str, params: Query[EventListParams
 
 @router.get("/{number}/attachments", response={200: list[AttachmentOut], **ERRORS})
 def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    """List the ticket's attachments; staff reads are recorded in the access log."""
     user = request_user(request)
     ticket = get_ticket_for_user(user, number)
+    actions.record_ticket_view(
+        ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=_client_ip(request)
+    )
     return [serializers.attachment_out(a) for a in attachments_for(ticket, user).select_related("uploaded_by")]
 
 
@@ -257,7 +262,8 @@ def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 def upload_attachment(
     request: HttpRequest, number: str, file: File[UploadedFile], is_internal: Form[bool] = False
 ) -> Status[Any]:
-    """Upload a file (multipart field `file`); type, size and content are checked."""
+    """Upload one file (multipart field `file`); type, size and content are checked, a second file is refused."""
+    check_form_parts(request, frozenset({"file", "is_internal"}))
     user = request_user(request)
     ticket = get_ticket_for_user(user, number)
     attachment = actions.add_attachment(ticket, actor=user, upload=file, is_internal=is_internal, now=timezone.now())
@@ -266,16 +272,16 @@ def upload_attachment(
 
 @router.get("/{number}/attachments/{attachment_id}", response={200: None, **ERRORS})
 def download_attachment(request: HttpRequest, path: Path[AttachmentPath]) -> FileResponse:
-    """Download a file as an attachment (never rendered inline)."""
+    """Download a file as an attachment (never rendered inline); staff downloads are recorded in the access log."""
     user = request_user(request)
     ticket = get_ticket_for_user(user, path.number)
     attachment = get_attachment_for_user(user, ticket, path.attachment_id)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    actions.record_ticket_view(
+        ticket,
+        user=user,
+        via=AccessChannel.API,
+        now=timezone.now(),
+        ip_address=_client_ip(request),
+        attachment=attachment,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_download_response(attachment)

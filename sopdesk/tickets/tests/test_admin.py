@@ -119,11 +119,89 @@ def test_every_admin_view_of_a_ticket_adds_an_entry(ticket: Ticket, admin_client
     assert TicketAccessLog.objects.filter(user=admin_user, via=AccessChannel.ADMIN).count() == 2
 
 
-def test_the_ticket_list_and_other_records_are_not_ticket_views(ticket: Ticket, admin_client: Client) -> None:
+def test_lists_and_records_without_ticket_data_are_not_ticket_reads(ticket: Ticket, admin_client: Client) -> None:
     before = TicketAccessLog.objects.count()
-    assert admin_client.get(url(Ticket, "changelist")).status_code == 200
-    assert admin_client.get(url(TicketEvent, "change", first_pk(TicketEvent, ticket))).status_code == 200
+    for model in (Ticket, TicketEvent, Attachment, TicketAccessLog):
+        assert admin_client.get(url(model, "changelist")).status_code == 200
+    assert admin_client.get(url(Category, "changelist")).status_code == 200
     assert TicketAccessLog.objects.count() == before
+
+
+@pytest.mark.parametrize("model", [TicketEvent, Attachment])
+def test_opening_an_event_or_attachment_of_a_ticket_is_a_read_of_that_ticket(
+    model: type[models.Model], ticket: Ticket, admin_client: Client, admin_user: User
+) -> None:
+    response = admin_client.get(url(model, "change", first_pk(model, ticket)), REMOTE_ADDR="198.51.100.4")
+
+    assert response.status_code == 200
+    entry = TicketAccessLog.objects.get(user=admin_user)
+    assert (entry.ticket, entry.via, entry.ip_address, entry.attachment) == (
+        ticket,
+        AccessChannel.ADMIN,
+        "198.51.100.4",
+        None,
+    )
+
+
+def test_the_ticket_page_lists_its_attachments_with_a_logged_download(
+    ticket: Ticket, admin_client: Client, admin_user: User
+) -> None:
+    attachment = ticket.attachments.get()
+    download = reverse("admin:tickets_attachment_download", args=[attachment.pk])
+    page = admin_client.get(url(Ticket, "change", ticket.pk)).content.decode()
+    assert f'href="{download}"' in page
+    # The stored name never appears: files are reached only through the download view.
+    assert attachment.file.name not in page
+
+    response = admin_client.get(download, REMOTE_ADDR="198.51.100.4")
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"a"  # type: ignore[attr-defined]
+    assert response["Content-Disposition"] == 'attachment; filename="a.txt"'
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    entry = TicketAccessLog.objects.filter(user=admin_user).latest("id")
+    assert (entry.ticket, entry.attachment, entry.via) == (ticket, attachment, AccessChannel.ADMIN)
+
+
+def test_the_attachment_page_offers_the_logged_download_instead_of_the_stored_file(
+    ticket: Ticket, admin_client: Client
+) -> None:
+    attachment = ticket.attachments.get()
+    page = admin_client.get(url(Attachment, "change", attachment.pk)).content.decode()
+    assert reverse("admin:tickets_attachment_download", args=[attachment.pk]) in page
+    assert attachment.file.name not in page
+
+
+def test_an_admin_download_needs_view_permission_and_logs_nothing_when_refused(ticket: Ticket, agent: User) -> None:
+    agent.is_staff = True
+    agent.save()
+    client = Client()
+    client.force_login(agent)
+    attachment = ticket.attachments.get()
+    download = reverse("admin:tickets_attachment_download", args=[attachment.pk])
+
+    assert client.get(download).status_code == 404
+    assert not TicketAccessLog.objects.filter(user=agent, via=AccessChannel.ADMIN).exists()
+
+    agent.user_permissions.add(Permission.objects.get(codename="view_attachment"))
+    assert client.get(download).status_code == 200
+    assert TicketAccessLog.objects.filter(user=agent, attachment=attachment).count() == 1
+
+
+def test_an_unknown_attachment_download_in_the_admin_is_404(admin_client: Client) -> None:
+    assert admin_client.get(reverse("admin:tickets_attachment_download", args=[999_999])).status_code == 404
+
+
+def test_every_admin_reader_is_logged_even_one_with_the_requester_role(ticket: Ticket, requester: User) -> None:
+    # Whoever reads ticket data in the admin is recorded, whatever their service-desk role.
+    requester.is_staff = True
+    requester.save()
+    requester.user_permissions.add(Permission.objects.get(codename="view_ticket"))
+    client = Client()
+    client.force_login(requester)
+
+    assert client.get(url(Ticket, "change", ticket.pk)).status_code == 200
+    assert TicketAccessLog.objects.filter(user=requester, via=AccessChannel.ADMIN).count() == 1
 
 
 def test_an_unknown_ticket_in_the_admin_logs_nothing(ticket: Ticket, admin_client: Client) -> None:

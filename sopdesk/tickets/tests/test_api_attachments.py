@@ -16,7 +16,8 @@ from conftest import ApiClientFactory
 from sopdesk.accounts.models import Team, User
 from sopdesk.testing import factories
 from sopdesk.tickets import actions
-from sopdesk.tickets.models import Attachment, Ticket
+from sopdesk.tickets.choices import AccessChannel
+from sopdesk.tickets.models import Attachment, Ticket, TicketAccessLog
 
 pytestmark = pytest.mark.django_db
 
@@ -387,3 +388,121 @@ def test_attachment_list_query_count_does_not_grow_with_rows(
     few, many = queries_for_listing(3), queries_for_listing(30)
 
     assert many == few
+
+
+# --- access log -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["agent", "team_lead", "manager", "auditor"])
+def test_a_staff_listing_of_attachments_is_in_the_access_log(
+    request: pytest.FixtureRequest,
+    api_client: ApiClientFactory,
+    ticket: Ticket,
+    files: dict[str, Attachment],
+    persona: str,
+) -> None:
+    reader = request.getfixturevalue(persona)
+
+    response = api_client(reader).get(f"{TICKETS}/{ticket.number}/attachments", REMOTE_ADDR="198.51.100.4")
+
+    assert response.status_code == 200
+    entry = TicketAccessLog.objects.get(ticket=ticket, user=reader)
+    assert (entry.via, entry.ip_address, entry.attachment) == (AccessChannel.API, "198.51.100.4", None)
+
+
+@pytest.mark.parametrize("persona", ["agent", "team_lead", "manager", "auditor"])
+def test_a_staff_download_is_in_the_access_log_naming_the_attachment(
+    request: pytest.FixtureRequest,
+    api_client: ApiClientFactory,
+    ticket: Ticket,
+    files: dict[str, Attachment],
+    persona: str,
+) -> None:
+    reader = request.getfixturevalue(persona)
+    client = api_client(reader)
+
+    assert client.get(download_url(ticket, files["internal"].pk)).status_code == 200
+    assert client.get(download_url(ticket, files["public"].pk)).status_code == 200
+
+    entries = TicketAccessLog.objects.filter(ticket=ticket, user=reader).order_by("id")
+    assert [entry.attachment for entry in entries] == [files["internal"], files["public"]]
+    assert {entry.via for entry in entries} == {AccessChannel.API}
+
+
+def test_a_requester_reading_their_own_attachments_is_not_audited(
+    api_client: ApiClientFactory, ticket: Ticket, files: dict[str, Attachment], requester: User
+) -> None:
+    client = api_client(requester)
+    client.get(f"{TICKETS}/{ticket.number}/attachments")
+    client.get(download_url(ticket, files["public"].pk))
+
+    assert not TicketAccessLog.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["outsider", "engineer"])
+def test_refused_reads_of_attachments_log_nothing(
+    request: pytest.FixtureRequest,
+    api_client: ApiClientFactory,
+    ticket: Ticket,
+    files: dict[str, Attachment],
+    persona: str,
+) -> None:
+    client = api_client(request.getfixturevalue(persona))
+    assert client.get(f"{TICKETS}/{ticket.number}/attachments").status_code == 404
+    assert client.get(download_url(ticket, files["public"].pk)).status_code == 404
+
+    assert not TicketAccessLog.objects.exists()
+
+
+# --- malformed uploads ------------------------------------------------------------------------
+
+
+def test_two_file_parts_are_refused_naming_the_field_and_nothing_is_stored(
+    api_client: ApiClientFactory, ticket: Ticket, requester: User
+) -> None:
+    first = SimpleUploadedFile("first.log", b"one\n", content_type="text/plain")
+    second = SimpleUploadedFile("second.log", b"two\n", content_type="text/plain")
+
+    response = api_client(requester).post(f"{TICKETS}/{ticket.number}/attachments", {"file": [first, second]})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "file", "message": "Send this field only once."}]
+    assert not Attachment.objects.exists()
+
+
+def test_a_repeated_form_value_and_an_unknown_part_are_refused(
+    api_client: ApiClientFactory, ticket: Ticket, agent: User
+) -> None:
+    client = api_client(agent)
+    repeated = upload(client, ticket, "a.log", b"a\n", is_internal=["true", "false"])
+    unknown = upload(client, ticket, "a.log", b"a\n", visibility="public")
+
+    assert repeated.status_code == 422
+    assert fields_of(repeated) == ["is_internal"]
+    assert unknown.status_code == 422
+    assert fields_of(unknown) == ["visibility"]
+    assert not Attachment.objects.exists()
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_form_fields_beside_the_file_above_the_limit_get_the_api_error_format(
+    api_client: ApiClientFactory, ticket: Ticket, agent: User
+) -> None:
+    response = upload(api_client(agent), ticket, "a.log", b"a\n", is_internal="x" * 2000)
+
+    assert response.status_code == 413
+    assert set(response.json()) == {"detail", "errors"}
+    assert not Attachment.objects.exists()
+
+
+@override_settings(DATA_UPLOAD_MAX_NUMBER_FILES=2)
+def test_too_many_file_parts_get_the_api_error_format(
+    api_client: ApiClientFactory, ticket: Ticket, agent: User
+) -> None:
+    files = [SimpleUploadedFile(f"{n}.log", b"x\n", content_type="text/plain") for n in range(3)]
+
+    response = api_client(agent).post(f"{TICKETS}/{ticket.number}/attachments", {"file": files})
+
+    assert response.status_code == 413
+    assert set(response.json()) == {"detail", "errors"}
+    assert not Attachment.objects.exists()

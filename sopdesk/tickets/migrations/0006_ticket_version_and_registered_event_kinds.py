@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0004_add_sla_event_kinds'),
+        ('tickets', '0005_record_attachment_downloads'),
     ]
 
     operations = [
