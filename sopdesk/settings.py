@@ -195,7 +195,7 @@ SOPDESK_LOGIN_USERNAME_FAILURE_LIMIT = env_int("SOPDESK_LOGIN_USERNAME_FAILURE_L
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SOPDESK_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_HANDLER = "sopdesk.accounts.lockout.PerParameterLimitHandler"
-AXES_CLIENT_IP_CALLABLE = "sopdesk.accounts.lockout.client_address"
+AXES_CLIENT_IP_CALLABLE = "sopdesk.core.http.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("SOPDESK_LOGIN_LOCKOUT", True)
 # Keep the JSON 429 of the API and the styled login page instead of axes' plain-text page.

@@ -9,7 +9,6 @@ so the handler below scales each count to its own limit before that comparison.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -33,23 +32,6 @@ def lockout_response(
         return HttpResponse(_("Too many failed logins. Try again later."), status=429, content_type="text/plain")
     original_response.status_code = 429
     return original_response
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """Return the address login failures are counted against.
-
-    Behind the TLS proxy every request comes from the proxy's address; the client's is the last
-    entry of X-Forwarded-For, the one the proxy appended (entries before it come from the client
-    and can be forged).
-    """
-    if settings.BEHIND_TLS_PROXY:
-        appended = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-        try:
-            return str(ipaddress.ip_address(appended))
-        except ValueError:
-            pass
-    address: str | None = request.META.get("REMOTE_ADDR")
-    return address
 
 
 def failure_limit_of(parameter: str | list[str]) -> int:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from sopdesk.audit.actions import field_values, record_config_change
 from sopdesk.audit.choices import Operation
 from sopdesk.core.admin import NoDeleteAdmin, ReadOnlyAdmin
+from sopdesk.core.http import client_address
 from sopdesk.sla.queries import sla_snapshot
 from sopdesk.sla.wording import clock_words
 from sopdesk.tickets.actions import record_ticket_view
@@ -104,7 +105,7 @@ def _record_admin_read(request: HttpRequest, ticket: Ticket, *, attachment: Atta
         user=request.user,  # type: ignore[arg-type]
         via=AccessChannel.ADMIN,
         now=timezone.now(),
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_address(request),
         attachment=attachment,
     )
 

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from sopdesk.accounts.models import Team, User
 from sopdesk.core.api import check_form_parts, check_query_parameters, error_responses, request_user
 from sopdesk.core.errors import ActionError, PreconditionFailed
+from sopdesk.core.http import client_address
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.sla.queries import sla_snapshots
 from sopdesk.tickets import actions
@@ -47,10 +48,6 @@ router = Router(tags=["tickets"])
 
 ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 CONDITIONAL_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _category(code: str | None) -> Category | None:
@@ -140,7 +137,7 @@ def get_ticket(request: HttpRequest, response: HttpResponse, number: str) -> dic
     user = request_user(request)
     ticket = get_ticket_for_user(user, number)
     actions.record_ticket_view(
-        ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=_client_ip(request)
+        ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=client_address(request)
     )
     return _detail(ticket, user, response)
 
@@ -239,7 +236,7 @@ def list_events(request: HttpRequest, number: str, params: Query[EventListParams
     user = request_user(request)
     ticket = get_ticket_for_user(user, number)
     actions.record_ticket_view(
-        ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=_client_ip(request)
+        ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=client_address(request)
     )
     events = events_for(ticket, user)
     page = events[params.offset : params.offset + params.limit]
@@ -252,7 +249,7 @@ def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     user = request_user(request)
     ticket = get_ticket_for_user(user, number)
     actions.record_ticket_view(
-        ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=_client_ip(request)
+        ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=client_address(request)
     )
     return [serializers.attachment_out(a) for a in attachments_for(ticket, user).select_related("uploaded_by")]
 
@@ -281,7 +278,7 @@ def download_attachment(request: HttpRequest, path: Path[AttachmentPath]) -> Fil
         user=user,
         via=AccessChannel.API,
         now=timezone.now(),
-        ip_address=_client_ip(request),
+        ip_address=client_address(request),
         attachment=attachment,
     )
     return attachment_download_response(attachment)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from pytest_django import Settings
 
 from conftest import ApiClientFactory
 from sopdesk.accounts.models import Organization, Team, User
@@ -495,3 +496,13 @@ def test_an_occurrence_time_without_zone_is_read_in_the_service_time_zone(
     assert ticket.occurred_at is not None
     # test settings keep the default zone, Asia/Shanghai (UTC+8)
     assert ticket.occurred_at.isoformat() == "2026-11-20T01:30:00+00:00"
+
+
+def test_behind_the_tls_proxy_the_access_log_records_the_address_the_proxy_appended(
+    api_client: ApiClientFactory, ticket: Ticket, agent: User, settings: Settings
+) -> None:
+    settings.BEHIND_TLS_PROXY = True
+    # The first entry is whatever the client claimed; the last is the one the proxy appended.
+    api_client(agent).get(f"{TICKETS}/{ticket.number}", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.7")
+
+    assert TicketAccessLog.objects.get(ticket=ticket, user=agent).ip_address == "203.0.113.7"
