@@ -75,6 +75,8 @@ def public_reply_added(ticket: Ticket, *, now: datetime) -> None:
 
 def status_changed(ticket: Ticket, *, from_status: str, actor: User | None, now: datetime) -> None:
     """Pause, resume or stop the clocks after `ticket` moved from `from_status` to its current status."""
+    if not clocks.status_change_moves_clocks(from_status, ticket.status):
+        return  # e.g. new → assigned: the clocks run on as they were (and the row is not locked for nothing)
     with transaction.atomic():
         sla = _locked(ticket)
         calendar = _calendar_for(sla)

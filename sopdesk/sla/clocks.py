@@ -158,6 +158,11 @@ def resume(sla: TicketSla, *, calendar: BusinessCalendar | None, now: datetime) 
     return True
 
 
+def status_change_moves_clocks(from_status: str, to_status: str) -> bool:
+    """Return False for a move between two running statuses (new, assigned, in progress): nothing to do."""
+    return bool({from_status, to_status} & (PAUSING_STATUSES | STOPPED_STATUSES))
+
+
 def status_changed(
     sla: TicketSla, *, calendar: BusinessCalendar | None, from_status: str, to_status: str, now: datetime
 ) -> None:

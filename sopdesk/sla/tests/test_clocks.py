@@ -280,3 +280,21 @@ def test_rule_thresholds_before_and_after_use_business_time() -> None:
     assert clocks.rule_threshold_at(datetime(2026, 1, 1, tzinfo=UTC), 30, ALWAYS) == datetime(
         2026, 1, 1, 0, 30, tzinfo=UTC
     )
+
+
+@pytest.mark.parametrize(
+    ("from_status", "to_status", "moves"),
+    [
+        ("new", "assigned", False),
+        ("assigned", "new", False),
+        ("assigned", "in_progress", False),
+        ("in_progress", "pending_customer", True),
+        ("pending_confirmation", "in_progress", True),
+        ("in_progress", "resolved", True),
+        ("closed", "in_progress", True),
+    ],
+)
+def test_only_moves_into_or_out_of_waiting_and_finished_statuses_move_the_clocks(
+    from_status: str, to_status: str, moves: bool
+) -> None:
+    assert clocks.status_change_moves_clocks(from_status, to_status) is moves
