@@ -49,8 +49,10 @@ def test_the_message_lists_each_field_with_its_messages() -> None:
     assert "impact:" in excinfo.value.message
 
 
-def test_markup_is_valid_plain_text() -> None:
-    validate_instance(Ticket(title="<script>alert(1)</script>"), fields=["title"])
+def test_markup_is_valid_plain_text_and_kept_as_typed() -> None:
+    ticket = Ticket(title="<script>alert(1)</script>")
+    validate_instance(ticket, fields=["title"])  # raises ValidationFailed when refused
+    assert ticket.title == "<script>alert(1)</script>"  # escaped where shown, never rewritten
 
 
 @pytest.mark.parametrize("value", ["invoice\u202efdp.exe", "zero\u200bwidth", "two\nlines", "tab\there"])
@@ -62,4 +64,7 @@ def test_single_line_fields_refuse_invisible_direction_changing_and_line_breakin
 
 
 def test_multi_line_text_keeps_line_breaks_and_joiners() -> None:
-    validate_instance(Ticket(title="ok", description="line 1\nline 2\tand 👨\u200d👩\u200d👧"), fields=["description"])
+    text = "line 1\nline 2\tand 👨\u200d👩\u200d👧"
+    ticket = Ticket(title="ok", description=text)
+    validate_instance(ticket, fields=["description"])  # raises ValidationFailed when refused
+    assert ticket.description == text
