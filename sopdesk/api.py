@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from sopdesk.accounts.api.auth import API_AUTH
 from sopdesk.accounts.api.views import router as accounts_router
-from sopdesk.core.api import API_AUTH, DocumentedAPI, JsonOnlyParser, OperationName, install_error_handlers
+from sopdesk.core.api import DocumentedAPI, JsonOnlyParser, OperationName, install_error_handlers
 from sopdesk.tickets.api.views import router as tickets_router
 
 # Every route's tag and operation id, `<resource>_<verb>`. Generated clients name their functions

@@ -22,7 +22,9 @@ from sopdesk.accounts.choices import Role
 from sopdesk.testing import factories
 from sopdesk.testing.factories import PASSWORD
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the seed rows come back afterwards, and the flush does not re-create content
+# types that a later serialized test would then insert a second time.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 REPO = Path(__file__).resolve().parent.parent
 DOCUMENT = REPO / "docs" / "api" / "openapi.json"

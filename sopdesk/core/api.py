@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from types import UnionType
-from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Union, get_args, get_origin
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
@@ -17,16 +17,16 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
-from ninja.security import HttpBearer, SessionAuth
 from ninja.types import DictStrAny
 from pydantic import AfterValidator
 
-from sopdesk.accounts.actions import authenticate_token
-from sopdesk.accounts.models import User
 from sopdesk.core.errors import ActionError
 from sopdesk.core.middleware import request_too_large
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib.text import has_forbidden_name_characters
+
+if TYPE_CHECKING:
+    from sopdesk.accounts.models import User
 
 
 def _single_line_name(value: str) -> str:
@@ -51,33 +51,6 @@ def _storable(value: datetime) -> datetime:
 
 InputDatetime = Annotated[datetime, AfterValidator(_storable)]
 """An instant from the caller: years 1900–9998; without a zone, read in the service's time zone."""
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>` with a token from POST /api/v1/auth/token."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = authenticate_token(token, now=timezone.now())
-        if user is not None:
-            request.user = user
-        return user
-
-
-class ActiveSessionAuth(SessionAuth):
-    """Browser session (with CSRF on unsafe methods) of an active user."""
-
-    def _get_key(self, request: HttpRequest) -> str | None:
-        # Without a logged-in session there is nothing to protect from CSRF: answer 401, not 403.
-        if not request.user.is_authenticated:
-            return None
-        return super()._get_key(request)
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = super().authenticate(request, key)
-        return user if user is not None and user.is_active else None
-
-
-API_AUTH = [TokenAuth(), ActiveSessionAuth()]
 
 
 class UnsupportedMediaType(ActionError):
