@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
@@ -20,6 +21,14 @@ class ValidationFailed(ActionError):
         message = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
         super().__init__(message, field=first_field)
         self.errors = errors
+
+
+def check_no_nulls(values: Mapping[str, Any], *, nullable: Iterable[str] = ()) -> None:
+    """Refuse null for every field of `values` not in `nullable`, all of them in one ValidationFailed."""
+    allowed = set(nullable)
+    nulls = sorted(name for name, value in values.items() if value is None and name not in allowed)
+    if nulls:
+        raise ValidationFailed({name: [_("This field cannot be null.")] for name in nulls})
 
 
 def validate_instance(instance: models.Model, *, fields: Iterable[str]) -> None:

@@ -24,7 +24,7 @@ from sopdesk.accounts.models import CustomerLevel, Team, User
 from sopdesk.audit.actions import record_config_change
 from sopdesk.audit.choices import Operation
 from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefused
-from sopdesk.core.validation import ValidationFailed, validate_instance
+from sopdesk.core.validation import ValidationFailed, check_no_nulls, validate_instance
 from sopdesk.sla.choices import DateKind, Metric, Weekday
 from sopdesk.sla.holidays import DateEntry, ImportReport
 from sopdesk.sla.models import (
@@ -159,14 +159,6 @@ def may_be_escalation_contact(user: User) -> bool:
 def escalation_contact_choices() -> QuerySet[User]:
     """Return the users `may_be_escalation_contact` accepts, for choosers."""
     return User.objects.filter(is_active=True).exclude(role=Role.REQUESTER, is_superuser=False)
-
-
-def check_no_nulls(values: Mapping[str, Any], *, nullable: Iterable[str] = ()) -> None:
-    """Refuse null for every field of `values` not in `nullable`, all of them in one ValidationFailed."""
-    allowed = set(nullable)
-    nulls = sorted(name for name, value in values.items() if value is None and name not in allowed)
-    if nulls:
-        raise ValidationFailed({name: [_("This field cannot be null.")] for name in nulls})
 
 
 def _check_known(values: Iterable[str], known: Iterable[str]) -> None:

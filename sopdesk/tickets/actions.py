@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, User
 from sopdesk.core.errors import ActionError, NotFound, PermissionRefused, PreconditionFailed, TransitionRefused
-from sopdesk.core.validation import ValidationFailed, validate_instance
+from sopdesk.core.validation import ValidationFailed, check_no_nulls, validate_instance
 from sopdesk.lib.priority import compute_priority
 from sopdesk.lib.priority import raise_priority as priority_raised
 from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_characters
@@ -219,13 +219,7 @@ def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: date
     return ticket
 
 
-def check_detail_changes(changes: Mapping[str, Any]) -> None:
-    """Refuse a null for a field that cannot be empty (only `category` and `occurred_at` may be cleared)."""
-    nulls = sorted(name for name, value in changes.items() if value is None and name not in NULLABLE_DETAILS)
-    if nulls:
-        raise ActionError(_("This field cannot be null."), field=nulls[0])
-
-
+# The details a staff edit may clear; every other one refuses null.
 NULLABLE_DETAILS = frozenset({"category", "occurred_at"})
 
 
@@ -235,7 +229,7 @@ def edit_ticket_details(
     """Change descriptive fields (staff); re-derive the priority unless it was overridden."""
     if actor.is_requester:
         raise PermissionRefused(_("Only staff may change ticket details."), field=next(iter(changes), None))
-    check_detail_changes(changes)
+    check_no_nulls(changes, nullable=NULLABLE_DETAILS)
     changes = _trimmed_title(changes)
     _check_detail_keys({k: v for k, v in changes.items() if k not in {"category", "tags"}}, actor=actor)
     category = changes.get("category")

@@ -61,17 +61,9 @@ def record_many(entries: Sequence[TicketEvent]) -> None:
     TicketEvent.objects.bulk_create(entries)
 
 
-def _write(
-    ticket: Ticket,
-    kind: str,
-    *,
-    actor: User | None,
-    now: datetime,
-    body: str = "",
-    is_internal: bool = False,
-    data: dict[str, Any] | None = None,
-) -> TicketEvent:
-    event = new_event(ticket, kind, actor=actor, now=now, body=body, is_internal=is_internal, data=data)
+def _write(ticket: Ticket, kind: str, **fields: Any) -> TicketEvent:
+    """Write one entry now (`fields` as for `new_event`)."""
+    event = new_event(ticket, kind, **fields)
     event.save(force_insert=True)
     return event
 

@@ -13,6 +13,7 @@ from ninja import Path, Query, Router, Status
 
 from sopdesk.accounts.models import Team
 from sopdesk.core.api import check_query_parameters, error_responses, request_user
+from sopdesk.core.validation import check_no_nulls
 from sopdesk.sla import breaches, config
 from sopdesk.sla.api import serializers
 from sopdesk.sla.api.schemas import (
@@ -103,7 +104,7 @@ def update_calendar(request: HttpRequest, path: Path[CalendarPath], payload: Cal
     config.check_may_change_config(actor)
     calendar = config.get_calendar(path.code, for_update=True)
     changes = payload.dict(exclude_unset=True)
-    config.check_no_nulls(changes)
+    check_no_nulls(changes)
     changes.pop("working_hours", None)
     hours = serializers.working_hours_in(payload.working_hours) if payload.working_hours is not None else None
     config.update_calendar(calendar, changes=changes, working_hours=hours, actor=actor, now=timezone.now())
@@ -218,7 +219,7 @@ def update_policy(request: HttpRequest, path: Path[PolicyPath], payload: PolicyU
     config.check_may_change_config(actor)
     policy = config.get_policy(path.policy_id, for_update=True)
     changes = payload.dict(exclude_unset=True)
-    config.check_no_nulls(changes, nullable=config.NULLABLE_POLICY_FIELDS)
+    check_no_nulls(changes, nullable=config.NULLABLE_POLICY_FIELDS)
     changes.pop("escalation_rules", None)
     rules = serializers.rules_in(payload.escalation_rules) if payload.escalation_rules is not None else None
     config.update_policy(policy, changes=changes, escalation_rules=rules, actor=actor, now=timezone.now())

@@ -15,7 +15,7 @@ from django.utils import timezone
 from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Team, User
 from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefused
-from sopdesk.core.validation import ValidationFailed
+from sopdesk.core.validation import ValidationFailed, check_no_nulls
 from sopdesk.sla import config
 from sopdesk.sla.calendars import to_business_calendar
 from sopdesk.sla.choices import DateKind, SlaEventKind, Weekday
@@ -196,10 +196,10 @@ def test_escalation_contacts_are_active_staff_and_the_chooser_offers_exactly_the
 
 
 def test_check_no_nulls_names_every_null_field_except_the_nullable_ones() -> None:
-    config.check_no_nulls({"name": "x", "category": None}, nullable=["category"])
+    check_no_nulls({"name": "x", "category": None}, nullable=["category"])
 
     with pytest.raises(ValidationFailed) as caught:
-        config.check_no_nulls({"time_zone": None, "name": None, "category": None, "order": 1}, nullable=["category"])
+        check_no_nulls({"time_zone": None, "name": None, "category": None, "order": 1}, nullable=["category"])
 
     assert caught.value.errors == {"name": ["This field cannot be null."], "time_zone": ["This field cannot be null."]}
 
