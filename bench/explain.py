@@ -60,9 +60,10 @@ def main() -> int:
     from django.http import QueryDict
 
     from sopdesk.accounts.models import User
+    from sopdesk.core.pagination import bounded_count
     from sopdesk.tickets.filters import TicketFilterSet
     from sopdesk.tickets.models import Ticket
-    from sopdesk.tickets.queries import ticket_list_rows
+    from sopdesk.tickets.queries import TICKET_KEYSETS, ticket_list_rows
 
     results = []
     for persona_user in args.user:
@@ -70,19 +71,25 @@ def main() -> int:
         user = User.objects.get(username=username)
         for label, params in list_queries(args.tickets):
             offset = int(params.get("offset", 0))
+            cursor_after_row = int(params.get("cursor_after_row", 0))
             data = QueryDict(mutable=True)
             for key, value in params.items():
-                if key != "offset":
+                if key not in {"offset", "cursor_after_row"}:
                     data.setlist(key, value if isinstance(value, list) else [str(value)])
-            # The same steps as the list endpoint (keep them in step with its view): visibility,
-            # the shared filter set, the list shape for the page, and the count.
+            data.setdefault("ordering", "-created_at")
+            # The same steps as the list endpoint (keep them in step with tickets.queries.
+            # ticket_list_page): visibility, the shared filter set, the keyset order and the
+            # list shape for the page (51 rows: one tells whether more follow), the bounded count.
             filterset = TicketFilterSet(data=data, queryset=Ticket.objects.visible_to(user))
             if not filterset.is_valid():
                 raise SystemExit(f"{label}: {filterset.errors}")
             tickets = filterset.qs
-            rows = ticket_list_rows(tickets)
-            page = _run("page", lambda rows=rows, offset=offset: list(rows[offset : offset + 50]))
-            count = _run("count", tickets.count)
+            keyset = TICKET_KEYSETS[data["ordering"]]
+            rows = keyset.resume(ticket_list_rows(tickets), None)
+            if cursor_after_row:
+                rows = keyset.resume(rows, keyset.encode(rows[cursor_after_row - 1]))
+            page = _run("page", lambda rows=rows, offset=offset: list(rows[offset : offset + 51]))
+            count = _run("count", lambda tickets=tickets: bounded_count(tickets).value)
             results.append({"persona": persona, "query": label, "parts": [page, count]})
     json.dump({"plans": results}, sys.stdout, ensure_ascii=False)
     return 0

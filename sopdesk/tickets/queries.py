@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.http import Http404
 
 from sopdesk.accounts.models import User
+from sopdesk.core.pagination import BoundedCount, Keyset, bounded_count
 from sopdesk.lib.text import has_forbidden_characters
+from sopdesk.tickets.filters import ORDERINGS
 from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
 
 
@@ -52,6 +56,29 @@ def ticket_list_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     table alone, where the indexes are; joins made SQLite sort every visible row (bench/README.md).
     """
     return tickets.only(*TICKET_LIST_COLUMNS).prefetch_related("requester", "assignee", "team", "category")
+
+
+# One resumable ordering per ticket-list ordering name.
+TICKET_KEYSETS = {name: Keyset(Ticket, name, fields) for name, fields in ORDERINGS.items()}
+
+
+@dataclass(frozen=True)
+class TicketListPage:
+    items: list[Ticket]
+    next_cursor: str | None
+    count: BoundedCount
+
+
+def ticket_list_page(
+    tickets: QuerySet[Ticket], *, ordering: str, cursor: str | None, limit: int, offset: int = 0
+) -> TicketListPage:
+    """Return one page of `tickets` (already filtered for the viewer) in `ordering`.
+
+    The page resumes after `cursor` and the count stops at a bound, so the cost of a page does
+    not grow with the number of matching tickets (bench/README.md).
+    """
+    page = TICKET_KEYSETS[ordering].page(ticket_list_rows(tickets), cursor=cursor, limit=limit, offset=offset)
+    return TicketListPage(items=page.items, next_cursor=page.next_cursor, count=bounded_count(tickets))
 
 
 def events_for(ticket: Ticket, user: User) -> QuerySet[TicketEvent]:

@@ -6,6 +6,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from sopdesk.core.api import InputDatetime, PlainStr
+from sopdesk.core.pagination import COUNT_LIMIT, MAX_OFFSET
 from sopdesk.sla.choices import ClockState, Metric, SlaEventKind
 from sopdesk.tickets.choices import (
     Channel,
@@ -142,7 +143,14 @@ class TicketListParams(Schema):
     q: str | None = Field(None, max_length=200)
     ordering: str = Field(DEFAULT_ORDERING, description="One of: " + ", ".join(ORDERINGS))
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=1_000_000)
+    cursor: str | None = Field(
+        None,
+        max_length=1000,
+        description="`next_cursor` of the previous page: the page after it, in the same ordering.",
+    )
+    offset: int = Field(
+        0, ge=0, le=MAX_OFFSET, description="Rows to skip; for deeper pages follow `next_cursor` instead."
+    )
 
 
 class EventListParams(Schema):
@@ -248,7 +256,11 @@ class TicketOut(TicketSummaryOut):
 
 
 class TicketPage(Schema):
-    count: int
+    count: int = Field(description=f"Matching tickets, counted up to {COUNT_LIMIT:,}; see `count_exact`.")
+    count_exact: bool = Field(
+        description=f"False when more than {COUNT_LIMIT:,} tickets match (`count` is then the bound)."
+    )
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
     items: list[TicketSummaryOut]
 
 

@@ -41,7 +41,7 @@ from sopdesk.tickets.queries import (
     events_for,
     get_attachment_for_user,
     get_ticket_for_user,
-    ticket_list_rows,
+    ticket_list_page,
 )
 
 router = Router(tags=["tickets"])
@@ -74,10 +74,18 @@ def list_tickets(request: HttpRequest, params: Query[TicketListParams]) -> dict[
     filterset = TicketFilterSet(data=_as_query_data(data), queryset=Ticket.objects.visible_to(request_user(request)))
     if not filterset.is_valid():
         raise ValidationFailed({field: [str(m) for m in msgs] for field, msgs in filterset.errors.items()})
-    tickets = filterset.qs
-    page = list(ticket_list_rows(tickets)[params.offset : params.offset + params.limit])
-    clocks = sla_snapshots(page, now=timezone.now())
-    return {"count": tickets.count(), "items": [serializers.ticket_summary(t, clocks[t.pk]) for t in page]}
+    if params.cursor and params.offset:
+        raise ValidationFailed({"offset": [_("Use either a cursor or an offset, not both.")]})
+    page = ticket_list_page(
+        filterset.qs, ordering=params.ordering, cursor=params.cursor, limit=params.limit, offset=params.offset
+    )
+    clocks = sla_snapshots(page.items, now=timezone.now())
+    return {
+        "count": page.count.value,
+        "count_exact": page.count.exact,
+        "next_cursor": page.next_cursor,
+        "items": [serializers.ticket_summary(t, clocks[t.pk]) for t in page.items],
+    }
 
 
 def _as_query_data(data: dict[str, Any]) -> QueryDict:

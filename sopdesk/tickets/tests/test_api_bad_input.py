@@ -381,7 +381,7 @@ def test_sql_fragments_in_text_filters_are_plain_text(
     for name in ("q", "team", "assignee", "requester", "category"):
         response = client.get(TICKETS, {name: fragment})
         assert response.status_code == 200, (name, response.content)
-        assert response.json() == {"count": 0, "items": []}
+        assert response.json() == {"count": 0, "count_exact": True, "next_cursor": None, "items": []}
     assert Ticket.objects.count() == 2
 
 
@@ -434,6 +434,7 @@ def test_sql_fragments_in_typed_filters_are_422(agent_client: Any, name: str, va
         ("offset", 2**63),
         ("offset", -1),
         ("offset", "NaN"),
+        ("offset", 10_001),
         ("organization", 10**30),
         ("organization", 0),
         ("created_after", "99999-01-01T00:00:00Z"),
@@ -458,11 +459,36 @@ def test_out_of_range_occurred_at_is_422_naming_it(agent_client: Any, ticket: Ti
     assert_refused(patch(agent_client, f"{TICKETS}/{ticket.number}", {"occurred_at": value}), "occurred_at")
 
 
-def test_huge_page_offset_within_the_bound_is_an_empty_page(agent_client: Any, ticket: Ticket) -> None:
-    response = agent_client.get(TICKETS, {"offset": 1_000_000, "limit": 200})
+def test_page_offset_at_the_bound_is_an_empty_page(agent_client: Any, ticket: Ticket) -> None:
+    response = agent_client.get(TICKETS, {"offset": 10_000, "limit": 200})
 
     assert response.status_code == 200
-    assert response.json() == {"count": 1, "items": []}
+    assert response.json() == {"count": 1, "count_exact": True, "next_cursor": None, "items": []}
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "!!!",
+        "W10",  # [] in base64
+        "WyItY3JlYXRlZF9hdCIsWyJ4IiwiMSJdXQ",  # ["-created_at",["x","1"]]: not a time
+        "WyJudW1iZXIiLFsiVFMtMSJdXQ",  # ["number",["TS-1"]]: another ordering's cursor
+        "WyItY3JlYXRlZF9hdCIsWzEsMl1d",  # ["-created_at",[1,2]]: not strings
+        "WyItY3JlYXRlZF9hdCIsWyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIl1d",  # one value short
+        "x" * 1001,
+    ],
+)
+def test_malformed_or_foreign_cursor_is_422_naming_cursor(agent_client: Any, ticket: Ticket, cursor: str) -> None:
+    assert_refused(agent_client.get(TICKETS, {"cursor": cursor}), "cursor")
+
+
+def test_cursor_and_offset_together_are_422_naming_offset(agent_client: Any, requester: User) -> None:
+    for _ in range(3):
+        factories.make_ticket(requester)
+    cursor = agent_client.get(TICKETS, {"limit": 1}).json()["next_cursor"]
+
+    assert_refused(agent_client.get(TICKETS, {"cursor": cursor, "offset": 1}), "offset")
 
 
 # --- someone else's ticket -----------------------------------------------------------------
