@@ -63,7 +63,9 @@ def test_the_first_policy_in_order_wins(requester: User) -> None:
 
 
 def test_inactive_policies_never_match(requester: User) -> None:
-    SlaPolicy.objects.filter(priority=Priority.P3).update(is_active=False)
+    for policy in SlaPolicy.objects.filter(priority=Priority.P3):
+        policy.is_active = False
+        policy.save(update_fields=["is_active"])
     assert policy_for(make_ticket(requester, **P3)) is None
 
 
