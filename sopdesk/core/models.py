@@ -1,10 +1,11 @@
-"""Base classes for records that are never hard-deleted."""
+"""Base classes for records that are never hard-deleted, and the configuration stamp."""
 
 from __future__ import annotations
 
 from typing import Any, NoReturn
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class HardDeleteRefused(Exception):
@@ -49,3 +50,21 @@ class AppendOnlyModel(NoDeleteModel):
         if not self._state.adding:
             raise HardDeleteRefused(f"{type(self).__name__} records are append-only")
         super().save(*args, **kwargs)
+
+
+class ConfigStamp(models.Model):
+    """A random token replaced by every configuration change (`sopdesk.core.config_cache`).
+
+    Processes keep rarely changing configuration (priority matrix, SLA policies, ...) in memory and
+    compare this one row before using it: a different token means someone changed something.
+    """
+
+    key = models.PositiveSmallIntegerField(_("key"), primary_key=True)
+    token = models.CharField(_("token"), max_length=32)
+
+    class Meta:
+        verbose_name = _("configuration stamp")
+        verbose_name_plural = _("configuration stamps")
+
+    def __str__(self) -> str:
+        return self.token

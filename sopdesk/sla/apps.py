@@ -9,10 +9,16 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         # The clocks follow every ticket change (docs/architecture.md: "the ticket changed, the clocks follow").
+        from sopdesk.audit.models import ConfigChange
+        from sopdesk.core.config_cache import watch
         from sopdesk.sla.choices import SlaEventKind
         from sopdesk.sla.follow import SlaClockFollower
+        from sopdesk.sla.models import Calendar, CalendarDate, EscalationRule, SlaPolicy, WorkingInterval
         from sopdesk.tickets.events import register_event_kinds
         from sopdesk.tickets.observers import register_observer
 
         register_observer(SlaClockFollower())
         register_event_kinds(SlaEventKind)
+        # The cached policies, rules and calendars (sopdesk.sla.policies) reload after any change of
+        # these; the audit log covers the configuration actions' bulk updates, which send no signals.
+        watch(SlaPolicy, EscalationRule, Calendar, WorkingInterval, CalendarDate, ConfigChange)

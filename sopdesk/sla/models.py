@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sopdesk.core import config_cache
 from sopdesk.core.models import AppendOnlyModel, NoDeleteModel
 from sopdesk.sla.choices import DateKind, Metric, Weekday
 from sopdesk.tickets.choices import Channel, Priority
@@ -72,6 +73,8 @@ class Calendar(NoDeleteModel):
         # different contents, and a copy cached inside the rolled-back transaction would look current.
         self.revision = secrets.randbelow(2**31 - 1) + 1
         Calendar.objects.filter(pk=self.pk).update(revision=self.revision)
+        # The cached policies hold their calendars: an update sends no signal, so say it here.
+        config_cache.bump()
 
 
 class WorkingInterval(models.Model):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from sopdesk.core.config_cache import StampedCache
 from sopdesk.sla.clocks import RuleSpec
 from sopdesk.sla.models import EscalationRule, SlaPolicy
-from sopdesk.tickets.models import Category, Ticket
+from sopdesk.tickets.cached import ticket_config
+from sopdesk.tickets.models import Ticket
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,13 @@ def category_lineage(category_id: int | None, parents: Mapping[int, int | None])
 
 
 def facts_for(ticket: Ticket) -> TicketFacts:
-    """Collect the matching facts of `ticket` (at most two small queries)."""
+    """Collect the matching facts of `ticket` (the organisation, if not loaded, is one query)."""
     level_id = None
     if ticket.organization_id is not None:
         level_id = ticket.organization.customer_level_id  # type: ignore[union-attr]
     parents: dict[int, int | None] = {}
     if ticket.category_id is not None:
-        parents = dict(Category.objects.values_list("pk", "parent_id"))
+        parents = ticket_config().category_parents
     return TicketFacts(
         priority=ticket.priority,
         customer_level_id=level_id,
@@ -61,17 +63,34 @@ def first_matching(policies: Iterable[SlaPolicy], facts: TicketFacts) -> SlaPoli
     return next((policy for policy in policies if policy_matches(policy, facts)), None)
 
 
+@dataclass(frozen=True)
+class PolicyConfig:
+    policies: tuple[SlaPolicy, ...]  # the active ones, in matching order, with their calendars
+    rules: dict[int, tuple[RuleSpec, ...]]  # active escalation rules by policy id
+
+
+def _load() -> PolicyConfig:
+    policies = SlaPolicy.objects.filter(is_active=True).select_related("calendar").order_by("order", "pk")
+    rules: dict[int, list[RuleSpec]] = {}
+    rows = EscalationRule.objects.filter(is_active=True)  # in the model order (metric, offset)
+    for pk, policy_id, metric, offset in rows.values_list("pk", "policy_id", "metric", "offset_minutes"):
+        rules.setdefault(policy_id, []).append(RuleSpec(rule_id=pk, metric=metric, offset_minutes=offset))
+    return PolicyConfig(policies=tuple(policies), rules={pk: tuple(specs) for pk, specs in rules.items()})
+
+
+# Policies, rules and calendars change rarely; every change replaces the configuration stamp
+# (watched in SlaConfig.ready), and the next use reloads. The policies are shared: read only.
+_config = StampedCache(_load)
+
+
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
     """Return the policy that measures `ticket`, or None when no active policy matches."""
-    candidates = SlaPolicy.objects.filter(is_active=True, priority=ticket.priority).select_related("calendar")
-    return first_matching(candidates.order_by("order", "pk"), facts_for(ticket))
+    candidates = (policy for policy in _config.get().policies if policy.priority == ticket.priority)
+    return first_matching(candidates, facts_for(ticket))
 
 
 def rule_specs(policy_id: int | None) -> list[RuleSpec]:
     """Return the active escalation rules of a policy as the clocks see them."""
     if policy_id is None:
         return []
-    rows = EscalationRule.objects.filter(policy_id=policy_id, is_active=True).values_list(
-        "pk", "metric", "offset_minutes"
-    )
-    return [RuleSpec(rule_id=pk, metric=metric, offset_minutes=offset) for pk, metric, offset in rows]
+    return list(_config.get().rules.get(policy_id, ()))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from sopdesk.lib.businesstime import BusinessCalendar
 from sopdesk.sla import clocks
-from sopdesk.sla.calendars import business_calendars
+from sopdesk.sla.calendars import business_calendar, business_calendars
 from sopdesk.sla.choices import ClockState, Metric
 from sopdesk.sla.clocks import MetricView
 from sopdesk.sla.models import TicketSla
@@ -72,6 +73,22 @@ def sla_snapshots(tickets: Sequence[Ticket], *, now: datetime) -> dict[int, SlaS
 
 def sla_snapshot(ticket: Ticket, *, now: datetime) -> SlaSnapshot:
     return sla_snapshots([ticket], now=now)[ticket.pk]
+
+
+def new_ticket_sla_snapshot(ticket: Ticket, *, now: datetime) -> SlaSnapshot:
+    """Return the snapshot of a ticket created in this request, from the clocks its creation attached.
+
+    The clocks were started in the creating transaction (`start_clocks` attaches them to the ticket
+    object, with their policy and its calendar), so nothing is read again; without them, as `sla_snapshot`.
+    """
+    descriptor: Any = Ticket.sla  # type: ignore[attr-defined]
+    if not descriptor.is_cached(ticket):
+        return sla_snapshot(ticket, now=now)
+    row: TicketSla | None = descriptor.related.get_cached_value(ticket)
+    if row is None or row.policy is None or row.calendar_id != row.policy.calendar_id:
+        return sla_snapshot(ticket, now=now)
+    calendar = business_calendar(row.policy.calendar)
+    return snapshot_of(row, status=ticket.status, calendar=calendar, policy_name=row.policy.name, now=now)
 
 
 def running_clock(metric: Metric) -> Q:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, User
+from sopdesk.core import config_cache
 from sopdesk.core.errors import ActionError, NotFound, PermissionRefused, PreconditionFailed, TransitionRefused
 from sopdesk.core.validation import ValidationFailed, check_no_nulls, validate_instance
 from sopdesk.lib.priority import compute_priority
@@ -23,12 +24,12 @@ from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_charac
 from sopdesk.notifications.outbox import are_notifications_suppressed, enqueue
 from sopdesk.tickets import events, lifecycle
 from sopdesk.tickets.attachments import check_upload
+from sopdesk.tickets.cached import ticket_config
 from sopdesk.tickets.choices import AccessChannel, Priority, Status
 from sopdesk.tickets.models import (
     TEXT_MAX_LENGTH,
     Attachment,
     Category,
-    PriorityRule,
     Tag,
     Ticket,
     TicketAccessLog,
@@ -86,7 +87,7 @@ class ClosureSummary:
 
 def priority_matrix() -> dict[tuple[str, str], str]:
     """Return the admin-edited cells of the impact × urgency matrix."""
-    return {(rule.impact, rule.urgency): rule.priority for rule in PriorityRule.objects.all()}
+    return dict(ticket_config().matrix)
 
 
 def computed_priority(ticket: Ticket) -> str:
@@ -95,13 +96,13 @@ def computed_priority(ticket: Ticket) -> str:
     if ticket.organization_id is not None:
         level = ticket.organization.customer_level  # type: ignore[union-attr]
         boost = level.priority_boost if level else 0
-    return compute_priority(impact=ticket.impact, urgency=ticket.urgency, boost=boost, matrix=priority_matrix())
+    return compute_priority(impact=ticket.impact, urgency=ticket.urgency, boost=boost, matrix=ticket_config().matrix)
 
 
 def _intake_team(category: Category | None) -> Team | None:
     if category is not None and category.default_team_id is not None:
         return category.default_team
-    return Team.objects.filter(is_intake=True, is_active=True).order_by("pk").first()
+    return ticket_config().intake_team
 
 
 def _set_tags(ticket: Ticket, names: Sequence[str]) -> None:
@@ -205,10 +206,13 @@ def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: date
         ticket.contact_email = requester.email
     if not ticket.contact_phone:
         ticket.contact_phone = requester.phone
-    validate_instance(ticket, fields=[*DETAIL_FIELDS, "category"])
-    ticket.team = _intake_team(draft.category)
-    ticket.priority = computed_priority(ticket)
-    with transaction.atomic():
+    # The category is a stored row, checked active above: validating it would only re-read it.
+    validate_instance(ticket, fields=DETAIL_FIELDS)
+    # Routing and priority inside the transaction: on SQLite (BEGIN IMMEDIATE) the configuration
+    # they read is the one committed before this creation, as the SLA policy read after them.
+    with transaction.atomic(), config_cache.consistent():
+        ticket.team = _intake_team(draft.category)
+        ticket.priority = computed_priority(ticket)
         year = timezone.localtime(now).year
         ticket.number = next_ticket_number(prefix=settings.SOPDESK_TICKET_PREFIX, year=year)
         ticket.save()

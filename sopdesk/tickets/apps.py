@@ -6,3 +6,11 @@ class TicketsConfig(AppConfig):
     name = "sopdesk.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        # The per-process configuration cache (sopdesk.tickets.cached) reloads after any change of these.
+        from sopdesk.accounts.models import Team
+        from sopdesk.core.config_cache import watch
+        from sopdesk.tickets.models import Category, PriorityRule
+
+        watch(PriorityRule, Category, Team)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 import pytest
 
+from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import CustomerLevel, User
+from sopdesk.sla import config
 from sopdesk.sla.models import Calendar, SlaPolicy
 from sopdesk.sla.policies import TicketFacts, category_lineage, first_matching, policy_for
 from sopdesk.testing.factories import make_organization, make_ticket, make_user
@@ -63,7 +67,9 @@ def test_the_first_policy_in_order_wins(requester: User) -> None:
 
 
 def test_inactive_policies_never_match(requester: User) -> None:
-    SlaPolicy.objects.filter(priority=Priority.P3).update(is_active=False)
+    for policy in SlaPolicy.objects.filter(priority=Priority.P3):
+        policy.is_active = False
+        policy.save(update_fields=["is_active"])
     assert policy_for(make_ticket(requester, **P3)) is None
 
 
@@ -110,3 +116,65 @@ def test_first_matching_checks_every_criterion() -> None:
     assert first_matching(policies, facts) == policies[4]
     facts = TicketFacts(priority="P3", customer_level_id=5, category_ids=frozenset({9, 1}), channel="phone")
     assert first_matching(policies, facts) == policies[1]
+
+
+# --- the per-process cache: every change reaches the next ticket ------------------------------
+
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing, office hours
+
+
+@pytest.fixture
+def admin(db: None) -> User:
+    return make_user("admin", role=Role.ADMIN)
+
+
+def test_a_policy_changed_after_a_creation_measures_the_next_ticket(requester: User, admin: User) -> None:
+    assert make_ticket(requester, now=NOW, **P3).sla.assignment_target_minutes == 15  # fills the cache
+
+    config.update_policy(SlaPolicy.objects.get(priority="P3"), changes={"assignment_minutes": 45}, actor=admin, now=NOW)
+
+    assert make_ticket(requester, now=NOW, **P3).sla.assignment_target_minutes == 45
+
+
+def test_escalation_rules_replaced_after_a_creation_are_watched_for_the_next_ticket(
+    requester: User, admin: User
+) -> None:
+    p3 = SlaPolicy.objects.get(priority="P3")
+    config.replace_escalation_rules(p3, [], actor=admin, now=NOW)
+    first = make_ticket(requester, now=NOW, **P3).sla
+
+    config.replace_escalation_rules(
+        p3, [config.RuleSpec(metric="assignment", offset_minutes=-10)], actor=admin, now=NOW
+    )
+    second = make_ticket(requester, now=NOW, **P3).sla
+
+    # The rule fires 10 business minutes before the assignment is due, earlier than its 75 % warning.
+    assert first.next_check_at is not None
+    assert second.next_check_at is not None
+    assert second.next_check_at == second.assignment_due_at - timedelta(minutes=10)
+    assert first.next_check_at > first.assignment_due_at - timedelta(minutes=10)
+
+
+def test_a_category_moved_under_a_parent_after_a_creation_matches_the_parents_policy(requester: User) -> None:
+    vpn, network = Category.objects.get(code="network-vpn"), Category.objects.get(code="network")
+    vpn.parent = None
+    vpn.save(update_fields=["parent"])
+    special = SlaPolicy.objects.create(
+        name="Network", order=1, priority=Priority.P3, calendar=office(), category=network
+    )
+    assert make_ticket(requester, category="network-vpn", now=NOW, **P3).sla.policy != special
+
+    vpn.parent = network
+    vpn.save(update_fields=["parent"])
+
+    assert make_ticket(requester, category="network-vpn", now=NOW, **P3).sla.policy == special
+
+
+def test_new_office_hours_after_a_creation_set_the_next_tickets_due_instants(requester: User, admin: User) -> None:
+    assert make_ticket(requester, now=NOW, **P3).sla.assignment_due_at == NOW + timedelta(minutes=15)
+
+    # From now on the office opens at 11:00 (Beijing): the 15 minutes start an hour later.
+    later_hours = [(day, time(11, 0), time(18, 0)) for day in range(5)]
+    config.replace_working_hours(office(), later_hours, actor=admin, now=NOW)
+
+    assert make_ticket(requester, now=NOW, **P3).sla.assignment_due_at == NOW + timedelta(minutes=75)

@@ -251,7 +251,9 @@ def test_closed_tickets_never_escalate(requester: User, agent: User, clock: Froz
 def test_unassigned_ticket_past_the_assignment_target_moves_to_the_backup_group(
     requester: User, service_desk: Team, second_line: Team, clock: FrozenClock
 ) -> None:
-    SlaPolicy.objects.filter(priority=Priority.P3).update(backup_team=second_line)
+    for policy in SlaPolicy.objects.filter(priority=Priority.P3):
+        policy.backup_team = second_line
+        policy.save(update_fields=["backup_team"])
     ticket = open_ticket(requester, clock, beijing(2026, 10, 12, 10, 0), **P3)
     assert ticket.team == service_desk
     clock.move_to(beijing(2026, 10, 12, 10, 16))

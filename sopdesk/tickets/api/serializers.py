@@ -57,9 +57,17 @@ def ticket_summary(ticket: Ticket, sla: SlaSnapshot) -> dict[str, Any]:
     }
 
 
-def ticket_detail(ticket: Ticket, user: User, *, now: datetime | None = None) -> dict[str, Any]:
+def ticket_detail(
+    ticket: Ticket,
+    user: User,
+    *,
+    now: datetime | None = None,
+    sla: SlaSnapshot | None = None,
+    tags: list[str] | None = None,
+) -> dict[str, Any]:
+    """Shape one ticket; `sla` and `tags`, when the caller has them already, save their queries."""
     now = now or timezone.now()
-    data = ticket_summary(ticket, sla_snapshot(ticket, now=now))
+    data = ticket_summary(ticket, sla if sla is not None else sla_snapshot(ticket, now=now))
     data.update(
         {
             field: getattr(ticket, field)
@@ -76,7 +84,7 @@ def ticket_detail(ticket: Ticket, user: User, *, now: datetime | None = None) ->
     )
     data["organization"] = ticket.organization.name if ticket.organization else None
     data["priority_override_reason"] = None if user.is_requester else ticket.priority_override_reason
-    data["tags"] = sorted(tag.name for tag in ticket.tags.all())
+    data["tags"] = sorted(tag.name for tag in ticket.tags.all()) if tags is None else sorted(tags)
     data["closure"] = (
         {
             "problem": ticket.closure_problem,

@@ -14,7 +14,7 @@ from sopdesk.core.api import check_form_parts, check_query_parameters, error_res
 from sopdesk.core.errors import ActionError, PreconditionFailed
 from sopdesk.core.http import client_address
 from sopdesk.core.validation import ValidationFailed
-from sopdesk.sla.queries import sla_snapshots
+from sopdesk.sla.queries import new_ticket_sla_snapshot, sla_snapshots
 from sopdesk.tickets import actions
 from sopdesk.tickets.api import serializers
 from sopdesk.tickets.api.schemas import (
@@ -53,14 +53,20 @@ CONDITIONAL_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
 def _category(code: str | None) -> Category | None:
     if not code:
         return None
-    category: Category | None = Category.objects.filter(code=code).first()
+    # With its default team: a new ticket is routed to it.
+    category: Category | None = Category.objects.select_related("default_team").filter(code=code).first()
     if category is None:
         raise ActionError(_("Unknown category."), field="category")
     return category
 
 
 def _active_user(username: str, field: str) -> User:
-    user = User.objects.filter(username=username, is_active=True).first()
+    # With what a new ticket copies from its requester (organisation and its level, department).
+    user = (
+        User.objects.select_related("organization__customer_level", "department")
+        .filter(username=username, is_active=True)
+        .first()
+    )
     if user is None:
         raise ActionError(_("Unknown user."), field=field)
     return user
@@ -114,8 +120,11 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
     if details.get("difficulty") is None:
         details.pop("difficulty", None)
     draft = actions.TicketDraft(details=details, category=_category(payload.category), tags=payload.tags)
-    ticket = actions.create_ticket(actor=actor, requester=requester, draft=draft, now=timezone.now())
-    return Status(201, serializers.ticket_detail(ticket, actor))
+    now = timezone.now()
+    ticket = actions.create_ticket(actor=actor, requester=requester, draft=draft, now=now)
+    # The clocks just started are still attached to the ticket, and a ticket created without tags has none.
+    sla = new_ticket_sla_snapshot(ticket, now=now)
+    return Status(201, serializers.ticket_detail(ticket, actor, now=now, sla=sla, tags=None if payload.tags else []))
 
 
 def _if_match(request: HttpRequest, ticket: Ticket) -> int | None:
