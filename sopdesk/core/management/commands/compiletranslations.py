@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,10 @@ class Command(BaseCommand):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                     continue
-                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                # Written beside and renamed: a reader sees the old or the new file, never half of one.
+                partial = mo_path.with_suffix(f".{os.getpid()}.partial.mo")
+                polib.pofile(str(po_path)).save_as_mofile(str(partial))
+                os.replace(partial, mo_path)
                 count += 1
                 self.stdout.write(f"compiled {po_path.relative_to(settings.BASE_DIR)}")
         self.stdout.write(self.style.SUCCESS(f"{count} catalogue(s) compiled"))
