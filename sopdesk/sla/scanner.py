@@ -18,9 +18,9 @@ import functools
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -157,6 +157,7 @@ class _Batch:
     calendars: dict[int, BusinessCalendar]
     leads: dict[int, list[int]]
     people: dict[int, _Person]
+    zone: tzinfo  # the desk's time zone, in which notifications state due times
     wording: dict[str, _Wording] = field(default_factory=dict)
 
     def words(self, language: str) -> _Wording:
@@ -223,11 +224,12 @@ def _due_sql(vendor: str) -> str:
     )
 
 
-def _datetime_reader(vendor: str) -> Any:
+def _datetime_reader(vendor: str) -> Callable[[Any], datetime]:
     if vendor == "postgresql":
         return lambda value: _EPOCH + timedelta(microseconds=value)
-    # SQLite keeps naive UTC text ("2026-11-18 02:30:00.123456").
-    return lambda value: datetime.fromisoformat(value).replace(tzinfo=UTC)
+    # SQLite keeps naive text in the connection's time zone (UTC unless the database names another).
+    zone = connection.timezone
+    return lambda value: datetime.fromisoformat(value).replace(tzinfo=zone)
 
 
 def due_clocks(*, now: datetime, limit: int) -> list[DueClock]:
@@ -302,6 +304,7 @@ def sweep_batch(*, now: datetime, batch_size: int = DEFAULT_BATCH_SIZE, report: 
         calendars=business_calendars({clock.sla.calendar_id for clock in due if clock.sla.calendar_id is not None}),
         leads=leads,
         people=_people_by_id(wanted),
+        zone=timezone.get_current_timezone(),
     )
     evaluated = [(clock, _evaluate(clock, batch)) for clock in due]
     with transaction.atomic():
@@ -590,7 +593,8 @@ def _notify(
             continue
         text = texts.get(person.language)
         if text is None:
-            text = texts[person.language] = _message(batch.words(person.language), ticket, occurrence, kind, due)
+            words = batch.words(person.language)
+            text = texts[person.language] = _message(words, ticket, occurrence, kind, due, zone=batch.zone)
         outcome.notifications.append(
             NotificationRow(
                 recipient_id=user_id,
@@ -613,11 +617,17 @@ def _weekday_names(language: str) -> tuple[str, ...]:
 
 
 def _message(
-    words: _Wording, ticket: DueTicket, occurrence: Occurrence, kind: NotificationKind, due: datetime | None
+    words: _Wording,
+    ticket: DueTicket,
+    occurrence: Occurrence,
+    kind: NotificationKind,
+    due: datetime | None,
+    *,
+    zone: tzinfo,
 ) -> tuple[str, str]:
     when = "—"
     if due is not None:
-        local = timezone.localtime(due)
+        local = due.astimezone(zone)
         when = f"{words.weekdays[local.weekday()]} {local:%Y-%m-%d %H:%M}"
     headline = words.headlines[kind] % {"metric": words.metrics[occurrence.metric], "when": when}
     subject = f"[{ticket.number}] {headline}"
