@@ -81,6 +81,7 @@ MEASURED_FILES = (
     "sopdesk/lib/businesstime.py",
     "sopdesk/notifications/outbox.py",
     "sopdesk/tickets/models.py",
+    "sopdesk/core/bulk.py",
 )
 
 
@@ -376,13 +377,12 @@ def measure_lookup(bench: Workbench, log: QueryLog, *, sql: str, params: Any, re
 # Functions whose cumulative time the profile reports (path suffix, function name).
 PROFILED = [
     ("sopdesk/sla/scanner.py", "sweep_batch"),
-    ("sopdesk/sla/scanner.py", "due_rows"),
+    ("sopdesk/sla/scanner.py", "due_clocks"),
     ("sopdesk/sla/scanner.py", "_evaluate"),
     ("sopdesk/sla/scanner.py", "_apply"),
     ("sopdesk/sla/scanner.py", "_notify"),
     ("sopdesk/sla/scanner.py", "_message"),
-    ("sopdesk/sla/scanner.py", "_compare_and_set"),
-    ("sopdesk/sla/scanner.py", "_compare_and_set_many"),
+    ("sopdesk/sla/scanner.py", "_claim"),
     ("sopdesk/sla/scanner.py", "_team_leads"),
     ("sopdesk/sla/calendars.py", "business_calendars"),
     ("sopdesk/sla/clocks.py", "pending_occurrences"),
@@ -392,7 +392,9 @@ PROFILED = [
     ("sopdesk/lib/businesstime.py", "add"),
     ("sopdesk/lib/businesstime.py", "subtract"),
     ("sopdesk/sla/events.py", "build"),
-    ("sopdesk/notifications/outbox.py", "enqueue"),
+    ("sopdesk/notifications/outbox.py", "enqueue_rows"),
+    ("sopdesk/tickets/events.py", "record_rows"),
+    ("sopdesk/core/bulk.py", "insert_rows"),
     ("django/db/models/query.py", "bulk_create"),
     ("django/db/models/manager.py", "manager_method"),
     ("django/db/models/query.py", "update"),

@@ -309,7 +309,6 @@ def clock_columns(
         "targets_set_at": created,
         "resolution_paused_at": None,
         "paused_seconds": 0,
-        "claimed_by": "",
     }
     pending: list[int] = []
     fired_rules: list[tuple[int, int]] = []

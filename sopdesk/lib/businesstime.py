@@ -131,6 +131,10 @@ class BusinessCalendar:
     _special_weeks: dict[date, tuple[int, tuple[_Interval, ...]]] = field(
         init=False, repr=False, compare=False, hash=False
     )
+    # Weeks laid out so far, by Monday, and the last few found by instant, filled on use: the
+    # thresholds of many clocks (an SLA sweep) fall into the same few weeks.
+    _weeks: dict[date, _Week] = field(init=False, repr=False, compare=False, hash=False)
+    _recent_weeks: list[_Week] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.zone, ZoneInfo):
@@ -178,6 +182,8 @@ class BusinessCalendar:
         object.__setattr__(self, "_week_total", sum(end - start for start, end in week_pattern))
         object.__setattr__(self, "_special_dates", tuple(sorted(holidays | extra.keys())))
         object.__setattr__(self, "_special_weeks", {})
+        object.__setattr__(self, "_weeks", {})
+        object.__setattr__(self, "_recent_weeks", [])
 
     def _special_week(self, monday: date) -> tuple[int, tuple[_Interval, ...]]:
         """Return the working time and intervals (microseconds after Monday 00:00) of a week
@@ -300,18 +306,36 @@ class _Week:
         return self._intervals
 
 
+_WEEKS_CACHED = 512  # per calendar: ten years of weeks
+_RECENT_WEEKS = 4
+
+
+def _remember(calendar: BusinessCalendar, week: _Week) -> _Week:
+    weeks = calendar._weeks
+    if len(weeks) >= _WEEKS_CACHED:
+        weeks.clear()
+    weeks[week.monday] = week
+    return week
+
+
 def _week_from_start(calendar: BusinessCalendar, monday: date, start: int) -> _Week:
     """Return the week of `monday`, which starts at UTC instant `start`."""
+    week = calendar._weeks.get(monday)
+    if week is not None and week.start == start:
+        return week
     changes = _offset_changes_between(calendar.zone, start - _DAY, start + 8 * _DAY)
     end = _local_us(calendar.zone, monday + _ONE_WEEK, 0) if changes else start + _WEEK
-    return _lay_out_week(calendar, monday, start, end, changes)
+    return _remember(calendar, _lay_out_week(calendar, monday, start, end, changes))
 
 
 def _week_from_end(calendar: BusinessCalendar, monday: date, end: int) -> _Week:
     """Return the week of `monday`, which ends at UTC instant `end`."""
+    week = calendar._weeks.get(monday)
+    if week is not None and week.end == end:
+        return week
     changes = _offset_changes_between(calendar.zone, end - 8 * _DAY, end + _DAY)
     start = _local_us(calendar.zone, monday, 0) if changes else end - _WEEK
-    return _lay_out_week(calendar, monday, start, end, changes)
+    return _remember(calendar, _lay_out_week(calendar, monday, start, end, changes))
 
 
 def _lay_out_week(calendar: BusinessCalendar, monday: date, start: int, end: int, changes: tuple[int, ...]) -> _Week:
@@ -356,6 +380,17 @@ def _lay_out_week(calendar: BusinessCalendar, monday: date, start: int, end: int
 
 def _week_containing(calendar: BusinessCalendar, instant: int) -> _Week:
     """Return the week with week.start <= instant < week.end."""
+    recent = calendar._recent_weeks
+    for week in recent:
+        if week.start <= instant < week.end:
+            return week
+    week = _find_week_containing(calendar, instant)
+    recent.insert(0, week)
+    del recent[_RECENT_WEEKS:]
+    return week
+
+
+def _find_week_containing(calendar: BusinessCalendar, instant: int) -> _Week:
     zone = calendar.zone
     offset = _offset_us(zone, instant)
     local_day = _EPOCH_DATE + timedelta(days=(instant + offset) // _DAY)

@@ -56,13 +56,27 @@ class RuleSpec:
     offset_minutes: int
 
 
+# Column names by metric and suffix: a sweep reads thousands of clocks, and building a Metric for
+# every read showed in its profile. An unknown metric still fails as Metric(metric) does.
+_COLUMN_NAMES = {
+    (metric.value, suffix): f"{metric.value}_{suffix}"
+    for metric in Metric
+    for suffix in ("due_at", "met_at", "warned_at", "breached_at")
+}
+
+
+def _column(metric: str, suffix: str) -> str:
+    name = _COLUMN_NAMES.get((metric, suffix))
+    return name if name is not None else f"{Metric(metric).value}_{suffix}"
+
+
 def _get(sla: TicketSla, metric: str, suffix: str) -> datetime | None:
-    value: datetime | None = getattr(sla, f"{Metric(metric).value}_{suffix}")
+    value: datetime | None = getattr(sla, _column(metric, suffix))
     return value
 
 
 def _set(sla: TicketSla, metric: str, suffix: str, value: datetime | None) -> None:
-    setattr(sla, f"{Metric(metric).value}_{suffix}", value)
+    setattr(sla, _column(metric, suffix), value)
 
 
 def _minutes(value: int) -> timedelta:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sopdesk.accounts.models import User
 from sopdesk.sla.choices import SlaEventKind
-from sopdesk.tickets.events import new_event
+from sopdesk.tickets.events import EventRow, new_event
 from sopdesk.tickets.models import Ticket, TicketEvent
 
 
@@ -22,21 +22,28 @@ def build(
     return new_event(ticket, kind, actor=actor, now=now, is_internal=True, data=data)
 
 
-def warning(ticket: Ticket, *, now: datetime, metric: str, at: datetime, due_at: datetime | None) -> TicketEvent:
-    return build(
-        ticket, SlaEventKind.SLA_WARNING, now=now, data={"metric": metric, "at": _iso(at), "due_at": _iso(due_at)}
+def _row(ticket_id: int, kind: SlaEventKind, *, now: datetime, data: dict[str, Any]) -> EventRow:
+    return EventRow(ticket_id=ticket_id, kind=kind.value, created_at=now, data=data, is_internal=True)
+
+
+# The scanner's entries, as rows: a sweep writes thousands of them at once (tickets.events.record_rows).
+
+
+def warning(ticket_id: int, *, now: datetime, metric: str, at: datetime, due_at: datetime | None) -> EventRow:
+    return _row(
+        ticket_id, SlaEventKind.SLA_WARNING, now=now, data={"metric": metric, "at": _iso(at), "due_at": _iso(due_at)}
     )
 
 
-def breached(ticket: Ticket, *, now: datetime, metric: str, due_at: datetime, missed: int = 1) -> TicketEvent:
+def breached(ticket_id: int, *, now: datetime, metric: str, due_at: datetime, missed: int = 1) -> EventRow:
     data: dict[str, Any] = {"metric": metric, "due_at": _iso(due_at)}
     if missed > 1:
         data["missed"] = missed
-    return build(ticket, SlaEventKind.SLA_BREACHED, now=now, data=data)
+    return _row(ticket_id, SlaEventKind.SLA_BREACHED, now=now, data=data)
 
 
 def escalated(
-    ticket: Ticket,
+    ticket_id: int,
     *,
     now: datetime,
     metric: str,
@@ -44,9 +51,9 @@ def escalated(
     threshold_at: datetime,
     notified: list[int],
     actions: list[str],
-) -> TicketEvent:
-    return build(
-        ticket,
+) -> EventRow:
+    return _row(
+        ticket_id,
         SlaEventKind.SLA_ESCALATED,
         now=now,
         data={

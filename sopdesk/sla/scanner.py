@@ -5,17 +5,23 @@ due rows in that order in bounded batches, works out in memory what happened sin
 look (in threshold order, so a worker that was down for hours catches up exactly), and claims
 each row by compare-and-set on its version before anything is written. A row another scanner
 (or a concurrent ticket change) got first is left alone: every rule fires once.
+
+A batch is read as plain rows (no ticket instances, timestamps decoded in bulk), evaluated with
+the clock functions before its transaction, claimed in one or two statements, and its events,
+escalation records, notifications and e-mails written set-based from tuples: a sweep's cost is the
+clock arithmetic, not the ORM.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,9 +30,10 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, TeamMembership, User
+from sopdesk.core.bulk import db_columns, insert_rows, unnest_sql
 from sopdesk.lib.businesstime import BusinessCalendar
 from sopdesk.notifications.choices import NotificationKind
-from sopdesk.notifications.outbox import OutgoingNotification, enqueue
+from sopdesk.notifications.outbox import NotificationRow, enqueue_rows
 from sopdesk.sla import clocks, events
 from sopdesk.sla.calendars import business_calendars
 from sopdesk.sla.choices import Metric, SlaEventKind
@@ -35,20 +42,25 @@ from sopdesk.sla.models import EscalationRule, SlaEscalation, SlaPolicy, TicketS
 from sopdesk.tickets import actions as ticket_actions
 from sopdesk.tickets import events as ticket_events
 from sopdesk.tickets.choices import Priority
-from sopdesk.tickets.models import Ticket, TicketEvent
+from sopdesk.tickets.events import EventRow
+from sopdesk.tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
-_TICKET_COLUMNS = (
-    "ticket__number",
-    "ticket__title",
-    "ticket__status",
-    "ticket__priority",
-    "ticket__team",
-    "ticket__assignee",
-    "ticket__requester",
+
+# Every column a sweep may change on a clock row: the warnings and breaches it records, the
+# escalations it fires, the missed updates it counts (clocks.skip_missed_updates) and the next
+# check. The claim writes exactly these, so its statement is the same for every batch.
+CLAIMED_FIELDS = (
+    *(f"{metric.value}_{suffix}" for metric in clocks.CLOCK_METRICS for suffix in ("warned_at", "breached_at")),
+    "update_due_at",
+    "update_breached_at",
+    "update_breach_count",
+    "escalations_fired",
+    "next_check_at",
 )
+_ESCALATION_COLUMNS = ("ticket", "rule", "metric", "threshold_at", "fired_at")
 
 
 @dataclass
@@ -65,20 +77,39 @@ class SweepReport:
     notifications: int = 0
 
 
+class DueTicket(NamedTuple):
+    """What a sweep needs of the ticket whose clocks are due, read with them."""
+
+    pk: int
+    number: str
+    title: str
+    status: str
+    priority: str
+    team_id: int | None
+    assignee_id: int | None
+
+
+class DueClock(NamedTuple):
+    """A due clock row and its ticket."""
+
+    sla: TicketSla
+    ticket: DueTicket
+
+
+class _Person(NamedTuple):
+    email: str
+    language: str
+
+
 @dataclass
 class _Rules:
-    """The escalation rules and policies a sweep needs, loaded once."""
+    """The escalation rules and policies a batch needs, loaded once per batch."""
 
     specs: dict[int, list[RuleSpec]]
     rules: dict[int, EscalationRule]
     policies: dict[int, SlaPolicy]
-    users: dict[int, User] = field(default_factory=dict)
-
-    def users_by_id(self, ids: Sequence[int]) -> list[User]:
-        missing = [pk for pk in ids if pk not in self.users]
-        if missing:
-            self.users.update(User.objects.in_bulk(missing))
-        return [self.users[pk] for pk in ids if pk in self.users]
+    # Active escalation contacts of each rule, in the order the rule lists them.
+    contacts: dict[int, list[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> _Rules:
@@ -86,17 +117,63 @@ class _Rules:
         specs: dict[int, list[RuleSpec]] = defaultdict(list)
         for rule in rules.values():
             specs[rule.policy_id].append(RuleSpec(rule.pk, rule.metric, rule.offset_minutes))
+        contacts = {
+            pk: [contact.pk for contact in rule.contacts.all() if contact.is_active] for pk, rule in rules.items()
+        }
         policies = SlaPolicy.objects.select_related("backup_team").in_bulk()
-        return cls(specs=dict(specs), rules=rules, policies=policies)
+        return cls(specs=dict(specs), rules=rules, policies=policies, contacts=contacts)
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """The notification texts of one language, translated once per batch rather than per message."""
+
+    headlines: dict[str, str]
+    metrics: dict[str, str]
+    priority: str
+    weekdays: tuple[str, ...]
+
+    @classmethod
+    def load(cls, language: str) -> _Wording:
+        with translation.override(language):
+            return cls(
+                headlines={
+                    NotificationKind.SLA_WARNING: _("SLA warning: %(metric)s due %(when)s"),
+                    NotificationKind.SLA_BREACH: _("SLA breached: %(metric)s was due %(when)s"),
+                    NotificationKind.SLA_ESCALATION: _("Escalated: %(metric)s due %(when)s"),
+                },
+                metrics={metric.value: str(metric.label) for metric in Metric},
+                priority=_("Priority: %(priority)s"),
+                weekdays=_weekday_names(language),
+            )
 
 
 @dataclass
+class _Batch:
+    """What the evaluation of one batch shares: rules, calendars, team leads, recipients, wording."""
+
+    now: datetime
+    rules: _Rules
+    calendars: dict[int, BusinessCalendar]
+    leads: dict[int, list[int]]
+    people: dict[int, _Person]
+    zone: tzinfo  # the desk's time zone, in which notifications state due times
+    wording: dict[str, _Wording] = field(default_factory=dict)
+
+    def words(self, language: str) -> _Wording:
+        found = self.wording.get(language)
+        if found is None:
+            found = self.wording[language] = _Wording.load(language)
+        return found
+
+
+@dataclass(slots=True)
 class _Outcome:
     """What happened to one ticket, written only if its compare-and-set wins."""
 
-    events: list[TicketEvent] = field(default_factory=list)
-    escalations: list[SlaEscalation] = field(default_factory=list)
-    notifications: list[OutgoingNotification] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
+    escalations: list[tuple[int, int, str, datetime, datetime]] = field(default_factory=list)
+    notifications: list[NotificationRow] = field(default_factory=list)
     reassign_to: Team | None = None
     reassign_reason: str = ""
     raise_priority: bool = False
@@ -106,20 +183,90 @@ class _Outcome:
         return self.reassign_to is not None or self.raise_priority
 
 
+# --- reading due rows ---------------------------------------------------------------------
+
+_SLA_FIELDS = [column for column in TicketSla._meta.concrete_fields if isinstance(column, Field)]
+_TICKET_FIELDS = [
+    column
+    for column in (
+        Ticket._meta.get_field(name) for name in ("number", "title", "status", "priority", "team", "assignee")
+    )
+    if isinstance(column, Field)
+]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=4)
+def _due_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+
+    def read(table: str, column: Field[Any, Any]) -> str:
+        name = f"{table}.{quote(column.column)}"
+        if column.get_internal_type() != "DateTimeField":
+            return name
+        # Decoded below rather than by the drivers' per-value Python hooks (about twenty a
+        # row): PostgreSQL as microseconds since the epoch (integers load in C), SQLite as its
+        # stored text (an expression has no declared type, so Django's regex converter stays out).
+        if vendor == "postgresql":
+            return f"(EXTRACT(EPOCH FROM {name}) * 1000000)::bigint"
+        return f"CAST({name} AS TEXT)"
+
+    clocks_table, tickets_table = quote(TicketSla._meta.db_table), quote(Ticket._meta.db_table)
+    columns = [read(clocks_table, column) for column in _SLA_FIELDS]
+    columns += [read(tickets_table, column) for column in _TICKET_FIELDS]
+    due = f"{clocks_table}.{quote('next_check_at')}"
+    # Only our own quoted names go into the text; the instant and the limit are parameters.
+    return (
+        f"SELECT {', '.join(columns)} FROM {clocks_table}"  # noqa: S608
+        f" INNER JOIN {tickets_table} ON {tickets_table}.{quote('id')} = {clocks_table}.{quote('ticket_id')}"
+        f" WHERE {due} IS NOT NULL AND {due} <= %s"
+        f" ORDER BY {due} ASC, {clocks_table}.{quote('ticket_id')} ASC LIMIT %s"
+    )
+
+
+def _datetime_reader(vendor: str) -> Callable[[Any], datetime]:
+    if vendor == "postgresql":
+        return lambda value: _EPOCH + timedelta(microseconds=value)
+    # SQLite keeps naive text in the connection's time zone (UTC unless the database names another).
+    zone = connection.timezone
+    return lambda value: datetime.fromisoformat(value).replace(tzinfo=zone)
+
+
+def due_clocks(*, now: datetime, limit: int) -> list[DueClock]:
+    """Return up to `limit` due clock rows with their tickets, earliest first (one indexed query)."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        cursor.execute(_due_sql(vendor), [connection.ops.adapt_datetimefield_value(now), limit])
+        fetched = cursor.fetchall()
+    to_datetime = _datetime_reader(vendor)
+    moments = [index for index, column in enumerate(_SLA_FIELDS) if column.get_internal_type() == "DateTimeField"]
+    fired = next(index for index, column in enumerate(_SLA_FIELDS) if column.name == "escalations_fired")
+    names = [column.attname for column in _SLA_FIELDS]
+    width = len(_SLA_FIELDS)
+    found = []
+    for values in fetched:
+        clock = list(values[:width])
+        for index in moments:
+            if clock[index] is not None:
+                clock[index] = to_datetime(clock[index])
+        if isinstance(clock[fired], str):
+            clock[fired] = json.loads(clock[fired])
+        sla = TicketSla.from_db(connection.alias, names, clock)
+        found.append(DueClock(sla, DueTicket(sla.pk, *values[width:])))
+    return found
+
+
 def due_rows(*, now: datetime, limit: int) -> list[TicketSla]:
     """Return up to `limit` clock rows whose next check is due, earliest first (one indexed query)."""
-    queryset = (
-        TicketSla.objects.filter(next_check_at__isnull=False, next_check_at__lte=now)
-        .select_related("ticket")
-        .only(*[f.name for f in TicketSla._meta.concrete_fields], *_TICKET_COLUMNS)
-        .order_by("next_check_at", "pk")
-    )
-    return list(queryset[:limit])
+    return [clock.sla for clock in due_clocks(now=now, limit=limit)]
 
 
 def has_due_rows(*, now: datetime) -> bool:
     """Return True when any clock row is due (the every-minute idle case is this one query)."""
     return TicketSla.objects.filter(next_check_at__isnull=False, next_check_at__lte=now).exists()
+
+
+# --- sweeping -------------------------------------------------------------------------------
 
 
 def sweep(*, now: datetime, batch_size: int = DEFAULT_BATCH_SIZE, max_batches: int | None = None) -> SweepReport:
@@ -139,40 +286,45 @@ def sweep_batch(*, now: datetime, batch_size: int = DEFAULT_BATCH_SIZE, report: 
     report = report if report is not None else SweepReport()
     # Read and evaluate before the transaction: the compare-and-set makes that safe, and SQLite's
     # single write lock is then held only while this batch writes.
-    rows = due_rows(now=now, limit=batch_size)
-    if not rows:
+    due = due_clocks(now=now, limit=batch_size)
+    if not due:
         return 0
     # Rules are read after the rows: a rule change re-arms its rows with a version bump, so a row read
     # before the change loses its compare-and-set and a row read after it is evaluated with the new rules.
     rules = _Rules.load()
     report.batches += 1
-    report.examined += len(rows)
-    calendars = business_calendars({row.calendar_id for row in rows if row.calendar_id is not None})
-    leads = _team_leads({row.ticket.team_id for row in rows if row.ticket.team_id is not None})
-    evaluated: list[tuple[TicketSla, list[object], _Outcome]] = []
-    for row in rows:
-        before = _clock_values(row)
-        outcome = _evaluate(row, now=now, calendar=calendars.get(row.calendar_id or 0), rules=rules, leads=leads)
-        evaluated.append((row, before, outcome))
+    report.examined += len(due)
+    leads = _team_leads({clock.ticket.team_id for clock in due if clock.ticket.team_id is not None})
+    wanted = {clock.ticket.assignee_id for clock in due if clock.ticket.assignee_id is not None}
+    wanted.update(pk for ids in leads.values() for pk in ids)
+    wanted.update(pk for ids in rules.contacts.values() for pk in ids)
+    batch = _Batch(
+        now=now,
+        rules=rules,
+        calendars=business_calendars({clock.sla.calendar_id for clock in due if clock.sla.calendar_id is not None}),
+        leads=leads,
+        people=_people_by_id(wanted),
+        zone=timezone.get_current_timezone(),
+    )
+    evaluated = [(clock, _evaluate(clock, batch)) for clock in due]
     with transaction.atomic():
         # Ticket actions lock the ticket row before its clock row; a follow-up (reassign, raise
         # priority) must take the same order, so its tickets are locked before the claim.
-        follow_ups = sorted(row.ticket_id for row, _before, outcome in evaluated if outcome.needs_follow_up)
+        follow_ups = sorted(clock.sla.pk for clock, outcome in evaluated if outcome.needs_follow_up)
         if follow_ups:
             list(Ticket.objects.select_for_update().filter(pk__in=follow_ups).order_by("pk").values_list("pk"))
-        claimed = _claim(evaluated)
-        won = [(row, outcome) for row, _before, outcome in evaluated if row.pk in claimed]
-        outcomes = [outcome for _row, outcome in won]
-        ticket_events.record_many([event for outcome in outcomes for event in outcome.events])
-        SlaEscalation.objects.bulk_create([record for outcome in outcomes for record in outcome.escalations])
-        report.notifications += enqueue([n for outcome in outcomes for n in outcome.notifications], now=now)
-        for row, outcome in won:
-            _follow_up(row.ticket, outcome, now=now)
-    for _row, outcome in won:
+        claimed = _claim([clock.sla for clock, _outcome in evaluated])
+        won = [(clock, outcome) for clock, outcome in evaluated if clock.sla.pk in claimed]
+        ticket_events.record_rows([event for _clock, outcome in won for event in outcome.events])
+        insert_rows(SlaEscalation, _ESCALATION_COLUMNS, [row for _clock, outcome in won for row in outcome.escalations])
+        report.notifications += enqueue_rows([n for _clock, outcome in won for n in outcome.notifications], now=now)
+        for clock, outcome in won:
+            _follow_up(clock.ticket.pk, outcome, now=now)
+    for _clock, outcome in won:
         _count(report, outcome)
-    report.lost += len(rows) - len(won)
+    report.lost += len(due) - len(won)
     report.claimed += len(won)
-    return len(rows)
+    return len(due)
 
 
 def _count(report: SweepReport, outcome: _Outcome) -> None:
@@ -185,45 +337,89 @@ def _count(report: SweepReport, outcome: _Outcome) -> None:
             report.escalations += 1
 
 
+# --- claiming -------------------------------------------------------------------------------
+
+
+def _claim(rows: Sequence[TicketSla]) -> set[int]:
+    """Compare-and-set every evaluated row of a batch; return the ids of the rows this sweep won.
+
+    A row is written (CLAIMED_FIELDS and version + 1) only where its version is still the one read.
+    """
+    if not rows:
+        return set()
+    columns = ["ticket", "version", *CLAIMED_FIELDS]
+    values = [(row.pk, row.version, *(getattr(row, name) for name in CLAIMED_FIELDS)) for row in rows]
+    if connection.vendor == "postgresql":
+        # One statement of constant text (psycopg keeps its parse), one array per column.
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_sql_postgresql(), db_columns(TicketSla, columns, values))
+            return {ticket_id for (ticket_id,) in cursor.fetchall()}
+    return _claim_sqlite(rows, values, columns)
+
+
+@functools.lru_cache(maxsize=1)
+def _claim_sql_postgresql() -> str:
+    quote = connection.ops.quote_name
+    table = quote(TicketSla._meta.db_table)
+    names = [quote(_column(name)) for name in CLAIMED_FIELDS]
+    assignments = ", ".join(f"{name} = v.{name}" for name in names)
+    return (
+        f"UPDATE {table} AS s SET {assignments}, {quote('version')} = s.{quote('version')} + 1"  # noqa: S608
+        f" FROM {unnest_sql(TicketSla, ['ticket', 'version', *CLAIMED_FIELDS])}"
+        f" AS v({quote('id')}, {quote('old_version')}, {', '.join(names)})"
+        f" WHERE s.{quote('ticket_id')} = v.{quote('id')} AND s.{quote('version')} = v.{quote('old_version')}"
+        f" RETURNING s.{quote('ticket_id')}"
+    )
+
+
+def _column(name: str) -> str:
+    column = TicketSla._meta.get_field(name)
+    if not isinstance(column, Field):
+        raise TypeError(f"TicketSla.{name} is not a column")
+    return column.column
+
+
+def _claim_sqlite(rows: Sequence[TicketSla], values: list[tuple[Any, ...]], columns: list[str]) -> set[int]:
+    """SQLite: read the versions, then write the rows whose version is unchanged (executemany).
+
+    The batch transaction began with BEGIN IMMEDIATE, so this connection holds the database's only
+    write lock: no other writer can change a version between the read and the write. (In a deferred
+    transaction SQLite would refuse the write of a stale snapshot instead of losing an update.)
+    """
+    quote = connection.ops.quote_name
+    table = quote(TicketSla._meta.db_table)
+    current: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 900):  # below SQLite's oldest parameter limit
+            chunk = [row.pk for row in rows[start : start + 900]]
+            cursor.execute(
+                f"SELECT {quote('ticket_id')}, {quote('version')} FROM {table}"  # noqa: S608
+                f" WHERE {quote('ticket_id')} IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            current.update(cursor.fetchall())
+        winners = [index for index, row in enumerate(rows) if current.get(row.pk) == row.version]
+        if winners:
+            prepared = list(zip(*db_columns(TicketSla, columns, [values[index] for index in winners]), strict=True))
+            cursor.executemany(_claim_sql_sqlite(), [(*row[2:], row[1] + 1, row[0], row[1]) for row in prepared])
+            if cursor.rowcount != len(winners):
+                raise RuntimeError(f"the SLA claim wrote {cursor.rowcount} of {len(winners)} clock rows")
+    return {rows[index].pk for index in winners}
+
+
+@functools.lru_cache(maxsize=1)
+def _claim_sql_sqlite() -> str:
+    quote = connection.ops.quote_name
+    assignments = "".join(f"{quote(_column(name))} = %s, " for name in CLAIMED_FIELDS)
+    return (
+        f"UPDATE {quote(TicketSla._meta.db_table)} SET {assignments}{quote('version')} = %s"  # noqa: S608
+        f" WHERE {quote('ticket_id')} = %s AND {quote('version')} = %s"
+    )
+
+
 _CLOCK_COLUMNS: list[Field[Any, Any]] = [
     column for column in (TicketSla._meta.get_field(name) for name in clocks.CLOCK_FIELDS) if isinstance(column, Field)
 ]
-
-
-def _claim(evaluated: Sequence[tuple[TicketSla, list[object], _Outcome]]) -> set[int]:
-    """Compare-and-set every evaluated row; return the ids of the rows this sweep won."""
-    if connection.vendor == "postgresql":
-        return _compare_and_set_many([row for row, _, _ in evaluated])
-    # SQLite: one short statement per row costs ~40 µs in-process, and UPDATE … FROM … RETURNING
-    # needs SQLite 3.35, newer than some supported systems ship.
-    return {row.pk for row, before, _ in evaluated if _compare_and_set(row, before=before)}
-
-
-def _compare_and_set_many(rows: Sequence[TicketSla]) -> set[int]:
-    """PostgreSQL: the per-row compare-and-set of a whole batch as one statement (one round trip).
-
-    Each row is written only where its version is still the one read; RETURNING names the winners.
-    """
-    quote = connection.ops.quote_name
-    columns = [field.column for field in _CLOCK_COLUMNS]
-    casts = [f"%s::{field.db_type(connection)}" for field in _CLOCK_COLUMNS]
-    row_sql = "(" + ", ".join(["%s::bigint", "%s::bigint", *casts]) + ")"
-    assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns)
-    table = quote(TicketSla._meta.db_table)
-    sql = (
-        f"UPDATE {table} SET {assignments}, {quote('version')} = {table}.{quote('version')} + 1 "  # noqa: S608
-        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) "
-        f"AS v(id, old_version, {', '.join(quote(column) for column in columns)}) "
-        f"WHERE {table}.{quote('ticket_id')} = v.id AND {table}.{quote('version')} = v.old_version "
-        f"RETURNING {table}.{quote('ticket_id')}"
-    )
-    params: list[Any] = []
-    for row in rows:
-        params += [row.pk, row.version]
-        params += [field.get_db_prep_value(getattr(row, field.attname), connection) for field in _CLOCK_COLUMNS]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {ticket_id for (ticket_id,) in cursor.fetchall()}
 
 
 def _clock_values(row: TicketSla) -> list[object]:
@@ -242,10 +438,9 @@ def _compare_and_set_sql(vendor: str, columns: tuple[str, ...]) -> str:
 
 
 def _compare_and_set(row: TicketSla, *, before: list[object]) -> bool:
-    """Write the clock columns that changed since `before`, only if nobody changed the row meanwhile.
+    """Write the clock columns of one row that changed since `before`, only if nobody changed the row meanwhile.
 
-    Equivalent to `filter(pk=..., version=old).update(...) == 1`, as a statement built once per
-    set of changed columns: the ORM would spend most of a sweep building the same UPDATE again.
+    Equivalent to `filter(pk=..., version=old).update(...) == 1`; a sweep claims whole batches (`_claim`).
     """
     changed = [field for field, old in zip(_CLOCK_COLUMNS, before, strict=True) if getattr(row, field.attname) != old]
     values = [field.get_db_prep_value(getattr(row, field.attname), connection) for field in changed]
@@ -256,39 +451,45 @@ def _compare_and_set(row: TicketSla, *, before: list[object]) -> bool:
     return claimed == 1
 
 
-def _team_leads(team_ids: set[int]) -> dict[int, list[User]]:
-    result: dict[int, list[User]] = defaultdict(list)
+# --- evaluating -----------------------------------------------------------------------------
+
+
+def _team_leads(team_ids: set[int]) -> dict[int, list[int]]:
+    result: dict[int, list[int]] = defaultdict(list)
     if team_ids:
         memberships = TeamMembership.objects.filter(team_id__in=team_ids, is_lead=True, user__is_active=True)
-        for membership in memberships.select_related("user"):
-            result[membership.team_id].append(membership.user)
+        for team_id, user_id in memberships.order_by("pk").values_list("team_id", "user_id"):
+            result[team_id].append(user_id)
     return result
 
 
-def _evaluate(
-    row: TicketSla,
-    *,
-    now: datetime,
-    calendar: BusinessCalendar | None,
-    rules: _Rules,
-    leads: dict[int, list[User]],
-) -> _Outcome:
-    """Apply everything that fell due by `now` to `row` in memory, in threshold order."""
+def _people_by_id(ids: set[int]) -> dict[int, _Person]:
+    """Return the active users among `ids` (inactive ones get no notification)."""
+    if not ids:
+        return {}
+    default = settings.LANGUAGE_CODE
+    users = User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "email", "language")
+    return {pk: _Person(email or "", language or default) for pk, email, language in users}
+
+
+def _evaluate(clock: DueClock, batch: _Batch) -> _Outcome:
+    """Apply everything that fell due by `batch.now` to the clock row in memory, in threshold order."""
     outcome = _Outcome()
-    ticket = row.ticket
-    specs = rules.specs.get(row.policy_id or 0, [])
+    row, now = clock.sla, batch.now
+    calendar = batch.calendars.get(row.calendar_id or 0)
     if calendar is None:
         row.next_check_at = None
         return outcome
+    specs = batch.rules.specs.get(row.policy_id or 0, [])
     later: datetime | None = None
     moved_update = False
-    for occurrence in clocks.pending_occurrences(row, status=ticket.status, calendar=calendar, rules=specs):
+    for occurrence in clocks.pending_occurrences(row, status=clock.ticket.status, calendar=calendar, rules=specs):
         if occurrence.at > now:
             # Applying earlier occurrences only ever removes pending ones, so this is the next check
             # (unless the update interval moved on, below); no second pass over the arithmetic.
             later = occurrence.at
             break
-        _apply(row, occurrence, ticket=ticket, now=now, calendar=calendar, rules=rules, leads=leads, outcome=outcome)
+        _apply(clock, occurrence, calendar=calendar, batch=batch, outcome=outcome)
         moved_update = moved_update or occurrence.kind == OccurrenceKind.UPDATE_MISSED
         if outcome.raise_priority:
             break
@@ -301,49 +502,32 @@ def _evaluate(
     return outcome
 
 
-def _people(ticket: Ticket, leads: dict[int, list[User]], *, assignee: bool, team_leads: bool) -> list[int]:
+def _people(ticket: DueTicket, leads: dict[int, list[int]], *, assignee: bool, team_leads: bool) -> list[int]:
     ids: list[int] = []
     if assignee and ticket.assignee_id is not None:
         ids.append(ticket.assignee_id)
     if team_leads and ticket.team_id is not None:
-        ids += [lead.pk for lead in leads.get(ticket.team_id, [])]
+        ids += leads.get(ticket.team_id, [])
     return list(dict.fromkeys(ids))
 
 
 def _apply(
-    row: TicketSla,
-    occurrence: Occurrence,
-    *,
-    ticket: Ticket,
-    now: datetime,
-    calendar: BusinessCalendar,
-    rules: _Rules,
-    leads: dict[int, list[User]],
-    outcome: _Outcome,
+    clock: DueClock, occurrence: Occurrence, *, calendar: BusinessCalendar, batch: _Batch, outcome: _Outcome
 ) -> None:
+    row, ticket, now, leads = clock.sla, clock.ticket, batch.now, batch.leads
     metric = occurrence.metric
     if occurrence.kind == OccurrenceKind.WARNING:
         setattr(row, f"{metric}_warned_at", occurrence.at)
-        outcome.events.append(
-            events.warning(ticket, now=now, metric=metric, at=occurrence.at, due_at=row.due_at(metric))
-        )
+        due = row.due_at(metric)
+        outcome.events.append(events.warning(ticket.pk, now=now, metric=metric, at=occurrence.at, due_at=due))
         recipients = _people(ticket, leads, assignee=True, team_leads=ticket.assignee_id is None)
-        _notify(
-            rules, outcome, ticket, recipients, occurrence, kind=NotificationKind.SLA_WARNING, due=row.due_at(metric)
-        )
+        _notify(batch, outcome, ticket, recipients, occurrence, kind=NotificationKind.SLA_WARNING, due=due)
     elif occurrence.kind == OccurrenceKind.BREACH:
         setattr(row, f"{metric}_breached_at", occurrence.at)
-        outcome.events.append(events.breached(ticket, now=now, metric=metric, due_at=occurrence.at))
-        _notify(
-            rules,
-            outcome,
-            ticket,
-            _people(ticket, leads, assignee=True, team_leads=True),
-            occurrence,
-            kind=NotificationKind.SLA_BREACH,
-            due=occurrence.at,
-        )
-        policy = rules.policies.get(row.policy_id or 0)
+        outcome.events.append(events.breached(ticket.pk, now=now, metric=metric, due_at=occurrence.at))
+        recipients = _people(ticket, leads, assignee=True, team_leads=True)
+        _notify(batch, outcome, ticket, recipients, occurrence, kind=NotificationKind.SLA_BREACH, due=occurrence.at)
+        policy = batch.rules.policies.get(row.policy_id or 0)
         backup = policy.backup_team if policy is not None else None
         if (
             metric == Metric.ASSIGNMENT
@@ -354,12 +538,10 @@ def _apply(
             outcome.reassign_to = backup
             outcome.reassign_reason = _("Not assigned within the SLA target: moved to the backup group.")
     elif occurrence.kind == OccurrenceKind.ESCALATION:
-        rule = rules.rules[occurrence.rule_id or 0]
+        rule = batch.rules.rules[occurrence.rule_id or 0]
         row.escalations_fired = [*row.escalations_fired, rule.pk]
         recipients = _people(ticket, leads, assignee=False, team_leads=rule.notify_team_lead)
-        recipients = list(
-            dict.fromkeys([*recipients, *(contact.pk for contact in rule.contacts.all() if contact.is_active)])
-        )
+        recipients = list(dict.fromkeys([*recipients, *batch.rules.contacts.get(rule.pk, [])]))
         taken: list[str] = []
         if rule.reassign_to_team_id is not None and rule.reassign_to_team_id != ticket.team_id:
             outcome.reassign_to = rule.reassign_to_team
@@ -368,12 +550,10 @@ def _apply(
         if rule.raise_priority and ticket.priority != Priority.P1:
             outcome.raise_priority = True
             taken.append("raise_priority")
-        outcome.escalations.append(
-            SlaEscalation(ticket=ticket, rule=rule, metric=metric, threshold_at=occurrence.at, fired_at=now)
-        )
+        outcome.escalations.append((ticket.pk, rule.pk, metric, occurrence.at, now))
         outcome.events.append(
             events.escalated(
-                ticket,
+                ticket.pk,
                 now=now,
                 metric=metric,
                 rule_id=rule.pk,
@@ -382,49 +562,49 @@ def _apply(
                 actions=taken,
             )
         )
-        _notify(
-            rules, outcome, ticket, recipients, occurrence, kind=NotificationKind.SLA_ESCALATION, due=row.due_at(metric)
-        )
+        kind = NotificationKind.SLA_ESCALATION
+        _notify(batch, outcome, ticket, recipients, occurrence, kind=kind, due=row.due_at(metric))
     else:
-        due = row.update_due_at or occurrence.at
+        due_update = row.update_due_at or occurrence.at
         missed = clocks.skip_missed_updates(row, calendar=calendar, now=now)
-        outcome.events.append(events.breached(ticket, now=now, metric=Metric.UPDATE, due_at=due, missed=missed))
-        _notify(
-            rules,
-            outcome,
-            ticket,
-            _people(ticket, leads, assignee=True, team_leads=True),
-            occurrence,
-            kind=NotificationKind.SLA_BREACH,
-            due=due,
+        outcome.events.append(
+            events.breached(ticket.pk, now=now, metric=Metric.UPDATE, due_at=due_update, missed=missed)
         )
+        recipients = _people(ticket, leads, assignee=True, team_leads=True)
+        _notify(batch, outcome, ticket, recipients, occurrence, kind=NotificationKind.SLA_BREACH, due=due_update)
 
 
 def _notify(
-    rules: _Rules,
+    batch: _Batch,
     outcome: _Outcome,
-    ticket: Ticket,
+    ticket: DueTicket,
     recipient_ids: Sequence[int],
     occurrence: Occurrence,
     *,
     kind: NotificationKind,
     due: datetime | None,
 ) -> None:
-    """Queue one notification per recipient; the key makes a re-run of the same occurrence a no-op."""
-    if not recipient_ids:
-        return
-    users = rules.users_by_id(recipient_ids)
-    messages: dict[str, tuple[str, str]] = {}
-    for user in users:
-        language = user.language or settings.LANGUAGE_CODE
-        if language not in messages:
-            with translation.override(language):
-                messages[language] = _message(ticket, occurrence, kind=kind, due=due)
-        subject, body = messages[language]
-        occasion = f"{kind}:{occurrence.metric}:{occurrence.rule_id or 0}:{occurrence.at.isoformat()}"
-        key = f"sla:{ticket.pk}:{occasion}:user:{user.pk}"
+    """Queue one notification per active recipient; the key makes a re-run of the same occurrence a no-op."""
+    texts: dict[str, tuple[str, str]] = {}
+    prefix = f"sla:{ticket.pk}:{kind.value}:{occurrence.metric}:{occurrence.rule_id or 0}:{occurrence.at.isoformat()}"
+    for user_id in recipient_ids:
+        person = batch.people.get(user_id)
+        if person is None:
+            continue
+        text = texts.get(person.language)
+        if text is None:
+            words = batch.words(person.language)
+            text = texts[person.language] = _message(words, ticket, occurrence, kind, due, zone=batch.zone)
         outcome.notifications.append(
-            OutgoingNotification(recipient=user, ticket=ticket, kind=kind, subject=subject, body=body, dedupe_key=key)
+            NotificationRow(
+                recipient_id=user_id,
+                email=person.email,
+                ticket_id=ticket.pk,
+                kind=kind.value,
+                subject=text[0],
+                body=text[1],
+                dedupe_key=f"{prefix}:user:{user_id}",
+            )
         )
 
 
@@ -437,35 +617,35 @@ def _weekday_names(language: str) -> tuple[str, ...]:
 
 
 def _message(
-    ticket: Ticket, occurrence: Occurrence, *, kind: NotificationKind, due: datetime | None
+    words: _Wording,
+    ticket: DueTicket,
+    occurrence: Occurrence,
+    kind: NotificationKind,
+    due: datetime | None,
+    *,
+    zone: tzinfo,
 ) -> tuple[str, str]:
-    metric = Metric(occurrence.metric).label
     when = "—"
     if due is not None:
-        local = timezone.localtime(due)
-        when = f"{_weekday_names(translation.get_language() or '')[local.weekday()]} {local:%Y-%m-%d %H:%M}"
-    if kind == NotificationKind.SLA_WARNING:
-        headline = _("SLA warning: %(metric)s due %(when)s") % {"metric": metric, "when": when}
-    elif kind == NotificationKind.SLA_BREACH:
-        headline = _("SLA breached: %(metric)s was due %(when)s") % {"metric": metric, "when": when}
-    else:
-        headline = _("Escalated: %(metric)s due %(when)s") % {"metric": metric, "when": when}
+        local = due.astimezone(zone)
+        when = f"{words.weekdays[local.weekday()]} {local:%Y-%m-%d %H:%M}"
+    headline = words.headlines[kind] % {"metric": words.metrics[occurrence.metric], "when": when}
     subject = f"[{ticket.number}] {headline}"
     body = "\n".join(
         [
             headline,
             f"{ticket.number} {' '.join(ticket.title.split())}",
-            _("Priority: %(priority)s") % {"priority": ticket.priority},
+            words.priority % {"priority": ticket.priority},
         ]
     )
     return subject, body
 
 
-def _follow_up(ticket: Ticket, outcome: _Outcome, *, now: datetime) -> None:
+def _follow_up(ticket_id: int, outcome: _Outcome, *, now: datetime) -> None:
     """Run the ticket actions an escalation asked for (rare; one ticket at a time)."""
     if not outcome.needs_follow_up:
         return
-    fresh = Ticket.objects.select_related("organization").get(pk=ticket.pk)
+    fresh = Ticket.objects.select_related("organization").get(pk=ticket_id)
     if outcome.reassign_to is not None:
         ticket_actions.move_to_team(fresh, team=outcome.reassign_to, now=now, reason=outcome.reassign_reason)
     if outcome.raise_priority:
