@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from django.db import transaction
 
@@ -76,6 +76,22 @@ def outbox_key_for(channel: str, recipient_id: int, dedupe_key: str) -> str:
     return f"{channel}:user:{recipient_id}:{dedupe_key}"
 
 
+_Pending = TypeVar("_Pending")
+
+
+def _not_yet_stored(wanted: dict[tuple[int, str], _Pending]) -> list[_Pending]:
+    """Return the values of `wanted` whose (recipient id, dedupe key) has no notification yet."""
+    # Both columns, so that the lookup uses the unique (recipient, dedupe_key) index.
+    existing = set(
+        Notification.objects.filter(
+            recipient_id__in={user_id for user_id, _ in wanted}, dedupe_key__in={key for _, key in wanted}
+        )
+        .order_by()
+        .values_list("recipient_id", "dedupe_key")
+    )
+    return [value for pair, value in wanted.items() if pair not in existing]
+
+
 def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime) -> int:
     """Write inbox rows and outbox e-mails in the caller's transaction; schedule delivery after commit.
 
@@ -92,15 +108,7 @@ def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime) -> 
     if not wanted:
         return 0
     with transaction.atomic(savepoint=False):
-        # Both columns, so that the lookup uses the unique (recipient, dedupe_key) index.
-        existing = set(
-            Notification.objects.filter(
-                recipient_id__in={user_id for user_id, _ in wanted}, dedupe_key__in={key for _, key in wanted}
-            )
-            .order_by()
-            .values_list("recipient_id", "dedupe_key")
-        )
-        new = [item for pair, item in wanted.items() if pair not in existing]
+        new = _not_yet_stored(wanted)
         if not new:
             return 0
         # ignore_conflicts: a concurrent run that wrote the same key first wins; this one adds nothing.
@@ -186,15 +194,7 @@ def enqueue_rows(rows: Sequence[NotificationRow], *, now: datetime) -> int:
     if not wanted:
         return 0
     with transaction.atomic(savepoint=False):
-        # Both columns, so that the lookup uses the unique (recipient, dedupe_key) index.
-        existing = set(
-            Notification.objects.filter(
-                recipient_id__in={user_id for user_id, _ in wanted}, dedupe_key__in={key for _, key in wanted}
-            )
-            .order_by()
-            .values_list("recipient_id", "dedupe_key")
-        )
-        new = [row for pair, row in wanted.items() if pair not in existing]
+        new = _not_yet_stored(wanted)
         if not new:
             return 0
         subjects: dict[str, str] = {}  # rows of one occasion share their texts
