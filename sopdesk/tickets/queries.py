@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
 from sopdesk.core.pagination import BoundedCount, Keyset, bounded_count
+from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib.text import has_forbidden_characters
 from sopdesk.tickets.filters import ORDERINGS
 from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
@@ -77,6 +79,8 @@ def ticket_list_page(
     The page resumes after `cursor` and the count stops at a bound, so the cost of a page does
     not grow with the number of matching tickets (bench/README.md).
     """
+    if cursor and offset:
+        raise ValidationFailed({"offset": [_("Use either a cursor or an offset, not both.")]})
     page = TICKET_KEYSETS[ordering].page(ticket_list_rows(tickets), cursor=cursor, limit=limit, offset=offset)
     return TicketListPage(items=page.items, next_cursor=page.next_cursor, count=bounded_count(tickets))
 

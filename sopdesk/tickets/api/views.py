@@ -80,8 +80,6 @@ def list_tickets(request: HttpRequest, params: Query[TicketListParams]) -> dict[
     filterset = TicketFilterSet(data=_as_query_data(data), queryset=Ticket.objects.visible_to(request_user(request)))
     if not filterset.is_valid():
         raise ValidationFailed({field: [str(m) for m in msgs] for field, msgs in filterset.errors.items()})
-    if params.cursor and params.offset:
-        raise ValidationFailed({"offset": [_("Use either a cursor or an offset, not both.")]})
     page = ticket_list_page(
         filterset.qs, ordering=params.ordering, cursor=params.cursor, limit=params.limit, offset=params.offset
     )
