@@ -19,3 +19,4 @@ if [[ "${1:-}" != "--dev" ]]; then
 fi
 echo "==> installing Python dependencies from uv.lock"
 "${UV[@]}" "${sync_args[@]}"
+. scripts/assets.sh

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "axes",
     "csp",
+    "django_htmx",
     "sopdesk.core",
     "sopdesk.accounts",
     "sopdesk.audit",
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "sopdesk.notifications",
     "sopdesk.backup",
     "sopdesk.web",
+    "sopdesk.workspace",
     "sopdesk.demo",
 ]
 

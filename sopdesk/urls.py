@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/", include("sopdesk.workspace.urls")),
     path("", include("sopdesk.web.urls")),
 ]

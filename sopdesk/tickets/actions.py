@@ -281,6 +281,27 @@ def edit_ticket_details(
     return event
 
 
+def add_tags(
+    ticket: Ticket, *, actor: User, names: Sequence[str], now: datetime, expected_version: int | None = None
+) -> TicketEvent | None:
+    """Add `names` to the ticket's tags (staff), keeping the ones it has; None when nothing was new.
+
+    The tags are read on the locked row, so two agents tagging at once both keep their tag.
+    """
+    if actor.is_requester:
+        raise PermissionRefused(_("Only staff may change ticket details."), field="tags")
+    if not any(name.strip() for name in names):
+        raise ActionError(_("Name at least one tag."), field="tags")
+    with _changing(ticket, actor=actor, expected_version=expected_version):
+        before = sorted(ticket.tags.values_list("name", flat=True))
+        _set_tags(ticket, [*before, *names])
+        after = sorted(ticket.tags.values_list("name", flat=True))
+        if before == after:
+            return None
+        _save(ticket, now=now, fields=[])
+        return events.details_changed(ticket, actor=actor, now=now, changes={"tags": {"from": before, "to": after}})
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()

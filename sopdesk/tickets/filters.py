@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sopdesk.lib.text import has_forbidden_characters
-from sopdesk.tickets.choices import Channel, Priority, Status
+from sopdesk.tickets.choices import Channel, Priority, Status, TicketType
 from sopdesk.tickets.models import Ticket
 
 # Allow-listed orderings: public name → model fields. Nothing user-supplied reaches order_by().
@@ -51,7 +51,12 @@ class TicketFilterSet(django_filters.FilterSet):
     team = PlainCharFilter(field_name="team__code", label=_("team code"))
     assignee = PlainCharFilter(field_name="assignee__username", label=_("assignee username"))
     requester = PlainCharFilter(field_name="requester__username", label=_("requester username"))
+    ticket_type = django_filters.MultipleChoiceFilter(choices=TicketType.choices, distinct=False)
     organization = django_filters.NumberFilter(field_name="organization_id", min_value=1, max_value=2**31)
+    customer_level = PlainCharFilter(field_name="organization__customer_level__code", label=_("customer level code"))
+    tag = PlainCharFilter(method="filter_tag", label=_("tag"))
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = PlainCharFilter(method="filter_text", label=_("text in title or description"))
@@ -66,6 +71,10 @@ class TicketFilterSet(django_filters.FilterSet):
     def filter_category(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         """Match the category and its direct children."""
         return queryset.filter(Q(category__code=value) | Q(category__parent__code=value))
+
+    def filter_tag(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        # A subquery, not a join: no ticket repeats, and no DISTINCT is needed.
+        return queryset.filter(pk__in=Ticket.tags.through.objects.filter(tag__name=value.strip()).values("ticket_id"))
 
     def filter_text(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         text = value.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -51,13 +52,18 @@ TICKET_LIST_COLUMNS = (
 )
 
 
-def ticket_list_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Return `tickets` shaped for a list page: list columns only, related rows prefetched.
+def ticket_list_rows(tickets: QuerySet[Ticket], *, also: Sequence[str] = ()) -> QuerySet[Ticket]:
+    """Return `tickets` shaped for a list page: list columns (and `also`) only, related rows prefetched.
 
     Prefetching instead of joining keeps the visibility filter and the ordering on the ticket
     table alone, where the indexes are; joins made SQLite sort every visible row (bench/README.md).
     """
-    return tickets.only(*TICKET_LIST_COLUMNS).prefetch_related("requester", "assignee", "team", "category")
+    related = ["requester", "assignee", "team", "category", *(name for name in also if name in RELATED_LIST_COLUMNS)]
+    return tickets.only(*TICKET_LIST_COLUMNS, *also).prefetch_related(*related)
+
+
+# Further columns a list may ask for; the related ones are prefetched like the standard ones.
+RELATED_LIST_COLUMNS = frozenset({"organization"})
 
 
 # One resumable ordering per ticket-list ordering name.
@@ -72,7 +78,13 @@ class TicketListPage:
 
 
 def ticket_list_page(
-    tickets: QuerySet[Ticket], *, ordering: str, cursor: str | None, limit: int, offset: int = 0
+    tickets: QuerySet[Ticket],
+    *,
+    ordering: str,
+    cursor: str | None,
+    limit: int,
+    offset: int = 0,
+    also: Sequence[str] = (),
 ) -> TicketListPage:
     """Return one page of `tickets` (already filtered for the viewer) in `ordering`.
 
@@ -81,7 +93,9 @@ def ticket_list_page(
     """
     if cursor and offset:
         raise ValidationFailed({"offset": [_("Use either a cursor or an offset, not both.")]})
-    page = TICKET_KEYSETS[ordering].page(ticket_list_rows(tickets), cursor=cursor, limit=limit, offset=offset)
+    page = TICKET_KEYSETS[ordering].page(
+        ticket_list_rows(tickets, also=also), cursor=cursor, limit=limit, offset=offset
+    )
     return TicketListPage(items=page.items, next_cursor=page.next_cursor, count=bounded_count(tickets))
 
 

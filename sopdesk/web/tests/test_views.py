@@ -61,12 +61,14 @@ def test_login_works_and_the_landing_page_shows_the_user_and_links(requester: Us
     assert 'href="/api/v1/docs"' in html
 
 
-def test_landing_page_links_admins_to_the_admin(db: None) -> None:
+def test_admins_land_in_the_workspace_with_a_link_to_the_admin(db: None) -> None:
     admin = User.objects.create_superuser("root", "root@example.com", PASSWORD)
     client = Client()
     client.force_login(admin)
 
-    assert 'href="/admin/"' in client.get("/").content.decode()
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/desk/"
+    assert 'href="/admin/"' in response.content.decode()
 
 
 def test_html_in_the_display_name_is_escaped_on_the_landing_page(requester: User) -> None:

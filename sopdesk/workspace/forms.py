@@ -1,0 +1,89 @@
+"""Forms of the workspace: they parse and bound the input; the ticket actions decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sopdesk.tickets.choices import Priority, Status
+from sopdesk.tickets.models import TEXT_MAX_LENGTH
+
+MAX_BULK_TICKETS = 100
+
+
+class VersionedForm(forms.Form):
+    # The ticket version the page showed: a stale edit is refused (the action's If-Match).
+    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+
+class CommentForm(VersionedForm):
+    body = forms.CharField(label=_("Message"), max_length=TEXT_MAX_LENGTH, strip=True)
+    internal = forms.BooleanField(label=_("Internal note"), required=False)
+    then_status = forms.ChoiceField(label=_("and set status to"), choices=[("", "—"), *Status.choices], required=False)
+
+
+class StatusForm(VersionedForm):
+    to_status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
+    closure_problem = forms.CharField(label=_("Problem"), max_length=TEXT_MAX_LENGTH, required=False)
+    closure_diagnosis = forms.CharField(label=_("Diagnosis"), max_length=TEXT_MAX_LENGTH, required=False)
+    closure_solution = forms.CharField(label=_("Solution"), max_length=TEXT_MAX_LENGTH, required=False)
+    closure_effect = forms.CharField(label=_("Effect"), max_length=TEXT_MAX_LENGTH, required=False)
+    closure_recommendations = forms.CharField(label=_("Recommendations"), max_length=TEXT_MAX_LENGTH, required=False)
+
+
+class AssignForm(VersionedForm):
+    assignee = forms.CharField(label=_("Assignee"), max_length=150, required=False)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class PriorityForm(VersionedForm):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class TagsForm(VersionedForm):
+    tags = forms.CharField(label=_("Tags"), max_length=500, help_text=_("Separate tags with commas."))
+
+    def names(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["tags"].replace("，", ",").split(",") if name.strip()]
+
+
+class BulkForm(forms.Form):
+    OPERATIONS = [
+        ("take", _("Assign to me")),
+        ("assign", _("Assign to")),
+        ("status", _("Change status")),
+        ("tag", _("Add a tag")),
+    ]
+    tickets = forms.MultipleChoiceField(label=_("Tickets"))  # choices: the numbers on the page, set per request
+    operation = forms.ChoiceField(label=_("Action"), choices=OPERATIONS)
+    assignee = forms.CharField(label=_("Assignee"), max_length=150, required=False)
+    to_status = forms.ChoiceField(label=_("New status"), choices=[("", "—"), *Status.choices], required=False)
+    tag = forms.CharField(label=_("Tag"), max_length=50, required=False)
+    next = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # Any number-shaped value is accepted here; each ticket is then looked up through visibility.
+        numbers = self._numbers()
+        self.fields["tickets"].choices = [  # type: ignore[attr-defined]
+            (n, n) for n in numbers[:MAX_BULK_TICKETS] if isinstance(n, str) and len(n) <= 32
+        ]
+
+    def _numbers(self) -> list[str]:
+        getlist = getattr(self.data, "getlist", None)
+        return list(getlist("tickets")) if getlist is not None else []
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        operation = data.get("operation")
+        if len(self._numbers()) > MAX_BULK_TICKETS:
+            self.add_error("tickets", _("Select at most %(count)d tickets at once.") % {"count": MAX_BULK_TICKETS})
+        if operation == "assign" and not data.get("assignee"):
+            self.add_error("assignee", _("Choose whom to assign to."))
+        if operation == "status" and not data.get("to_status"):
+            self.add_error("to_status", _("Choose the new status."))
+        if operation == "tag" and not (data.get("tag") or "").strip():
+            self.add_error("tag", _("Name the tag."))
+        return data

@@ -1,0 +1,471 @@
+"""The agent workspace through its real URLs, templates and the ticket actions (Django's test client)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from sopdesk.accounts.models import Team, User
+from sopdesk.tickets import actions
+from sopdesk.tickets.choices import EventKind, Status
+from sopdesk.tickets.models import Ticket, TicketAccessLog, TicketEvent
+from sopdesk.testing import factories
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = '<img src=x onerror="alert(1)"><script>alert("t")</script>'
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def numbers_on(html: str) -> set[str]:
+    return set(re.findall(r'name="tickets" value="([^"]+)"', html))
+
+
+def take(ticket: Ticket, user: User) -> None:
+    actions.assign_ticket(ticket, team=None, assignee=user, actor=user, now=timezone.now())
+
+
+# Who gets in
+
+
+def test_anonymous_visitors_go_to_the_login_page(db: None) -> None:
+    response = Client().get("/desk/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_requesters_are_sent_to_their_landing_page_and_staff_land_in_the_workspace(
+    requester: User, agent: User
+) -> None:
+    assert client_for(requester).get("/desk/")["Location"] == "/"
+    assert client_for(agent).get("/")["Location"] == "/desk/"
+
+
+# Queues
+
+
+def test_my_open_tickets_lists_only_mine_and_open(requester: User, agent: User, team_lead: User) -> None:
+    mine = factories.make_ticket(requester, title="Mine")
+    take(mine, agent)
+    theirs = factories.make_ticket(requester, title="The lead's")
+    take(theirs, team_lead)
+    unassigned = factories.make_ticket(requester, title="Nobody's")
+
+    html = client_for(agent).get("/desk/queues/mine/").content.decode()
+    assert numbers_on(html) == {mine.number}
+
+    html = client_for(agent).get("/desk/queues/unassigned/").content.decode()
+    assert numbers_on(html) == {unassigned.number}
+
+    html = client_for(agent).get("/desk/queues/teams/").content.decode()
+    assert numbers_on(html) == {mine.number, theirs.number, unassigned.number}
+
+
+def test_a_queue_never_shows_another_teams_tickets(requester: User, agent: User, engineer: User) -> None:
+    ticket = factories.make_ticket(requester)
+
+    for slug in ("mine", "teams", "unassigned", "recent", "all", "pending", "warning", "breached"):
+        response = client_for(engineer).get(f"/desk/queues/{slug}/")
+        assert response.status_code == 200, slug
+        assert ticket.number not in response.content.decode(), slug
+    assert ticket.number in client_for(agent).get("/desk/queues/all/").content.decode()
+
+
+def test_the_counts_fragment_counts_each_queue(requester: User, agent: User) -> None:
+    for index in range(3):
+        ticket = factories.make_ticket(requester, title=f"T{index}")
+        if index == 0:
+            take(ticket, agent)
+
+    html = client_for(agent).get("/desk/queues/counts/?active=mine").content.decode()
+    counts = dict(re.findall(r'data-count-for="(\w+)">(\d+)', html))
+    assert counts["mine"] == "1"
+    assert counts["unassigned"] == "2"
+    assert counts["teams"] == "3"
+    assert counts["all"] == "3"
+    assert counts["breached"] == "0"
+    assert 'aria-current="page"' in html
+
+
+def test_a_breached_clock_puts_the_ticket_in_the_breached_queue(requester: User, agent: User) -> None:
+    long_ago = timezone.now() - timedelta(days=30)
+    late = factories.make_ticket(requester, title="Late", now=long_ago)
+    fresh = factories.make_ticket(requester, title="Fresh")
+
+    html = client_for(agent).get("/desk/queues/breached/").content.decode()
+    assert late.number in numbers_on(html)
+    assert fresh.number not in numbers_on(html)
+    assert 'data-state="breached"' in html
+
+
+def test_filters_search_and_sorting_narrow_the_queue(requester: User, agent: User) -> None:
+    vpn = factories.make_ticket(requester, title="VPN drops every hour", urgency="high")
+    printer = factories.make_ticket(requester, title="Printer jams")
+    actions.add_tags(printer, actor=agent, names=["hardware"], now=timezone.now())
+    client = client_for(agent)
+
+    assert numbers_on(client.get("/desk/queues/all/?q=vpn").content.decode()) == {vpn.number}
+    assert numbers_on(client.get("/desk/queues/all/?tag=hardware").content.decode()) == {printer.number}
+    assert numbers_on(client.get(f"/desk/queues/all/?priority={vpn.priority}&status=new").content.decode()) >= {
+        vpn.number
+    }
+    html = client.get("/desk/queues/all/?ordering=created_at").content.decode()
+    assert html.index(vpn.number) < html.index(printer.number)
+    html = client.get("/desk/queues/all/?ordering=-created_at").content.decode()
+    assert html.index(printer.number) < html.index(vpn.number)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("status=nonsense", "status"),
+        ("ordering=password", "ordering"),
+        ("cursor=not-a-cursor", "cursor"),
+        ("created_after=yesterday", "created_after"),
+        ("organization=-3", "organization"),
+        ("q=%00", "q"),
+    ],
+)
+def test_bad_filters_answer_400_with_the_field_named(agent: User, query: str, field: str) -> None:
+    response = client_for(agent).get(f"/desk/queues/all/?{query}")
+
+    assert response.status_code == 400
+    assert f"<strong>{field}</strong>" in response.content.decode()
+
+
+def test_an_unknown_queue_is_404(agent: User) -> None:
+    assert client_for(agent).get("/desk/queues/nope/").status_code == 404
+
+
+def test_pages_follow_the_cursor_without_repeating_a_ticket(requester: User, agent: User) -> None:
+    from sopdesk.workspace import views
+
+    created = [factories.make_ticket(requester, title=f"T{index}").number for index in range(5)]
+    seen: list[str] = []
+    client = client_for(agent)
+    url = "/desk/queues/all/"
+    original = views.PAGE_SIZE
+    views.PAGE_SIZE = 2
+    try:
+        while url:
+            html = client.get(url).content.decode()
+            seen += sorted(numbers_on(html), reverse=True)
+            match = re.search(r'href="\?([^"]*cursor=[^"]*)" rel="next"', html)
+            url = f"/desk/queues/all/?{match.group(1).replace('&amp;', '&')}" if match else ""
+    finally:
+        views.PAGE_SIZE = original
+    assert seen == sorted(created, reverse=True)
+
+
+def test_a_hostile_title_is_shown_as_text(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester, title=HOSTILE)
+
+    for url in ("/desk/queues/all/", f"/desk/tickets/{ticket.number}/"):
+        html = client_for(agent).get(url).content.decode()
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        assert "&lt;script&gt;alert" in html
+
+
+def test_the_queue_page_costs_the_same_queries_for_3_and_30_rows(requester: User, agent: User) -> None:
+    client = client_for(agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/desk/queues/all/").status_code == 200
+        return len(context.captured_queries)
+
+    for index in range(3):
+        factories.make_ticket(requester, title=f"T{index}")
+    with_3 = queries()
+    for index in range(27):
+        factories.make_ticket(requester, title=f"U{index}")
+    assert queries() == with_3
+
+
+def test_the_counts_cost_the_same_queries_for_3_and_30_tickets(requester: User, agent: User) -> None:
+    client = client_for(agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/desk/queues/counts/").status_code == 200
+        return len(context.captured_queries)
+
+    for index in range(3):
+        factories.make_ticket(requester, title=f"T{index}")
+    with_3 = queries()
+    for index in range(27):
+        factories.make_ticket(requester, title=f"U{index}")
+    assert queries() == with_3
+
+
+# Bulk actions
+
+
+def test_bulk_take_reports_each_refused_row_and_applies_the_others(requester: User, agent: User) -> None:
+    first = factories.make_ticket(requester, title="First")
+    second = factories.make_ticket(requester, title="Second")
+    done = factories.make_ticket(requester, title="Done")
+    take(done, agent)
+    for status in (Status.IN_PROGRESS,):
+        actions.change_status(done, to_status=status, actor=agent, now=timezone.now())
+    actions.change_status(
+        done,
+        to_status=Status.RESOLVED,
+        actor=agent,
+        now=timezone.now(),
+        closure=actions.ClosureSummary(problem="p", diagnosis="d", solution="s"),
+    )
+
+    response = client_for(agent).post(
+        "/desk/bulk/",
+        {
+            "operation": "take",
+            "tickets": [first.number, second.number, done.number, "TS-0000-999999"],
+            "next": "/desk/queues/all/",
+        },
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/desk/queues/all/"
+    assert "Done for 2 ticket(s)." in html
+    assert f"{done.number}: Resolved and closed tickets cannot be reassigned." in html
+    assert "TS-0000-999999: No such ticket." in html
+    assert Ticket.objects.filter(assignee=agent).count() == 3  # the two taken and the one resolved before
+
+
+def test_bulk_tagging_keeps_existing_tags_and_refuses_a_repeat(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+    actions.add_tags(ticket, actor=agent, names=["vpn"], now=timezone.now())
+    client = client_for(agent)
+
+    client.post("/desk/bulk/", {"operation": "tag", "tag": "urgent-fix", "tickets": [ticket.number]})
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["urgent-fix", "vpn"]
+
+    html = client.post(
+        "/desk/bulk/", {"operation": "tag", "tag": "vpn", "tickets": [ticket.number]}, follow=True
+    ).content.decode()
+    assert "The ticket has this tag already." in html
+
+
+def test_bulk_without_the_needed_input_changes_nothing(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+
+    html = (
+        client_for(agent)
+        .post("/desk/bulk/", {"operation": "assign", "tickets": [ticket.number]}, follow=True)
+        .content.decode()
+    )
+
+    assert "Choose whom to assign to." in html
+    ticket.refresh_from_db()
+    assert ticket.assignee_id is None
+
+
+def test_bulk_cannot_touch_another_teams_ticket(requester: User, engineer: User) -> None:
+    ticket = factories.make_ticket(requester)
+
+    html = (
+        client_for(engineer)
+        .post("/desk/bulk/", {"operation": "take", "tickets": [ticket.number]}, follow=True)
+        .content.decode()
+    )
+
+    assert f"{ticket.number}: No such ticket." in html
+    ticket.refresh_from_db()
+    assert ticket.assignee_id is None
+
+
+# The ticket page
+
+
+def test_the_ticket_page_shows_the_ticket_and_logs_the_view(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester, title="VPN drops", description="Every hour on the hour.")
+    actions.add_comment(ticket, actor=agent, body="Looking into it", is_internal=False, now=timezone.now())
+    actions.add_comment(ticket, actor=agent, body="Checked the concentrator", is_internal=True, now=timezone.now())
+
+    response = client_for(agent).get(f"/desk/tickets/{ticket.number}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "VPN drops" in html and "Every hour on the hour." in html
+    assert "Looking into it" in html
+    assert 'class="timeline-entry timeline-note"' in html and "Checked the concentrator" in html
+    assert TicketAccessLog.objects.filter(ticket=ticket, user=agent, via="web").count() == 1
+
+
+def test_another_teams_agent_gets_404_on_the_page_and_its_actions(requester: User, engineer: User) -> None:
+    ticket = factories.make_ticket(requester)
+    client = client_for(engineer)
+
+    assert client.get(f"/desk/tickets/{ticket.number}/").status_code == 404
+    assert client.get(f"/desk/tickets/{ticket.number}/updates/").status_code == 404
+    assert client.post(f"/desk/tickets/{ticket.number}/comment/", {"body": "hi"}).status_code == 404
+    assert client.post(f"/desk/tickets/{ticket.number}/take/", {}).status_code == 404
+    assert not TicketEvent.objects.filter(ticket=ticket, actor=engineer).exists()
+
+
+def test_an_auditor_reads_everything_and_can_change_nothing(requester: User, auditor: User) -> None:
+    ticket = factories.make_ticket(requester)
+    client = client_for(auditor)
+
+    html = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
+    assert "You can read this ticket but not change it." in html
+    assert 'name="body"' not in html
+
+    for action, data in (("comment", {"body": "hi"}), ("take", {}), ("status", {"to_status": "in_progress"})):
+        response = client.post(f"/desk/tickets/{ticket.number}/{action}/", data)
+        assert response.status_code == 403, action
+    response = client.post("/desk/bulk/", {"operation": "take", "tickets": [ticket.number]}, follow=True)
+    assert "You may read this ticket but not change it." in response.content.decode()
+    assert TicketEvent.objects.filter(ticket=ticket).exclude(actor=requester).filter(actor__isnull=False).count() == 0
+
+
+def test_take_reply_note_and_resolve_through_the_page(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+    client = client_for(agent)
+    url = f"/desk/tickets/{ticket.number}"
+
+    assert client.post(f"{url}/take/", {"version": ticket.version}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent and ticket.status == Status.ASSIGNED
+
+    client.post(
+        f"{url}/comment/", {"body": "On it", "internal": "", "then_status": "in_progress", "version": ticket.version}
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    reply = TicketEvent.objects.get(ticket=ticket, kind=EventKind.PUBLIC_REPLY)
+    assert reply.body == "On it" and not reply.is_internal
+
+    client.post(f"{url}/comment/", {"body": "Driver issue", "internal": "on", "version": ticket.version})
+    assert TicketEvent.objects.get(ticket=ticket, kind=EventKind.INTERNAL_NOTE).is_internal
+
+    ticket.refresh_from_db()
+    response = client.post(f"{url}/status/", {"to_status": "resolved", "version": ticket.version})
+    assert response.status_code == 422
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+
+    response = client.post(
+        f"{url}/status/",
+        {
+            "to_status": "resolved",
+            "version": ticket.version,
+            "closure_problem": "Blank pages",
+            "closure_diagnosis": "Old driver",
+            "closure_solution": "Updated the driver",
+        },
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED
+    assert ticket.closure_solution == "Updated the driver"
+
+
+def test_a_stale_edit_is_refused_with_412_and_keeps_what_was_typed(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+    stale_version = ticket.version
+    take(ticket, agent)
+
+    response = client_for(agent).post(
+        f"/desk/tickets/{ticket.number}/comment/", {"body": "My careful answer", "version": stale_version}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 412
+    assert 'id="stale-banner"' in html
+    assert "My careful answer" in html
+    assert not TicketEvent.objects.filter(ticket=ticket, kind=EventKind.PUBLIC_REPLY).exists()
+
+
+def test_an_empty_reply_is_refused_with_the_field_named(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+
+    response = client_for(agent).post(f"/desk/tickets/{ticket.number}/comment/", {"body": "   "})
+
+    assert response.status_code == 400
+    assert "is-invalid" in response.content.decode()
+
+
+def test_a_priority_override_needs_a_reason(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+    client = client_for(agent)
+
+    assert client.post(f"/desk/tickets/{ticket.number}/priority/", {"priority": "P1"}).status_code == 400
+    response = client.post(f"/desk/tickets/{ticket.number}/priority/", {"priority": "P1", "reason": "CEO's laptop"})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.priority == "P1" and ticket.priority_override_reason == "CEO's laptop"
+
+
+def test_an_unknown_action_is_404_and_get_is_not_allowed(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+    client = client_for(agent)
+
+    assert client.post(f"/desk/tickets/{ticket.number}/delete/", {}).status_code == 404
+    assert client.get(f"/desk/tickets/{ticket.number}/take/").status_code == 405
+
+
+def test_updates_bring_new_events_and_say_when_the_ticket_changed(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+    last = TicketEvent.objects.filter(ticket=ticket).order_by("-pk").first()
+    assert last is not None
+    client = client_for(agent)
+
+    html = client.get(
+        f"/desk/tickets/{ticket.number}/updates/?after={last.pk}&version={ticket.version}"
+    ).content.decode()
+    assert "timeline-entry" not in html and "Reload" not in html
+
+    actions.add_comment(ticket, actor=agent, body="Someone else's reply", is_internal=False, now=timezone.now())
+    html = client.get(
+        f"/desk/tickets/{ticket.number}/updates/?after={last.pk}&version={ticket.version - 1}"
+    ).content.decode()
+    assert "Someone else&#x27;s reply" in html
+    assert "This ticket was changed since you opened it." in html
+
+    assert client.get(f"/desk/tickets/{ticket.number}/updates/?after=x").status_code == 400
+
+
+def test_the_ticket_page_costs_the_same_queries_for_3_and_30_events(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+    client = client_for(agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(f"/desk/tickets/{ticket.number}/").status_code == 200
+        return len(context.captured_queries)
+
+    take(ticket, agent)
+    with_few = queries()
+    for index in range(27):
+        actions.add_comment(ticket, actor=agent, body=f"note {index}", is_internal=index % 2 == 0, now=timezone.now())
+    assert TicketEvent.objects.filter(ticket=ticket).count() >= 30
+    assert queries() == with_few
+
+
+def test_the_hand_over_list_offers_the_teams_members(
+    requester: User, agent: User, team_lead: User, service_desk: Team
+) -> None:
+    ticket = factories.make_ticket(requester)
+
+    html = client_for(agent).get(f"/desk/tickets/{ticket.number}/").content.decode()
+
+    assert '<option value="lead"' in html and '<option value="agent"' in html
+    response = client_for(agent).post(f"/desk/tickets/{ticket.number}/assign/", {"assignee": "lead"})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee == team_lead

@@ -1,0 +1,110 @@
+"""The ticket timeline as people read it: one sentence per event, names resolved in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from sopdesk.accounts.models import Team, User
+from sopdesk.sla.choices import Metric, SlaEventKind
+from sopdesk.tickets.choices import EventKind, Priority, Status
+from sopdesk.tickets.events import kind_label
+from sopdesk.tickets.models import TicketEvent
+
+# How an entry looks: a speech bubble for conversation, a yellow note, or a one-line system entry.
+REPLY, NOTE, SYSTEM, ALERT = "reply", "note", "system", "alert"
+_STYLES = {
+    EventKind.PUBLIC_REPLY: REPLY,
+    EventKind.INTERNAL_NOTE: NOTE,
+    SlaEventKind.SLA_WARNING: ALERT,
+    SlaEventKind.SLA_BREACHED: ALERT,
+    SlaEventKind.SLA_ESCALATED: ALERT,
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: TicketEvent
+    label: str
+    summary: str  # plain text; the template escapes it
+    style: str
+
+
+def _choice_label(choices: Any, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _metric(value: Any) -> str:
+    return _choice_label(Metric, value)
+
+
+class _Names:
+    """Team and user names for the ids the events mention, read with two queries."""
+
+    def __init__(self, events: Sequence[TicketEvent]) -> None:
+        team_ids: set[int] = set()
+        user_ids: set[int] = set()
+        for event in events:
+            if event.kind == EventKind.ASSIGNED:
+                team_ids.update(v for v in (event.data.get("team") or {}).values() if isinstance(v, int))
+                user_ids.update(v for v in (event.data.get("assignee") or {}).values() if isinstance(v, int))
+        self.teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")) if team_ids else {}
+        users = User.objects.filter(pk__in=user_ids) if user_ids else User.objects.none()
+        self.users = {
+            user.pk: user.get_full_name() or user.username for user in users.only("username", "first_name", "last_name")
+        }
+
+    def team(self, pk: Any) -> str:
+        return self.teams.get(pk, "—") if pk is not None else "—"
+
+    def user(self, pk: Any) -> str:
+        return self.users.get(pk, "—") if pk is not None else _("nobody")
+
+
+def _summary(event: TicketEvent, names: _Names) -> str:
+    data = event.data or {}
+    kind = event.kind
+    if kind == EventKind.CREATED:
+        return _("Created with priority %(priority)s.") % {"priority": _choice_label(Priority, data.get("priority"))}
+    if kind in (EventKind.STATUS_CHANGED, EventKind.REOPENED):
+        return _("%(from)s → %(to)s") % {
+            "from": _choice_label(Status, data.get("from")),
+            "to": _choice_label(Status, data.get("to")),
+        }
+    if kind == EventKind.ASSIGNED:
+        team, assignee = data.get("team") or {}, data.get("assignee") or {}
+        return _("Team %(team)s, assignee %(assignee)s") % {
+            "team": names.team(team.get("to")),
+            "assignee": names.user(assignee.get("to")),
+        }
+    if kind == EventKind.PRIORITY_CHANGED:
+        return _("%(from)s → %(to)s") % {
+            "from": _choice_label(Priority, data.get("from")),
+            "to": _choice_label(Priority, data.get("to")),
+        }
+    if kind == EventKind.DETAILS_CHANGED:
+        return _("Changed: %(fields)s") % {"fields": ", ".join(sorted((data.get("changes") or {}).keys()))}
+    if kind == EventKind.ATTACHMENT_ADDED:
+        return str(data.get("name", ""))
+    if kind in (SlaEventKind.SLA_WARNING, SlaEventKind.SLA_BREACHED, SlaEventKind.SLA_PAUSED, SlaEventKind.SLA_RESUMED):
+        return _metric(data.get("metric"))
+    return ""
+
+
+def timeline_entries(events: Sequence[TicketEvent]) -> list[TimelineEntry]:
+    names = _Names(events)
+    return [
+        TimelineEntry(
+            event=event,
+            label=str(kind_label(event.kind)),
+            summary=_summary(event, names),
+            style=_STYLES.get(event.kind, SYSTEM),  # type: ignore[call-overload]
+        )
+        for event in events
+    ]

@@ -1,0 +1,463 @@
+"""The agent workspace pages: queues, the ticket page and their actions.
+
+Views parse input with the forms, read through the visibility querysets and change tickets only
+through `sopdesk.tickets.actions`; every rule lives there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from sopdesk.accounts.models import TeamMembership, User
+from sopdesk.core.errors import ActionError, PreconditionFailed
+from sopdesk.core.http import client_address
+from sopdesk.sla.queries import sla_snapshot, sla_snapshots
+from sopdesk.tickets import actions
+from sopdesk.tickets.choices import OPEN_STATUSES, AccessChannel, Status
+from sopdesk.tickets.filters import ORDERINGS, TicketFilterSet
+from sopdesk.tickets.models import Category, Ticket
+from sopdesk.tickets.queries import events_for, get_ticket_for_user, ticket_list_page
+from sopdesk.workspace import forms
+from sopdesk.workspace.presentation import PRIORITY_COLOURS, STATUS_COLOURS, clock_sentences, most_urgent_clock
+from sopdesk.workspace.queues import DEFAULT_QUEUE, QUEUES, QUEUES_BY_SLUG, Viewer, queue_counts, queue_tickets
+from sopdesk.workspace.timeline import timeline_entries
+
+PAGE_SIZE = 50
+TIMELINE_LIMIT = 500
+# Query parameters a queue page understands besides the filters.
+PAGING_PARAMETERS = ("cursor", "ordering")
+
+View = Callable[..., HttpResponse]
+
+ORDERING_LABELS = {
+    "-updated_at": gettext_lazy("Recently updated first"),
+    "updated_at": gettext_lazy("Least recently updated first"),
+    "-created_at": gettext_lazy("Newest first"),
+    "created_at": gettext_lazy("Oldest first"),
+    "priority": gettext_lazy("Most urgent priority first"),
+    "-priority": gettext_lazy("Least urgent priority first"),
+    "-number": gettext_lazy("Number, descending"),
+    "number": gettext_lazy("Number, ascending"),
+}
+
+
+def staff_required(view: View) -> View:
+    """Let staff in; requesters go to their landing page (the portal comes later)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user: User = request.user  # type: ignore[assignment]
+        if user.is_requester:
+            return redirect("web:home")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _zone(request: HttpRequest) -> ZoneInfo:
+    return ZoneInfo(timezone.get_current_timezone_name())
+
+
+# Queues
+
+
+@require_GET
+@staff_required
+def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
+    chosen = QUEUES_BY_SLUG.get(slug)
+    if chosen is None:
+        raise Http404("No such queue")
+    now = timezone.now()
+    viewer = Viewer.of(_user(request))
+    filters = TicketFilterSet(data=_filter_data(request.GET), queryset=queue_tickets(chosen, viewer, now=now))
+    ordering = request.GET.get("ordering") or chosen.default_ordering
+    errors: dict[str, list[str]] = {}
+    rows: list[dict[str, Any]] = []
+    next_cursor = None
+    if ordering not in ORDERINGS:
+        errors["ordering"] = [_("Unknown ordering.")]
+    elif not filters.is_valid():
+        errors = {name: [str(message) for message in messages_] for name, messages_ in filters.errors.items()}
+    else:
+        try:
+            page = ticket_list_page(
+                filters.qs,
+                ordering=ordering,
+                cursor=request.GET.get("cursor") or None,
+                limit=PAGE_SIZE,
+                also=("organization",),
+            )
+        except ActionError as error:
+            errors[error.field or "cursor"] = [error.message]
+        else:
+            snapshots = sla_snapshots(page.items, now=now)
+            rows = [
+                {
+                    "ticket": ticket,
+                    "clock": most_urgent_clock(snapshots[ticket.pk], now=now),
+                    "priority_colour": PRIORITY_COLOURS.get(ticket.priority, "secondary"),
+                    "status_colour": STATUS_COLOURS.get(ticket.status, "secondary"),
+                }
+                for ticket in page.items
+            ]
+            next_cursor = page.next_cursor
+    context = {
+        "queue": chosen,
+        "active": chosen.slug,
+        "queue_items": [(item, None) for item in QUEUES],
+        "rows": rows,
+        "errors": errors,
+        "filters": filters,
+        "ordering": ordering,
+        "orderings": [(name, ORDERING_LABELS[name]) for name in ORDERINGS],
+        "filter_query": _filter_query(request.GET),
+        "next_query": _page_query(request.GET, next_cursor) if next_cursor else None,
+        "is_first_page": not request.GET.get("cursor"),
+        "bulk_form": forms.BulkForm(),
+        "filter_choices": _filter_choices(viewer),
+        "selected": {name: request.GET.getlist(name) for name in ("status", "priority", "channel", "ticket_type")},
+        "values": {name: request.GET.get(name, "") for name in _SINGLE_FILTERS},
+    }
+    return render(request, "workspace/queue.html", context, status=400 if errors else 200)
+
+
+_MULTI_FILTERS = ("status", "priority", "channel", "ticket_type")
+_SINGLE_FILTERS = (
+    "q",
+    "team",
+    "assignee",
+    "category",
+    "organization",
+    "customer_level",
+    "tag",
+    "created_after",
+    "created_before",
+    "updated_after",
+    "updated_before",
+)
+
+
+def _filter_data(query: QueryDict) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for name in _MULTI_FILTERS:
+        values = [value for value in query.getlist(name) if value]
+        if values:
+            data.setlist(name, values)
+    for name in _SINGLE_FILTERS:
+        value = query.get(name, "").strip()
+        if value:
+            data[name] = value
+    return data
+
+
+def _filter_query(query: QueryDict) -> str:
+    """The filters of this page as a query string (without paging), for links that keep them."""
+    return _filter_data(query).urlencode()
+
+
+def _page_query(query: QueryDict, cursor: str) -> str:
+    data = _filter_data(query)
+    ordering = query.get("ordering")
+    if ordering:
+        data["ordering"] = ordering
+    data["cursor"] = cursor
+    return data.urlencode()
+
+
+def _filter_choices(viewer: Viewer) -> dict[str, Any]:
+    """Options of the filter bar: the viewer's teams (all teams for those who see everything)."""
+    from sopdesk.accounts.models import Team
+
+    teams = Team.objects.filter(is_active=True)
+    if not viewer.user.sees_all_tickets:
+        teams = teams.filter(pk__in=viewer.team_ids)
+    return {
+        "teams": list(teams.order_by("name").values_list("code", "name")),
+        "categories": list(
+            Category.objects.filter(is_active=True).order_by("sort_order", "name").values_list("code", "name")
+        ),
+    }
+
+
+@require_GET
+@staff_required
+def queue_counts_fragment(request: HttpRequest) -> HttpResponse:
+    """The queue counts of the navigation, loaded after the page and refreshed by polling."""
+    counts = queue_counts(Viewer.of(_user(request)), now=timezone.now())
+    context = {"queue_items": [(item, counts[item.slug]) for item in QUEUES], "active": request.GET.get("active", "")}
+    return render(request, "workspace/_queue_counts.html", context)
+
+
+@require_POST
+@staff_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Apply one action to each selected ticket; each ticket goes through the action on its own."""
+    form = forms.BulkForm(request.POST)
+    back = _safe_next(request, form.data.get("next"))
+    if not form.is_valid():
+        for field, problems in form.errors.items():
+            for problem in problems:
+                messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {problem}")
+        return redirect(back)
+    user, now = _user(request), timezone.now()
+    done, refused = 0, []
+    for number in form.cleaned_data["tickets"]:
+        try:
+            ticket = get_ticket_for_user(user, number)
+            with transaction.atomic():
+                _apply_bulk(form.cleaned_data, ticket=ticket, user=user, now=now)
+        except Http404:
+            refused.append((number, _("No such ticket.")))
+        except ActionError as error:
+            refused.append((number, error.message))
+        else:
+            done += 1
+    if done:
+        messages.success(request, _("Done for %(count)d ticket(s).") % {"count": done})
+    for number, reason in refused:
+        messages.error(request, _("%(number)s: %(reason)s") % {"number": number, "reason": reason})
+    return redirect(back)
+
+
+def _apply_bulk(data: dict[str, Any], *, ticket: Ticket, user: User, now: Any) -> None:
+    operation = data["operation"]
+    if operation == "take":
+        actions.assign_ticket(ticket, team=None, assignee=user, actor=user, now=now)
+    elif operation == "assign":
+        assignee = User.objects.filter(username=data["assignee"], is_active=True).first()
+        if assignee is None:
+            raise ActionError(_("Unknown user."), field="assignee")
+        actions.assign_ticket(ticket, team=None, assignee=assignee, actor=user, now=now)
+    elif operation == "status":
+        actions.change_status(ticket, to_status=data["to_status"], actor=user, now=now)
+    elif operation == "tag" and actions.add_tags(ticket, actor=user, names=[data["tag"]], now=now) is None:
+        raise ActionError(_("The ticket has this tag already."), field="tag")
+
+
+def _safe_next(request: HttpRequest, target: str | None) -> str:
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return reverse("workspace:queue_default")
+
+
+# The ticket page
+
+
+def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[str, Any]:
+    user = _user(request)
+    events = list(events_for(ticket, user)[:TIMELINE_LIMIT])
+    transitions = actions.allowed_transitions(ticket, actor=user, now=now)
+    writable = bool(transitions) or Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists()
+    members = (
+        list(
+            TeamMembership.objects.filter(team_id=ticket.team_id, user__is_active=True)
+            .select_related("user")
+            .order_by("user__username")
+        )
+        if ticket.team_id
+        else []
+    )
+    visible = Ticket.objects.visible_to(user)
+    requester_tickets = list(
+        visible.filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .only("number", "title", "status", "created_at")
+        .order_by("-created_at")[:10]
+    )
+    return {
+        "ticket": ticket,
+        "entries": timeline_entries(events),
+        "last_event_id": events[-1].pk if events else 0,
+        "clocks": clock_sentences(sla_snapshot(ticket, now=now), zone=_zone(request)),
+        "transitions": transitions,
+        "writable": writable,
+        "members": [membership.user for membership in members],
+        "requester_tickets": requester_tickets,
+        "open_statuses": OPEN_STATUSES,
+        "tags": list(ticket.tags.values_list("name", flat=True)),
+        "priority_colour": PRIORITY_COLOURS.get(ticket.priority, "secondary"),
+        "status_colour": STATUS_COLOURS.get(ticket.status, "secondary"),
+        "comment_form": forms.CommentForm(initial={"version": ticket.version}),
+        "status_form": forms.StatusForm(initial={"version": ticket.version}),
+        "priority_form": forms.PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
+        "resolved_status": Status.RESOLVED,
+        "stale": False,
+    }
+
+
+@require_GET
+@staff_required
+def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
+    user, now = _user(request), timezone.now()
+    ticket = get_ticket_for_user(user, number)
+    actions.record_ticket_view(ticket, user=user, via=AccessChannel.WEB, now=now, ip_address=client_address(request))
+    return render(request, "workspace/ticket.html", _ticket_context(request, ticket, now=now))
+
+
+@require_GET
+@staff_required
+def ticket_updates(request: HttpRequest, number: str) -> HttpResponse:
+    """New timeline entries after `after`, and whether the ticket changed since `version` (polled)."""
+    user = _user(request)
+    ticket = get_ticket_for_user(user, number)
+    try:
+        after = max(int(request.GET.get("after", "0")), 0)
+        version = int(request.GET.get("version", "0"))
+    except ValueError:
+        return HttpResponse(_("after and version must be whole numbers."), status=400, content_type="text/plain")
+    events = list(events_for(ticket, user).filter(pk__gt=after)[:TIMELINE_LIMIT])
+    context = {
+        "ticket": ticket,
+        "entries": timeline_entries(events),
+        "last_event_id": events[-1].pk if events else after,
+        "changed": ticket.version != version,
+        "version": version,
+    }
+    return render(request, "workspace/_ticket_updates.html", context)
+
+
+def _act(
+    request: HttpRequest, number: str, form_class: type[forms.VersionedForm], apply: Callable[..., Any]
+) -> HttpResponse:
+    """Run one ticket action from a posted form: redirect on success, the page with the error on refusal."""
+    user, now = _user(request), timezone.now()
+    ticket = get_ticket_for_user(user, number)
+    form = form_class(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                message = apply(ticket, form, user=user, now=now, expected_version=form.cleaned_data.get("version"))
+        except ActionError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            status = error.status_code
+        else:
+            messages.success(request, message)
+            return HttpResponseRedirect(reverse("workspace:ticket", args=[ticket.number]))
+    ticket.refresh_from_db()
+    context = _ticket_context(request, ticket, now=now)
+    context["stale"] = status == PreconditionFailed.status_code
+    context[_FORM_NAMES[form_class]] = form
+    context["failed_form"] = _FORM_NAMES[form_class]
+    return render(request, "workspace/ticket.html", context, status=status)
+
+
+_FORM_NAMES: dict[type[forms.VersionedForm], str] = {
+    forms.CommentForm: "comment_form",
+    forms.StatusForm: "status_form",
+    forms.PriorityForm: "priority_form",
+    forms.AssignForm: "assign_form",
+    forms.TagsForm: "tags_form",
+}
+
+
+def _comment(ticket: Ticket, form: forms.CommentForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    data = form.cleaned_data
+    actions.add_comment(
+        ticket, actor=user, body=data["body"], is_internal=data["internal"], now=now, expected_version=expected_version
+    )
+    if data["then_status"] and data["then_status"] != ticket.status:
+        # The comment raised the version; the status move checks the ticket as the comment left it.
+        actions.change_status(ticket, to_status=data["then_status"], actor=user, now=now)
+    return str(_("Internal note added.") if data["internal"] else _("Reply sent to the requester."))
+
+
+def _status(ticket: Ticket, form: forms.StatusForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    data = form.cleaned_data
+    closure = None
+    if data["to_status"] == Status.RESOLVED:
+        closure = actions.ClosureSummary(
+            problem=data["closure_problem"],
+            diagnosis=data["closure_diagnosis"],
+            solution=data["closure_solution"],
+            effect=data["closure_effect"],
+            recommendations=data["closure_recommendations"],
+        )
+    actions.change_status(
+        ticket,
+        to_status=data["to_status"],
+        actor=user,
+        now=now,
+        reason=data["reason"],
+        closure=closure,
+        expected_version=expected_version,
+    )
+    return _("Status changed to %(status)s.") % {"status": Status(data["to_status"]).label}
+
+
+def _assign(ticket: Ticket, form: forms.AssignForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    username = form.cleaned_data["assignee"]
+    assignee = None
+    if username:
+        assignee = User.objects.filter(username=username, is_active=True).first()
+        if assignee is None:
+            raise ActionError(_("Unknown user."), field="assignee")
+    actions.assign_ticket(
+        ticket,
+        team=None,
+        assignee=assignee,
+        actor=user,
+        now=now,
+        note=form.cleaned_data["note"],
+        expected_version=expected_version,
+    )
+    return _("Assigned to %(name)s.") % {"name": assignee.username} if assignee else _("Unassigned.")
+
+
+def _take(ticket: Ticket, form: forms.VersionedForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    actions.assign_ticket(ticket, team=None, assignee=user, actor=user, now=now, expected_version=expected_version)
+    return _("The ticket is yours.")
+
+
+def _priority(ticket: Ticket, form: forms.PriorityForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    data = form.cleaned_data
+    actions.override_priority(
+        ticket, priority=data["priority"], reason=data["reason"], actor=user, now=now, expected_version=expected_version
+    )
+    return _("Priority changed.")
+
+
+def _tags(ticket: Ticket, form: forms.TagsForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    if actions.add_tags(ticket, actor=user, names=form.names(), now=now, expected_version=expected_version) is None:
+        raise ActionError(_("The ticket has these tags already."), field="tags")
+    return _("Tags added.")
+
+
+ACTIONS: dict[str, tuple[type[forms.VersionedForm], Callable[..., str]]] = {
+    "comment": (forms.CommentForm, _comment),
+    "status": (forms.StatusForm, _status),
+    "assign": (forms.AssignForm, _assign),
+    "take": (forms.VersionedForm, _take),
+    "priority": (forms.PriorityForm, _priority),
+    "tags": (forms.TagsForm, _tags),
+}
+_FORM_NAMES[forms.VersionedForm] = "take_form"
+
+
+@require_POST
+@staff_required
+def ticket_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404("No such action")
+    form_class, apply = ACTIONS[action]
+    return _act(request, number, form_class, apply)
