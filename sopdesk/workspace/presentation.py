@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sopdesk.sla.choices import ClockState, Metric
 from sopdesk.sla.clocks import MetricView
@@ -35,6 +36,14 @@ CLOCK_COLOURS: dict[str, str] = {
     ClockState.WARNING: "orange",
     ClockState.BREACHED: "red",
     ClockState.PAUSED: "secondary",
+}
+# Phrases the page's scripts need, from the same catalogue entries the server uses.
+SCRIPT_PHRASES = {
+    "due-in": gettext_lazy("due in %(left)s"),
+    "overdue": gettext_lazy("overdue %(late)s"),
+    "days": gettext_lazy("%(count)d d"),
+    "hours": gettext_lazy("%(count)d h"),
+    "minutes": gettext_lazy("%(count)d min"),
 }
 _RUNNING = (ClockState.OK, ClockState.WARNING, ClockState.BREACHED)
 

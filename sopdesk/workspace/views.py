@@ -33,7 +33,13 @@ from sopdesk.tickets.filters import ORDERINGS, TicketFilterSet
 from sopdesk.tickets.models import Category, Ticket
 from sopdesk.tickets.queries import events_for, get_ticket_for_user, ticket_list_page
 from sopdesk.workspace import forms
-from sopdesk.workspace.presentation import PRIORITY_COLOURS, STATUS_COLOURS, clock_sentences, most_urgent_clock
+from sopdesk.workspace.presentation import (
+    PRIORITY_COLOURS,
+    SCRIPT_PHRASES,
+    STATUS_COLOURS,
+    clock_sentences,
+    most_urgent_clock,
+)
 from sopdesk.workspace.queues import DEFAULT_QUEUE, QUEUES, QUEUES_BY_SLUG, Viewer, queue_counts, queue_tickets
 from sopdesk.workspace.timeline import timeline_entries
 
@@ -125,6 +131,7 @@ def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
         "queue": chosen,
         "active": chosen.slug,
         "queue_items": [(item, None) for item in QUEUES],
+        "script_phrases": SCRIPT_PHRASES,
         "rows": rows,
         "errors": errors,
         "filters": filters,
@@ -285,6 +292,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         .order_by("-created_at")[:10]
     )
     return {
+        "queue_items": [(item, None) for item in QUEUES],
+        "active": "",
+        "script_phrases": SCRIPT_PHRASES,
         "ticket": ticket,
         "entries": timeline_entries(events),
         "last_event_id": events[-1].pk if events else 0,

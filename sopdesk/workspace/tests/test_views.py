@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sopdesk.accounts.models import Team, User
+from sopdesk.testing import factories
 from sopdesk.tickets import actions
 from sopdesk.tickets.choices import EventKind, Status
 from sopdesk.tickets.models import Ticket, TicketAccessLog, TicketEvent
-from sopdesk.testing import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -300,9 +300,11 @@ def test_the_ticket_page_shows_the_ticket_and_logs_the_view(requester: User, age
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "VPN drops" in html and "Every hour on the hour." in html
+    assert "VPN drops" in html
+    assert "Every hour on the hour." in html
     assert "Looking into it" in html
-    assert 'class="timeline-entry timeline-note"' in html and "Checked the concentrator" in html
+    assert 'class="timeline-entry timeline-note"' in html
+    assert "Checked the concentrator" in html
     assert TicketAccessLog.objects.filter(ticket=ticket, user=agent, via="web").count() == 1
 
 
@@ -340,7 +342,8 @@ def test_take_reply_note_and_resolve_through_the_page(requester: User, agent: Us
 
     assert client.post(f"{url}/take/", {"version": ticket.version}).status_code == 302
     ticket.refresh_from_db()
-    assert ticket.assignee == agent and ticket.status == Status.ASSIGNED
+    assert ticket.assignee == agent
+    assert ticket.status == Status.ASSIGNED
 
     client.post(
         f"{url}/comment/", {"body": "On it", "internal": "", "then_status": "in_progress", "version": ticket.version}
@@ -348,7 +351,8 @@ def test_take_reply_note_and_resolve_through_the_page(requester: User, agent: Us
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS
     reply = TicketEvent.objects.get(ticket=ticket, kind=EventKind.PUBLIC_REPLY)
-    assert reply.body == "On it" and not reply.is_internal
+    assert reply.body == "On it"
+    assert not reply.is_internal
 
     client.post(f"{url}/comment/", {"body": "Driver issue", "internal": "on", "version": ticket.version})
     assert TicketEvent.objects.get(ticket=ticket, kind=EventKind.INTERNAL_NOTE).is_internal
@@ -408,7 +412,8 @@ def test_a_priority_override_needs_a_reason(requester: User, agent: User) -> Non
     response = client.post(f"/desk/tickets/{ticket.number}/priority/", {"priority": "P1", "reason": "CEO's laptop"})
     assert response.status_code == 302
     ticket.refresh_from_db()
-    assert ticket.priority == "P1" and ticket.priority_override_reason == "CEO's laptop"
+    assert ticket.priority == "P1"
+    assert ticket.priority_override_reason == "CEO's laptop"
 
 
 def test_an_unknown_action_is_404_and_get_is_not_allowed(requester: User, agent: User) -> None:
@@ -428,7 +433,8 @@ def test_updates_bring_new_events_and_say_when_the_ticket_changed(requester: Use
     html = client.get(
         f"/desk/tickets/{ticket.number}/updates/?after={last.pk}&version={ticket.version}"
     ).content.decode()
-    assert "timeline-entry" not in html and "Reload" not in html
+    assert "timeline-entry" not in html
+    assert "Reload" not in html
 
     actions.add_comment(ticket, actor=agent, body="Someone else's reply", is_internal=False, now=timezone.now())
     html = client.get(
@@ -464,7 +470,8 @@ def test_the_hand_over_list_offers_the_teams_members(
 
     html = client_for(agent).get(f"/desk/tickets/{ticket.number}/").content.decode()
 
-    assert '<option value="lead"' in html and '<option value="agent"' in html
+    assert '<option value="lead"' in html
+    assert '<option value="agent"' in html
     response = client_for(agent).post(f"/desk/tickets/{ticket.number}/assign/", {"assignee": "lead"})
     assert response.status_code == 302
     ticket.refresh_from_db()
