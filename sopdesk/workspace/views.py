@@ -23,16 +23,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from sopdesk.accounts.models import TeamMembership, User
+from sopdesk.accounts.models import Team, TeamMembership, User
 from sopdesk.core.errors import ActionError, PreconditionFailed
 from sopdesk.core.http import client_address
+from sopdesk.core.pagination import bounded_count
+from sopdesk.notifications.actions import mark_all_read, mark_read
+from sopdesk.notifications.queries import get_notification_for_user, inbox_for
 from sopdesk.sla.queries import sla_snapshot, sla_snapshots
 from sopdesk.tickets import actions
 from sopdesk.tickets.choices import OPEN_STATUSES, AccessChannel, Status
 from sopdesk.tickets.filters import ORDERINGS, TicketFilterSet
 from sopdesk.tickets.models import Category, Ticket
 from sopdesk.tickets.queries import events_for, get_ticket_for_user, ticket_list_page
-from sopdesk.workspace import forms
+from sopdesk.tickets.querysets import team_ids_of
+from sopdesk.workspace import forms, saved_views
+from sopdesk.workspace.models import SavedView
 from sopdesk.workspace.presentation import (
     PRIORITY_COLOURS,
     SCRIPT_PHRASES,
@@ -41,10 +46,12 @@ from sopdesk.workspace.presentation import (
     most_urgent_clock,
 )
 from sopdesk.workspace.queues import DEFAULT_QUEUE, QUEUES, QUEUES_BY_SLUG, Viewer, queue_counts, queue_tickets
+from sopdesk.workspace.saved_views import clean_view_query, saved_views_for
 from sopdesk.workspace.timeline import timeline_entries
 
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 500
+NOTIFICATION_LIMIT = 100
 # Query parameters a queue page understands besides the filters.
 PAGING_PARAMETERS = ("cursor", "ordering")
 
@@ -78,6 +85,19 @@ def staff_required(view: View) -> View:
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
+
+
+def _nav_context(request: HttpRequest, *, active: str, team_ids: list[int] | None = None) -> dict[str, Any]:
+    """What the navigation of every workspace page needs: queues, saved views, script phrases."""
+    user = _user(request)
+    ids = team_ids if team_ids is not None else team_ids_of(user)
+    return {
+        "active": active,
+        "queue_items": [(item, None) for item in QUEUES],
+        "saved_views": [(view, _view_url(view)) for view in saved_views_for(user, ids)],
+        "script_phrases": SCRIPT_PHRASES,
+        "lead_teams": [],
+    }
 
 
 def _zone(request: HttpRequest) -> ZoneInfo:
@@ -128,16 +148,18 @@ def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
             ]
             next_cursor = page.next_cursor
     context = {
+        **_nav_context(request, active=chosen.slug, team_ids=viewer.team_ids),
         "queue": chosen,
-        "active": chosen.slug,
-        "queue_items": [(item, None) for item in QUEUES],
-        "script_phrases": SCRIPT_PHRASES,
+        "lead_teams": list(
+            Team.objects.filter(memberships__user=viewer.user, memberships__is_lead=True).values_list("code", "name")
+        ),
         "rows": rows,
         "errors": errors,
         "filters": filters,
         "ordering": ordering,
         "orderings": [(name, ORDERING_LABELS[name]) for name in ORDERINGS],
         "filter_query": _filter_query(request.GET),
+        "view_query": clean_view_query(request.GET, _MULTI_FILTERS + _SINGLE_FILTERS),
         "next_query": _page_query(request.GET, next_cursor) if next_cursor else None,
         "is_first_page": not request.GET.get("cursor"),
         "bulk_form": forms.BulkForm(),
@@ -210,8 +232,15 @@ def _filter_choices(viewer: Viewer) -> dict[str, Any]:
 @staff_required
 def queue_counts_fragment(request: HttpRequest) -> HttpResponse:
     """The queue counts of the navigation, loaded after the page and refreshed by polling."""
-    counts = queue_counts(Viewer.of(_user(request)), now=timezone.now())
-    context = {"queue_items": [(item, counts[item.slug]) for item in QUEUES], "active": request.GET.get("active", "")}
+    user = _user(request)
+    viewer = Viewer.of(user)
+    counts = queue_counts(viewer, now=timezone.now())
+    context = {
+        "queue_items": [(item, counts[item.slug]) for item in QUEUES],
+        "active": request.GET.get("active", ""),
+        "saved_views": [(view, _view_url(view)) for view in saved_views_for(user, viewer.team_ids)],
+        "unread": bounded_count(inbox_for(user, is_unread_only=True), limit=99),
+    }
     return render(request, "workspace/_queue_counts.html", context)
 
 
@@ -292,9 +321,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         .order_by("-created_at")[:10]
     )
     return {
-        "queue_items": [(item, None) for item in QUEUES],
-        "active": "",
-        "script_phrases": SCRIPT_PHRASES,
+        **_nav_context(request, active=""),
         "ticket": ticket,
         "entries": timeline_entries(events),
         "last_event_id": events[-1].pk if events else 0,
@@ -471,3 +498,87 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         raise Http404("No such action")
     form_class, apply = ACTIONS[action]
     return _act(request, number, form_class, apply)
+
+
+# Saved views
+
+
+@require_POST
+@staff_required
+def save_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    queue_slug = request.POST.get("queue", "")
+    query = clean_view_query(QueryDict(request.POST.get("query", "")), _MULTI_FILTERS + _SINGLE_FILTERS)
+    share_with = None
+    if request.POST.get("share"):
+        share_with = Team.objects.filter(pk__in=team_ids_of(user), code=request.POST["share"]).first()
+        if share_with is None:
+            messages.error(request, _("Only team leads may share views with their team."))
+            return redirect(_safe_next(request, request.POST.get("next")))
+    try:
+        view = saved_views.save_view(
+            actor=user,
+            name=request.POST.get("name", ""),
+            queue=queue_slug,
+            query=query,
+            share_with=share_with,
+            now=timezone.now(),
+        )
+    except ActionError as error:
+        messages.error(request, error.message)
+        return redirect(_safe_next(request, request.POST.get("next")))
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(_view_url(view))
+
+
+@require_POST
+@staff_required
+def retire_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    try:
+        saved_views.retire_view(view_id, actor=_user(request))
+    except ActionError as error:
+        raise Http404(error.message) from None
+    messages.success(request, _("The view was removed."))
+    return redirect("workspace:queue_default")
+
+
+def _view_url(view: SavedView) -> str:
+    url = reverse("workspace:queue", args=[view.queue])
+    return f"{url}?{view.query}" if view.query else url
+
+
+# Notifications
+
+
+@require_GET
+@staff_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    unread_only = request.GET.get("unread") == "1"
+    notifications = list(inbox_for(user, is_unread_only=unread_only)[:NOTIFICATION_LIMIT])
+    context = {
+        **_nav_context(request, active=""),
+        "notifications": notifications,
+        "unread_only": unread_only,
+    }
+    return render(request, "workspace/notifications.html", context)
+
+
+@require_POST
+@staff_required
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one notification read and go to its ticket."""
+    user = _user(request)
+    notification = get_notification_for_user(user, notification_id)
+    mark_read(notification, actor=user, now=timezone.now())
+    if notification.ticket is not None:
+        return redirect("workspace:ticket", notification.ticket.number)
+    return redirect("workspace:notifications")
+
+
+@require_POST
+@staff_required
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    count = mark_all_read(actor=_user(request), now=timezone.now())
+    messages.success(request, _("%(count)d notification(s) marked read.") % {"count": count})
+    return redirect("workspace:notifications")

@@ -11,11 +11,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Team, User
+from sopdesk.notifications.models import Notification
 from sopdesk.testing import factories
 from sopdesk.tickets import actions
 from sopdesk.tickets.choices import EventKind, Status
 from sopdesk.tickets.models import Ticket, TicketAccessLog, TicketEvent
+from sopdesk.workspace.models import SavedView
 
 pytestmark = pytest.mark.django_db
 
@@ -476,3 +479,97 @@ def test_the_hand_over_list_offers_the_teams_members(
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.assignee == team_lead
+
+
+# Saved views
+
+
+def test_an_agent_saves_a_personal_view_with_only_known_filters(requester: User, agent: User) -> None:
+    client = client_for(agent)
+
+    response = client.post(
+        "/desk/views/",
+        {"name": "My P1s", "queue": "teams", "query": "priority=P1&ordering=-created_at&evil=1&cursor=abc"},
+    )
+
+    view = SavedView.objects.get(owner=agent)
+    assert view.query == "priority=P1&ordering=-created_at"
+    assert response["Location"] == "/desk/queues/teams/?priority=P1&ordering=-created_at"
+    assert "My P1s" in client.get("/desk/queues/mine/").content.decode()
+
+
+def test_a_lead_shares_a_view_with_the_team_and_members_see_it_but_others_do_not(
+    agent: User, team_lead: User, engineer: User, service_desk: Team
+) -> None:
+    client_for(team_lead).post(
+        "/desk/views/", {"name": "Desk VIPs", "queue": "teams", "query": "customer_level=vip", "share": "service-desk"}
+    )
+
+    assert SavedView.objects.get(name="Desk VIPs").shared_with == service_desk
+    assert "Desk VIPs" in client_for(agent).get("/desk/queues/mine/").content.decode()
+    assert "Desk VIPs" not in client_for(engineer).get("/desk/queues/mine/").content.decode()
+
+
+def test_only_a_lead_may_share_and_only_the_owner_may_remove(agent: User, team_lead: User) -> None:
+    client_for(agent).post("/desk/views/", {"name": "Mine", "queue": "mine", "share": "service-desk"})
+    assert not SavedView.objects.exists()
+
+    client_for(team_lead).post("/desk/views/", {"name": "Shared", "queue": "teams", "share": "service-desk"})
+    view = SavedView.objects.get()
+    assert client_for(agent).post(f"/desk/views/{view.pk}/remove/").status_code == 404
+    assert client_for(team_lead).post(f"/desk/views/{view.pk}/remove/").status_code == 302
+    view.refresh_from_db()
+    assert not view.is_active
+    assert "Shared" not in client_for(agent).get("/desk/queues/mine/").content.decode()
+
+
+@pytest.mark.parametrize(("name", "queue"), [("", "mine"), ("x" * 61, "mine"), ("two\nlines", "mine"), ("ok", "nope")])
+def test_a_bad_view_is_refused_with_a_message(agent: User, name: str, queue: str) -> None:
+    response = client_for(agent).post("/desk/views/", {"name": name, "queue": queue}, follow=True)
+
+    assert response.status_code == 200
+    assert "alert-danger" in response.content.decode()
+    assert not SavedView.objects.exists()
+
+
+# Notifications
+
+
+def test_the_notification_centre_lists_mine_and_opening_one_marks_it_read(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+    lead = factories.make_user("lead2", role=Role.TEAM_LEAD, lead_of=[Team.objects.get(code="service-desk")])
+    actions.assign_ticket(ticket, team=None, assignee=agent, actor=lead, now=timezone.now())
+    notification = Notification.objects.get(recipient=agent)
+    client = client_for(agent)
+
+    html = client.get("/desk/notifications/?unread=1").content.decode()
+    assert notification.subject in html
+    counts = client.get("/desk/queues/counts/").content.decode()
+    assert re.search(r'id="unread-count"[^>]*>1<', counts)
+
+    response = client.post(f"/desk/notifications/{notification.pk}/open/")
+    assert response["Location"] == f"/desk/tickets/{ticket.number}/"
+    notification.refresh_from_db()
+    assert notification.is_read
+    assert notification.subject not in client.get("/desk/notifications/?unread=1").content.decode()
+
+
+def test_someone_elses_notification_is_404(requester: User, agent: User, team_lead: User) -> None:
+    ticket = factories.make_ticket(requester)
+    actions.assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=timezone.now())
+    notification = Notification.objects.get(recipient=agent)
+
+    assert client_for(team_lead).post(f"/desk/notifications/{notification.pk}/open/").status_code == 404
+    notification.refresh_from_db()
+    assert not notification.is_read
+
+
+def test_mark_all_read(requester: User, agent: User, team_lead: User) -> None:
+    for index in range(2):
+        ticket = factories.make_ticket(requester, title=f"T{index}")
+        actions.assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=timezone.now())
+
+    response = client_for(agent).post("/desk/notifications/read-all/", follow=True)
+
+    assert "2 notification(s) marked read." in response.content.decode()
+    assert not Notification.objects.filter(recipient=agent, read_at__isnull=True).exists()
