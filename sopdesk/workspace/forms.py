@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sopdesk.tickets.actions import DETAIL_FIELDS
 from sopdesk.tickets.choices import Priority, Status
-from sopdesk.tickets.models import TEXT_MAX_LENGTH
+from sopdesk.tickets.models import TEXT_MAX_LENGTH, Category, Ticket
 
 MAX_BULK_TICKETS = 100
 
@@ -87,3 +90,42 @@ class BulkForm(forms.Form):
         if operation == "tag" and not (data.get("tag") or "").strip():
             self.add_error("tag", _("Name the tag."))
         return data
+
+
+def _details_fields() -> dict[str, forms.Field]:
+    fields = forms.fields_for_model(Ticket, fields=DETAIL_FIELDS)
+    fields["category"] = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True).order_by("sort_order", "name"),
+        required=False,
+        to_field_name="code",
+    )
+    fields["occurred_at"].widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    for name in ("description", "steps_to_reproduce", "error_message", "attempted_measures"):
+        fields[name].widget = forms.Textarea(attrs={"rows": 3})
+    return fields
+
+
+class DetailsForm(VersionedForm):
+    """The standard template's fields (MISSION §1); the action validates and records the changes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(_details_fields())
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", css)
+
+    def changes(self, ticket: Ticket) -> dict[str, Any]:
+        """The fields whose value differs from the ticket's: only those go to the action."""
+        result: dict[str, Any] = {}
+        for name in (*DETAIL_FIELDS, "category"):
+            value = self.cleaned_data.get(name)
+            if value is None and name not in ("occurred_at", "category", "difficulty"):
+                value = ""
+            if getattr(ticket, name) != value:
+                result[name] = value
+        return result

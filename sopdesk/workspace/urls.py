@@ -15,6 +15,7 @@ urlpatterns = [
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
     path("tickets/<str:number>/", views.ticket_page, name="ticket"),
+    path("tickets/<str:number>/edit/", views.ticket_edit, name="ticket_edit"),
     path("tickets/<str:number>/updates/", views.ticket_updates, name="ticket_updates"),
     path("tickets/<str:number>/<slug:action>/", views.ticket_action, name="ticket_action"),
 ]

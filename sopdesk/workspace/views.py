@@ -582,3 +582,49 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     count = mark_all_read(actor=_user(request), now=timezone.now())
     messages.success(request, _("%(count)d notification(s) marked read.") % {"count": count})
     return redirect("workspace:notifications")
+
+
+# Editing the details
+
+
+@staff_required
+def ticket_edit(request: HttpRequest, number: str) -> HttpResponse:
+    """Edit the standard template's fields; a stale form is refused (412) and keeps what was typed."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405)
+    user, now = _user(request), timezone.now()
+    ticket = get_ticket_for_user(user, number)
+    if not Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists():
+        return render(
+            request, "workspace/read_only.html", {**_nav_context(request, active=""), "ticket": ticket}, status=403
+        )
+    status = 200
+    if request.method == "POST":
+        form = forms.DetailsForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                event = actions.edit_ticket_details(
+                    ticket,
+                    actor=user,
+                    changes=form.changes(ticket),
+                    now=now,
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except ActionError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = error.status_code
+            else:
+                messages.success(request, _("Details saved.") if event is not None else _("Nothing was changed."))
+                return redirect("workspace:ticket", ticket.number)
+    else:
+        initial = {name: getattr(ticket, name) for name in actions.DETAIL_FIELDS}
+        initial.update(version=ticket.version, category=ticket.category.code if ticket.category else None)
+        form = forms.DetailsForm(initial=initial)
+    context = {
+        **_nav_context(request, active=""),
+        "ticket": ticket,
+        "form": form,
+        "stale": status == PreconditionFailed.status_code,
+    }
+    return render(request, "workspace/ticket_edit.html", context, status=status)

@@ -573,3 +573,66 @@ def test_mark_all_read(requester: User, agent: User, team_lead: User) -> None:
 
     assert "2 notification(s) marked read." in response.content.decode()
     assert not Notification.objects.filter(recipient=agent, read_at__isnull=True).exists()
+
+
+# Editing the details
+
+
+def test_editing_details_records_only_what_changed(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester, title="Printer", device_model="HP M404")
+    client = client_for(agent)
+    html = client.get(f"/desk/tickets/{ticket.number}/edit/").content.decode()
+    assert 'value="HP M404"' in html
+
+    # What the form posts back: every field as it was, with the two the agent changed.
+    data = {name: getattr(ticket, name) or "" for name in actions.DETAIL_FIELDS}
+    data.update(version=ticket.version, title="Printer on floor 3", urgency="high")
+    response = client.post(f"/desk/tickets/{ticket.number}/edit/", data)
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.title == "Printer on floor 3"
+    assert ticket.urgency == "high"
+    event = TicketEvent.objects.get(ticket=ticket, kind=EventKind.DETAILS_CHANGED)
+    assert set(event.data["changes"]) == {"title", "urgency"}
+
+
+def test_a_stale_details_form_is_refused_and_keeps_the_input(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester, title="Printer")
+    old_version = ticket.version
+    take(ticket, agent)
+    data = {
+        "version": old_version,
+        "title": "My better title",
+        "channel": ticket.channel,
+        "ticket_type": ticket.ticket_type,
+        "impact": ticket.impact,
+        "urgency": ticket.urgency,
+        "difficulty": ticket.difficulty,
+    }
+
+    response = client_for(agent).post(f"/desk/tickets/{ticket.number}/edit/", data)
+
+    assert response.status_code == 412
+    assert "My better title" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.title == "Printer"
+
+
+def test_bad_details_name_the_field(requester: User, agent: User) -> None:
+    ticket = factories.make_ticket(requester)
+    data = {"version": ticket.version, "title": "  ", "channel": "carrier-pigeon", "contact_email": "not-an-address"}
+
+    response = client_for(agent).post(f"/desk/tickets/{ticket.number}/edit/", data)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert html.count("invalid-feedback") >= 3
+
+
+def test_details_are_refused_to_auditors_and_strangers(requester: User, auditor: User, engineer: User) -> None:
+    ticket = factories.make_ticket(requester)
+
+    assert client_for(auditor).get(f"/desk/tickets/{ticket.number}/edit/").status_code == 403
+    assert client_for(auditor).post(f"/desk/tickets/{ticket.number}/edit/", {"title": "x"}).status_code == 403
+    assert client_for(engineer).get(f"/desk/tickets/{ticket.number}/edit/").status_code == 404
