@@ -47,6 +47,7 @@ from sopdesk.workspace.presentation import (
 )
 from sopdesk.workspace.queues import DEFAULT_QUEUE, QUEUES, QUEUES_BY_SLUG, Viewer, queue_counts, queue_tickets
 from sopdesk.workspace.saved_views import clean_view_query, saved_views_for
+from sopdesk.workspace.similar import similar_tickets
 from sopdesk.workspace.timeline import timeline_entries
 
 PAGE_SIZE = 50
@@ -628,3 +629,16 @@ def ticket_edit(request: HttpRequest, number: str) -> HttpResponse:
         "stale": status == PreconditionFailed.status_code,
     }
     return render(request, "workspace/ticket_edit.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def ticket_similar(request: HttpRequest, number: str) -> HttpResponse:
+    """Similar past tickets, loaded after the page (the search issue replaces the ranking)."""
+    user = _user(request)
+    ticket = get_ticket_for_user(user, number)
+    found = similar_tickets(ticket, Ticket.objects.visible_to(user))
+    labels = dict(Status.choices)
+    return render(
+        request, "workspace/_similar.html", {"similar": [(item, labels.get(item.status, "")) for item in found]}
+    )
