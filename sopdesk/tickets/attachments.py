@@ -92,11 +92,19 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     return CheckedUpload(name=name, content_type=content_type, size=size, sha256=digest.hexdigest())
 
 
-def attachment_download_response(attachment: Attachment) -> FileResponse:
-    """Return the stored file as a download that browsers never render or sniff (API and admin)."""
+# Raster images, checked by their magic numbers at upload, may be shown in the page (previews).
+# Never SVG or HTML: those can carry script.
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
+
+
+def attachment_download_response(attachment: Attachment, *, inline: bool = False) -> FileResponse:
+    """Return the stored file as a download that browsers never sniff; `inline` shows a raster image.
+
+    Anything but a checked raster image is always a download, whatever `inline` says.
+    """
     response = FileResponse(
         attachment.file.open("rb"),
-        as_attachment=True,
+        as_attachment=not (inline and attachment.content_type in INLINE_IMAGE_TYPES),
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )

@@ -19,8 +19,30 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
 
+MAX_FILES = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name; each is checked by the attachment action, not here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("Attach at most %(count)d files at once.") % {"count": MAX_FILES})
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
 class CommentForm(VersionedForm):
-    body = forms.CharField(label=_("Message"), max_length=TEXT_MAX_LENGTH, strip=True)
+    body = forms.CharField(label=_("Message"), max_length=TEXT_MAX_LENGTH, strip=True, required=False)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
     internal = forms.BooleanField(label=_("Internal note"), required=False)
     then_status = forms.ChoiceField(label=_("and set status to"), choices=[("", "—"), *Status.choices], required=False)
 

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, User
 from sopdesk.sla.choices import Metric, SlaEventKind
+from sopdesk.tickets.attachments import INLINE_IMAGE_TYPES
 from sopdesk.tickets.choices import EventKind, Priority, Status
 from sopdesk.tickets.events import kind_label
-from sopdesk.tickets.models import TicketEvent
+from sopdesk.tickets.models import Attachment, TicketEvent
 
 # How an entry looks: a speech bubble for conversation, a yellow note, or a one-line system entry.
 REPLY, NOTE, SYSTEM, ALERT = "reply", "note", "system", "alert"
@@ -31,6 +33,8 @@ class TimelineEntry:
     label: str
     summary: str  # plain text; the template escapes it
     style: str
+    attachment: Attachment | None = None  # the file an "attachment added" entry names, if visible
+    is_image: bool = False
 
 
 def _choice_label(choices: Any, value: Any) -> str:
@@ -97,14 +101,24 @@ def _summary(event: TicketEvent, names: _Names) -> str:
     return ""
 
 
-def timeline_entries(events: Sequence[TicketEvent]) -> list[TimelineEntry]:
+def timeline_entries(
+    events: Sequence[TicketEvent], *, attachments: QuerySet[Attachment] | None = None
+) -> list[TimelineEntry]:
+    """Entries for `events`; `attachments` (the viewer's visible ones) are read in one query if needed."""
     names = _Names(events)
-    return [
-        TimelineEntry(
-            event=event,
-            label=str(kind_label(event.kind)),
-            summary=_summary(event, names),
-            style=_STYLES.get(event.kind, SYSTEM),  # type: ignore[call-overload]
+    wanted = {event.data.get("attachment_id") for event in events if event.kind == EventKind.ATTACHMENT_ADDED} - {None}
+    files = {item.pk: item for item in attachments.filter(pk__in=wanted)} if attachments is not None and wanted else {}
+    entries = []
+    for event in events:
+        attachment = files.get(event.data.get("attachment_id")) if event.kind == EventKind.ATTACHMENT_ADDED else None
+        entries.append(
+            TimelineEntry(
+                event=event,
+                label=str(kind_label(event.kind)),
+                summary=_summary(event, names),
+                style=_STYLES.get(event.kind, SYSTEM),  # type: ignore[call-overload]
+                attachment=attachment,
+                is_image=attachment is not None and attachment.content_type in INLINE_IMAGE_TYPES,
+            )
         )
-        for event in events
-    ]
+    return entries

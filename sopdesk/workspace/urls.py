@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
     path("tickets/<str:number>/", views.ticket_page, name="ticket"),
     path("tickets/<str:number>/edit/", views.ticket_edit, name="ticket_edit"),
+    path("tickets/<str:number>/attachments/<int:attachment_id>/", views.ticket_attachment, name="ticket_attachment"),
     path("tickets/<str:number>/similar/", views.ticket_similar, name="ticket_similar"),
     path("tickets/<str:number>/updates/", views.ticket_updates, name="ticket_updates"),
     path("tickets/<str:number>/<slug:action>/", views.ticket_action, name="ticket_action"),

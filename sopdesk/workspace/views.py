@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,10 +32,17 @@ from sopdesk.notifications.actions import mark_all_read, mark_read
 from sopdesk.notifications.queries import get_notification_for_user, inbox_for
 from sopdesk.sla.queries import sla_snapshot, sla_snapshots
 from sopdesk.tickets import actions
+from sopdesk.tickets.attachments import attachment_download_response, check_upload
 from sopdesk.tickets.choices import OPEN_STATUSES, AccessChannel, Status
 from sopdesk.tickets.filters import ORDERINGS, TicketFilterSet
 from sopdesk.tickets.models import Category, Ticket
-from sopdesk.tickets.queries import events_for, get_ticket_for_user, ticket_list_page
+from sopdesk.tickets.queries import (
+    attachments_for,
+    events_for,
+    get_attachment_for_user,
+    get_ticket_for_user,
+    ticket_list_page,
+)
 from sopdesk.tickets.querysets import team_ids_of
 from sopdesk.workspace import forms, saved_views
 from sopdesk.workspace.models import SavedView
@@ -56,7 +64,7 @@ NOTIFICATION_LIMIT = 100
 # Query parameters a queue page understands besides the filters.
 PAGING_PARAMETERS = ("cursor", "ordering")
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 ORDERING_LABELS = {
     "-updated_at": gettext_lazy("Recently updated first"),
@@ -75,7 +83,7 @@ def staff_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user: User = request.user  # type: ignore[assignment]
         if user.is_requester:
             return redirect("web:home")
@@ -324,7 +332,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
     return {
         **_nav_context(request, active=""),
         "ticket": ticket,
-        "entries": timeline_entries(events),
+        "entries": timeline_entries(events, attachments=attachments_for(ticket, user)),
         "last_event_id": events[-1].pk if events else 0,
         "clocks": clock_sentences(sla_snapshot(ticket, now=now), zone=_zone(request)),
         "transitions": transitions,
@@ -366,7 +374,7 @@ def ticket_updates(request: HttpRequest, number: str) -> HttpResponse:
     events = list(events_for(ticket, user).filter(pk__gt=after)[:TIMELINE_LIMIT])
     context = {
         "ticket": ticket,
-        "entries": timeline_entries(events),
+        "entries": timeline_entries(events, attachments=attachments_for(ticket, user)),
         "last_event_id": events[-1].pk if events else after,
         "changed": ticket.version != version,
         "version": version,
@@ -380,7 +388,7 @@ def _act(
     """Run one ticket action from a posted form: redirect on success, the page with the error on refusal."""
     user, now = _user(request), timezone.now()
     ticket = get_ticket_for_user(user, number)
-    form = form_class(request.POST)
+    form = form_class(request.POST, request.FILES)
     status = 400
     if form.is_valid():
         try:
@@ -410,13 +418,38 @@ _FORM_NAMES: dict[type[forms.VersionedForm], str] = {
 
 
 def _comment(ticket: Ticket, form: forms.CommentForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    """Reply or note, with attachments: every file is checked before anything is written."""
     data = form.cleaned_data
-    actions.add_comment(
-        ticket, actor=user, body=data["body"], is_internal=data["internal"], now=now, expected_version=expected_version
-    )
+    files = data["attachments"]
+    for upload in files:
+        try:
+            check_upload(upload)
+        except ActionError as error:
+            name = upload.name or "?"
+            raise ActionError(f"{name}: {error.message}", field="attachments") from None
+    if not data["body"] and not files:
+        raise ActionError(_("Write a message or attach a file."), field="body")
+    if data["body"]:
+        actions.add_comment(
+            ticket,
+            actor=user,
+            body=data["body"],
+            is_internal=data["internal"],
+            now=now,
+            expected_version=expected_version,
+        )
+        expected_version = None  # the comment was checked against the page's version
+    elif expected_version is not None and ticket.version != expected_version:
+        raise PreconditionFailed(
+            _("The ticket was changed by someone else since you loaded it; reload it and try again.")
+        )
+    for upload in files:
+        actions.add_attachment(ticket, actor=user, upload=upload, is_internal=data["internal"], now=now)
     if data["then_status"] and data["then_status"] != ticket.status:
         # The comment raised the version; the status move checks the ticket as the comment left it.
         actions.change_status(ticket, to_status=data["then_status"], actor=user, now=now)
+    if not data["body"]:
+        return _("%(count)d file(s) attached.") % {"count": len(files)}
     return str(_("Internal note added.") if data["internal"] else _("Reply sent to the requester."))
 
 
@@ -642,3 +675,18 @@ def ticket_similar(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request, "workspace/_similar.html", {"similar": [(item, labels.get(item.status, "")) for item in found]}
     )
+
+
+@require_GET
+@staff_required
+def ticket_attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    """Download an attachment (or show a checked raster image with `?inline=1`); logged like a view."""
+    user, now = _user(request), timezone.now()
+    ticket = get_ticket_for_user(user, number)
+    attachment = get_attachment_for_user(user, ticket, attachment_id)
+    actions.record_ticket_view(
+        ticket, user=user, via=AccessChannel.WEB, now=now, ip_address=client_address(request), attachment=attachment
+    )
+    response = attachment_download_response(attachment, inline=request.GET.get("inline") == "1")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -403,7 +403,8 @@ def test_an_empty_reply_is_refused_with_the_field_named(requester: User, agent: 
 
     response = client_for(agent).post(f"/desk/tickets/{ticket.number}/comment/", {"body": "   "})
 
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert "Write a message or attach a file." in response.content.decode()
     assert "is-invalid" in response.content.decode()
 
 
@@ -636,3 +637,77 @@ def test_details_are_refused_to_auditors_and_strangers(requester: User, auditor:
     assert client_for(auditor).get(f"/desk/tickets/{ticket.number}/edit/").status_code == 403
     assert client_for(auditor).post(f"/desk/tickets/{ticket.number}/edit/", {"title": "x"}).status_code == 403
     assert client_for(engineer).get(f"/desk/tickets/{ticket.number}/edit/").status_code == 404
+
+
+# Attachments
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_a_note_with_a_screenshot_and_a_log_shows_both_and_previews_the_image(requester: User, agent: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = factories.make_ticket(requester)
+    client = client_for(agent)
+    files = [
+        SimpleUploadedFile("screenshot.png", PNG, content_type="image/png"),
+        SimpleUploadedFile("error.log", b"timeout after 30s\n", content_type="text/plain"),
+    ]
+
+    response = client.post(
+        f"/desk/tickets/{ticket.number}/comment/", {"body": "See attached", "internal": "on", "attachments": files}
+    )
+
+    assert response.status_code == 302
+    stored = list(ticket.attachments.order_by("original_name"))
+    assert [item.original_name for item in stored] == ["error.log", "screenshot.png"]
+    assert all(item.is_internal for item in stored)
+    html = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
+    image = stored[1]
+    assert f'src="/desk/tickets/{ticket.number}/attachments/{image.pk}/?inline=1"' in html
+    assert "error.log" in html
+
+    preview = client.get(f"/desk/tickets/{ticket.number}/attachments/{image.pk}/?inline=1")
+    assert preview["Content-Disposition"].startswith("inline")
+    log = client.get(f"/desk/tickets/{ticket.number}/attachments/{stored[0].pk}/?inline=1")
+    assert log["Content-Disposition"].startswith("attachment")  # only checked raster images are shown inline
+    assert log["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert TicketAccessLog.objects.filter(ticket=ticket, attachment=image).exists()
+
+
+def test_a_bad_file_refuses_the_whole_message(requester: User, agent: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = factories.make_ticket(requester)
+    files = [
+        SimpleUploadedFile("ok.txt", b"fine", content_type="text/plain"),
+        SimpleUploadedFile("evil.svg", b"<svg onload=alert(1)>", content_type="image/svg+xml"),
+    ]
+
+    response = client_for(agent).post(
+        f"/desk/tickets/{ticket.number}/comment/", {"body": "Two files", "attachments": files}
+    )
+
+    assert response.status_code == 422
+    assert "evil.svg" in response.content.decode()
+    assert not ticket.attachments.exists()
+    assert not TicketEvent.objects.filter(ticket=ticket, kind=EventKind.PUBLIC_REPLY).exists()
+
+
+def test_a_requester_facing_reply_never_shows_another_teams_attachment(
+    requester: User, engineer: User, agent: User
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = factories.make_ticket(requester)
+    client_for(agent).post(
+        f"/desk/tickets/{ticket.number}/comment/",
+        {"body": "", "attachments": [SimpleUploadedFile("a.txt", b"x", content_type="text/plain")]},
+    )
+    attachment = ticket.attachments.get()
+
+    assert client_for(engineer).get(f"/desk/tickets/{ticket.number}/attachments/{attachment.pk}/").status_code == 404
