@@ -1,6 +1,7 @@
 """Request and response shapes of the casework and canned-response API. Shaping and validation only; no writes."""
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
@@ -31,7 +32,7 @@ class DiagnosisStepIn(Schema):
     command: str = Field("", max_length=TEXT_MAX_LENGTH, description="The command run or the parameters used.")
     result: str = Field(min_length=1, max_length=TEXT_MAX_LENGTH)
     is_public: bool = Field(False, description="Show the step to the requester (internal by default).")
-    attachment_ids: list[int] = Field(
+    attachment_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(
         default_factory=list,
         max_length=20,
         description="Screenshots: ids of attachments already uploaded to this ticket (public steps: public ones).",
