@@ -98,7 +98,8 @@ def test_staff_record_a_diagnosis_step_as_an_internal_timeline_entry(ticket: Tic
     assert event.data == {"diagnosis_step": step.pk, "attachments": []}
     assert (step.created_by, step.created_at, step.is_public) == (agent, NOW, False)
     ticket.refresh_from_db()
-    assert ticket.version == version + 1 and ticket.updated_at == NOW
+    assert ticket.version == version + 1
+    assert ticket.updated_at == NOW
 
 
 def test_a_public_diagnosis_step_is_a_public_timeline_entry(ticket: Ticket, agent: User) -> None:
@@ -202,7 +203,8 @@ def test_staff_ask_and_the_requester_is_told(ticket: Ticket, agent: User, reques
 
     assert authorization.state == AuthorizationState.REQUESTED
     event = TicketEvent.objects.get(ticket=ticket, kind=CaseworkEventKind.REMOTE_REQUESTED)
-    assert not event.is_internal and event.body == "Read the VPN client configuration"
+    assert not event.is_internal
+    assert event.body == "Read the VPN client configuration"
     assert Notification.objects.filter(recipient=requester, ticket=ticket).exists()
 
 
@@ -330,7 +332,9 @@ def test_a_new_version_supersedes_the_previous_plan(ticket: Ticket, agent: User,
     assert (first.version, first.state, first.superseded_at) == (1, PlanState.SUPERSEDED, NOW)
     assert (second.version, second.state) == (2, PlanState.PROPOSED)
     event = TicketEvent.objects.filter(ticket=ticket, kind=CaseworkEventKind.PLAN_PROPOSED).last()
-    assert event is not None and event.data["supersedes"] == 1 and not event.is_internal
+    assert event is not None
+    assert event.data["supersedes"] == 1
+    assert not event.is_internal
     assert [p.version for p in plans_for(ticket, requester)] == [1, 2]
     with pytest.raises(TransitionRefused, match="newer version"):
         actions.confirm_solution_plan(first, actor=requester, now=NOW)

@@ -66,7 +66,8 @@ def test_an_agent_records_a_diagnosis_step_with_a_screenshot(
 
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["checked"] == "Ping the gateway" and body["is_public"] is False
+    assert body["checked"] == "Ping the gateway"
+    assert body["is_public"] is False
     assert [a["id"] for a in body["attachments"]] == [screenshot.pk]
     assert body["created_by"]["username"] == "agent"
     events = api_client(agent).get(url("events")).json()["items"]
@@ -155,9 +156,11 @@ def test_remote_assistance_is_asked_granted_and_revoked(
     revoked = post(client, url(f"remote-assistance/{record_id}/revoke"))
 
     assert listed[0]["allowed_actions"] == ["grant", "refuse"]
-    assert granted.status_code == 200 and granted.json()["state"] == "granted"
+    assert granted.status_code == 200
+    assert granted.json()["state"] == "granted"
     assert granted.json()["allowed_actions"] == ["revoke"]
-    assert revoked.json()["state"] == "revoked" and revoked.json()["revoked_by"]["username"] == "requester"
+    assert revoked.json()["state"] == "revoked"
+    assert revoked.json()["revoked_by"]["username"] == "requester"
     assert api_client(agent).get(url("remote-assistance")).json()[0]["allowed_actions"] == []
     again = post(client, url(f"remote-assistance/{record_id}/revoke"))
     assert again.status_code == 409
@@ -185,7 +188,8 @@ def test_a_refusal_reason_is_kept(
 
     refused = post(api_client(requester), url(f"remote-assistance/{authorization.pk}/refuse"), {"reason": "Not now"})
 
-    assert refused.json()["state"] == "refused" and refused.json()["refusal_reason"] == "Not now"
+    assert refused.json()["state"] == "refused"
+    assert refused.json()["refusal_reason"] == "Not now"
 
 
 @pytest.mark.parametrize(
@@ -205,7 +209,8 @@ def test_bad_authorisation_requests_get_a_field_error(
 
     response = post(api_client(agent), url("remote-assistance"), payload)
 
-    assert response.status_code == 422 and field in fields_of(response)
+    assert response.status_code == 422
+    assert field in fields_of(response)
 
 
 # --- solution plans -------------------------------------------------------------------------------------
@@ -238,8 +243,10 @@ def test_the_off_peak_hint_answers_for_any_time(
 
     assert evening.json() == {"is_off_peak": True, "suggested_at": None}
     assert datetime.fromisoformat(morning.json()["suggested_at"]) == datetime(2026, 3, 10, 18, tzinfo=SHANGHAI)
-    assert missing.status_code == 422 and fields_of(missing) == ["at"]
-    assert unknown.status_code == 422 and fields_of(unknown) == ["when"]
+    assert missing.status_code == 422
+    assert fields_of(missing) == ["at"]
+    assert unknown.status_code == 422
+    assert fields_of(unknown) == ["when"]
 
 
 def test_the_requester_confirms_or_rejects_with_a_reason(
@@ -254,10 +261,12 @@ def test_the_requester_confirms_or_rejects_with_a_reason(
     confirmed = post(client, url(f"plans/{second['id']}/confirm"))
     by_agent = post(api_client(agent), url(f"plans/{second['id']}/confirm"))
 
-    assert no_reason.status_code == 422 and fields_of(no_reason) == ["reason"]
+    assert no_reason.status_code == 422
+    assert fields_of(no_reason) == ["reason"]
     assert rejected.json()["state"] == "rejected"
     assert second["version"] == 2
-    assert confirmed.status_code == 200 and confirmed.json()["state"] == "confirmed"
+    assert confirmed.status_code == 200
+    assert confirmed.json()["state"] == "confirmed"
     assert by_agent.status_code == 403
     assert [p["state"] for p in client.get(url("plans")).json()] == ["rejected", "confirmed"]
 
@@ -274,8 +283,10 @@ def test_verification_results_are_recorded_and_checked(
     bad = post(client, url("verifications"), {"verified": "x", "outcome": "perhaps"})
     by_requester = post(api_client(requester), url("verifications"), {"verified": "x", "outcome": "passed"})
 
-    assert created.status_code == 201 and created.json()["outcome"] == "passed"
-    assert bad.status_code == 422 and fields_of(bad) == ["outcome"]
+    assert created.status_code == 201
+    assert created.json()["outcome"] == "passed"
+    assert bad.status_code == 422
+    assert fields_of(bad) == ["outcome"]
     assert by_requester.status_code == 403
     assert api_client(requester).get(url("verifications")).json() == []
 
@@ -311,7 +322,8 @@ def test_record_lists_take_a_constant_number_of_queries(
         client = api_client(agent)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(f"{TICKETS}/{ticket.number}/{tail}")
-        assert response.status_code == 200 and len(response.json()) == count
+        assert response.status_code == 200
+        assert len(response.json()) == count
         counts.append(len(queries))
     assert counts[0] == counts[1]
 
@@ -355,7 +367,8 @@ def test_an_agent_lists_rendered_canned_responses_for_a_ticket(
 
     assert len(listed) == 1
     assert listed[0]["rendered"] == f"requester您好，工单{ticket.number}已由agent受理。"
-    assert listed[0]["team"]["code"] == "service-desk" and listed[0]["may_manage"] is False
+    assert listed[0]["team"]["code"] == "service-desk"
+    assert listed[0]["may_manage"] is False
 
 
 def test_rendering_for_a_ticket_the_agent_cannot_see_is_404(
@@ -404,7 +417,8 @@ def test_the_owner_edits_and_deactivates_and_others_get_404(
     deactivated = post(client, f"{item}/deactivate")
 
     assert patched.json()["body"] == "Hello {requester_name}"
-    assert null.status_code == 422 and fields_of(null) == ["title"]
+    assert null.status_code == 422
+    assert fields_of(null) == ["title"]
     assert deactivated.json()["is_active"] is False
     assert client.get(CANNED).json() == []
     assert [r["id"] for r in client.get(CANNED, {"include_inactive": "true"}).json()] == [created["id"]]

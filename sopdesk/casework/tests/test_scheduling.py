@@ -33,7 +33,8 @@ def local(*args: int) -> datetime:
 def test_a_time_in_the_evening_is_off_peak() -> None:
     hint = off_peak_hint(OFFICE, local(2026, 3, 10, 20, 0))
 
-    assert hint.is_off_peak and hint.suggested_at is None
+    assert hint.is_off_peak
+    assert hint.suggested_at is None
 
 
 def test_a_time_in_working_hours_suggests_the_evening_not_the_lunch_break() -> None:
@@ -72,7 +73,8 @@ def test_a_calendar_that_never_rests_has_no_off_peak_time() -> None:
 
     hint = off_peak_hint(always, local(2026, 3, 10, 3, 0))
 
-    assert not hint.is_off_peak and hint.suggested_at is None
+    assert not hint.is_off_peak
+    assert hint.suggested_at is None
 
 
 @pytest.mark.django_db
@@ -81,7 +83,8 @@ def test_plans_use_the_office_hours_of_the_tickets_clocks(requester: User, servi
 
     hint = off_peak_hint_for(ticket, local(2026, 3, 10, 10, 0))
 
-    assert hint is not None and hint.suggested_at == local(2026, 3, 10, 18, 0)
+    assert hint is not None
+    assert hint.suggested_at == local(2026, 3, 10, 18, 0)
 
 
 @pytest.mark.django_db
@@ -93,4 +96,5 @@ def test_a_ticket_measured_around_the_clock_still_gets_office_hours(
 
     calendar = calendar_for_plans(ticket)
 
-    assert calendar is not None and not calendar.always_open
+    assert calendar is not None
+    assert not calendar.always_open
