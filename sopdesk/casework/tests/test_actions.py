@@ -516,3 +516,25 @@ def test_an_unknown_language_is_refused(agent: User) -> None:
     with pytest.raises(ValidationFailed) as refused:
         canned(agent, language="fr")
     assert list(refused.value.errors) == ["language"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "writes", "decides"),
+    [
+        ("agent", True, False),
+        ("team_lead", True, False),
+        ("manager", True, False),
+        ("engineer", False, False),
+        ("auditor", False, False),
+        ("requester", False, True),
+        ("colleague", False, False),
+        ("outsider", False, False),
+    ],
+)
+def test_the_ui_is_told_who_writes_and_who_decides(
+    request: pytest.FixtureRequest, ticket: Ticket, persona: str, writes: bool, decides: bool
+) -> None:
+    user = request.getfixturevalue(persona)
+
+    assert actions.may_write_records(user, ticket) is writes
+    assert actions.may_decide(user, ticket) is decides
