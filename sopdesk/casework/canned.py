@@ -31,7 +31,7 @@ def template_errors(template: str) -> list[str]:
             continue
         name = match.group(1)
         if name is None:
-            errors.append(_("Unmatched brace; write {{ or }} for a literal brace."))
+            errors.append(_("Unmatched brace; write {{ for a literal { and }} for a literal }."))
         elif name not in VARIABLES:
             errors.append(
                 _("Unknown variable {%(name)s}; use one of: %(known)s.")

@@ -136,7 +136,8 @@ def demo_case(now: datetime) -> Ticket | None:
 def add_casework(*, now: datetime) -> Ticket | None:
     """Record a diagnosis step, a granted authorisation, a confirmed plan and a verification on `demo_case`.
 
-    The records fall between the ticket's last entry and `now`, in the language of its title.
+    The records fall between the ticket's last entry (at most a day ago) and `now`, in the language
+    of its title.
     """
     ticket = demo_case(now)
     if ticket is None:
@@ -144,8 +145,10 @@ def add_casework(*, now: datetime) -> Ticket | None:
     agent, requester = ticket.assignee, ticket.requester
     assert agent is not None  # noqa: S101 (demo_case only picks assigned tickets)
     text = _RECORDS["zh" if _CHINESE.search(ticket.title) else "en"]
-    step = (now - ticket.updated_at) / 8
-    at = [ticket.updated_at + step * n for n in range(1, 7)]
+    # Within the last day (after the ticket's last entry), so the authorisation is still in force.
+    start = max(ticket.updated_at, now - timedelta(days=1))
+    step = (now - start) / 8
+    at = [start + step * n for n in range(1, 7)]
     actions.record_diagnosis_step(
         ticket, actor=agent, checked=text["checked"], command=text["command"], result=text["result"], now=at[0]
     )
