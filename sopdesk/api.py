@@ -24,6 +24,32 @@ OPERATIONS: dict[str, OperationName] = {
     "GET /tickets/{number}/attachments": OperationName("tickets", "tickets_attachment_list"),
     "POST /tickets/{number}/attachments": OperationName("tickets", "tickets_attachment_create"),
     "GET /tickets/{number}/attachments/{attachment_id}": OperationName("tickets", "tickets_attachment_download"),
+    "GET /tickets/{number}/diagnosis-steps": OperationName("casework", "casework_diagnosis_step_list"),
+    "POST /tickets/{number}/diagnosis-steps": OperationName("casework", "casework_diagnosis_step_create"),
+    "GET /tickets/{number}/remote-assistance": OperationName("casework", "casework_remote_assistance_list"),
+    "POST /tickets/{number}/remote-assistance": OperationName("casework", "casework_remote_assistance_request"),
+    "POST /tickets/{number}/remote-assistance/{record_id}/grant": OperationName(
+        "casework", "casework_remote_assistance_grant"
+    ),
+    "POST /tickets/{number}/remote-assistance/{record_id}/refuse": OperationName(
+        "casework", "casework_remote_assistance_refuse"
+    ),
+    "POST /tickets/{number}/remote-assistance/{record_id}/revoke": OperationName(
+        "casework", "casework_remote_assistance_revoke"
+    ),
+    "GET /tickets/{number}/plans": OperationName("casework", "casework_plan_list"),
+    "POST /tickets/{number}/plans": OperationName("casework", "casework_plan_propose"),
+    "GET /tickets/{number}/plans/off-peak": OperationName("casework", "casework_plan_off_peak_hint"),
+    "POST /tickets/{number}/plans/{record_id}/confirm": OperationName("casework", "casework_plan_confirm"),
+    "POST /tickets/{number}/plans/{record_id}/reject": OperationName("casework", "casework_plan_reject"),
+    "GET /tickets/{number}/verifications": OperationName("casework", "casework_verification_list"),
+    "POST /tickets/{number}/verifications": OperationName("casework", "casework_verification_create"),
+    "GET /canned-responses": OperationName("canned_responses", "canned_responses_list"),
+    "POST /canned-responses": OperationName("canned_responses", "canned_responses_create"),
+    "GET /canned-responses/{response_id}": OperationName("canned_responses", "canned_responses_get"),
+    "PATCH /canned-responses/{response_id}": OperationName("canned_responses", "canned_responses_update"),
+    "POST /canned-responses/{response_id}/deactivate": OperationName("canned_responses", "canned_responses_deactivate"),
+    "POST /canned-responses/{response_id}/activate": OperationName("canned_responses", "canned_responses_activate"),
     "GET /notifications": OperationName("notifications", "notifications_list"),
     "POST /notifications/{notification_id}/read": OperationName("notifications", "notifications_read"),
     "POST /notifications/read-all": OperationName("notifications", "notifications_read_all"),
@@ -46,6 +72,9 @@ TAG_DESCRIPTIONS = {
     "auth": "API tokens: issue one with a username and password, revoke the one in use.",
     "me": "The authenticated caller.",
     "tickets": "Tickets with their lifecycle, assignment, comments, timeline and attachments.",
+    "casework": "A ticket's structured records: diagnosis steps, remote-assistance authorisations, "
+    "solution plans and verification results.",
+    "canned_responses": "Standard phrases with variables: personal ones and those a team's leads manage.",
     "notifications": "The caller's in-app notifications.",
     "sla_calendars": "Business-time calendars with their holidays and make-up working days.",
     "sla_policies": "SLA targets by priority, customer level, category and channel, with escalation rules.",
@@ -66,6 +95,8 @@ api = DocumentedAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/tickets", tickets_router)
+api.add_router("/tickets", "sopdesk.casework.api.views.tickets_router")
+api.add_router("/canned-responses", "sopdesk.casework.api.views.canned_router")
 api.add_router("/notifications", "sopdesk.notifications.api.views.router")
 api.add_router("/sla", "sopdesk.sla.api.views.router")
 api.add_router("/audit", "sopdesk.audit.api.views.router")

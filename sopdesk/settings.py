@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "sopdesk.audit",
     "sopdesk.tickets",
     "sopdesk.sla",
+    "sopdesk.casework",
     "sopdesk.notifications",
     "sopdesk.backup",
     "sopdesk.web",

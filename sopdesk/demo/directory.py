@@ -135,7 +135,7 @@ PEOPLE = (
 )
 
 # Models of these apps the manager may view in the admin.
-MANAGER_VIEWS_APPS = ("accounts", "tickets")
+MANAGER_VIEWS_APPS = ("accounts", "tickets", "casework")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
+from sopdesk.demo.casework import add_canned_responses, add_casework
 from sopdesk.demo.directory import DEMO_LOGINS, DEMO_PASSWORD, create_directory
 from sopdesk.demo.sla import catch_up_clocks, configure_sla
 from sopdesk.demo.stories import plan_tickets, play
@@ -53,6 +54,8 @@ def load_demo(
             play(plan, directory, now=now, rng=rng)
             if on_progress is not None:
                 on_progress(done, len(plans))
+        add_canned_responses(directory, now=now)
+        add_casework(now=now)
         catch_up_clocks(now=now)
 
 

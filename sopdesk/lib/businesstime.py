@@ -30,6 +30,7 @@ __all__ = [
     "add",
     "elapsed",
     "is_working_instant",
+    "next_off_hours",
     "next_working_instant",
     "subtract",
     "working_seconds_per_week",
@@ -263,6 +264,30 @@ def next_working_instant(calendar: BusinessCalendar, at: datetime) -> datetime:
         return _from_us(_next_working_us(calendar, instant))
     except OverflowError:
         raise ValueError(_OUT_OF_RANGE) from None
+
+
+def next_off_hours(calendar: BusinessCalendar, at: datetime, *, min_length: timedelta) -> datetime | None:
+    """Return the start (as UTC) of the first time outside working hours, at or after `at`, that lasts
+    at least `min_length` (`at` itself when it lies in such a stretch); None for an always-open calendar
+    or when none starts within SEARCH_HORIZON."""
+    if calendar.always_open:
+        return None
+    instant = _to_us(at)
+    wanted = _duration_us(min_length)
+    free_from = instant  # the start of the stretch outside working hours being measured
+    try:
+        for week in _weeks_forward(calendar, instant):
+            for start, end in week.intervals:
+                if end <= free_from:
+                    continue
+                if start - free_from >= max(wanted, 1):
+                    return _from_us(free_from)
+                free_from = max(free_from, end)
+            if week.end - instant > _HORIZON:
+                return None
+    except OverflowError:
+        raise ValueError(_OUT_OF_RANGE) from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def working_seconds_per_week(calendar: BusinessCalendar) -> int:

@@ -174,6 +174,22 @@ def _changing(ticket: Ticket, *, actor: User | None, expected_version: int | Non
         yield ticket
 
 
+@contextmanager
+def changing_ticket(ticket: Ticket, *, actor: User, expected_version: int | None = None) -> Iterator[Ticket]:
+    """Lock, reload and check `ticket` writable by `actor`, for the actions of apps above tickets.
+
+    The same rule as every ticket action here (403 readable but not writable, 404 unseen, 412
+    stale `expected_version`); record the change inside the block and call `ticket_touched`.
+    """
+    with _changing(ticket, actor=actor, expected_version=expected_version):
+        yield ticket
+
+
+def ticket_touched(ticket: Ticket, *, now: datetime) -> None:
+    """Give a locked `ticket` a new version and update time: something was added to its timeline."""
+    _save(ticket, now=now, fields=[])
+
+
 def _save(ticket: Ticket, *, now: datetime, fields: Sequence[str]) -> None:
     """Save `fields` of a changed ticket with a new version and update time."""
     ticket.updated_at = now

@@ -18,6 +18,14 @@ from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Organization, Team, TeamMembership, User
 from sopdesk.audit.models import ConfigChange
+from sopdesk.casework.choices import CaseworkEventKind
+from sopdesk.casework.models import (
+    CannedResponse,
+    DiagnosisStep,
+    RemoteAssistanceAuthorization,
+    SolutionPlan,
+    VerificationResult,
+)
 from sopdesk.demo.directory import DEMO_LOGINS, DEMO_PASSWORD
 from sopdesk.sla.choices import SlaEventKind
 from sopdesk.sla.models import SlaPolicy, TicketSla
@@ -247,3 +255,28 @@ def test_the_demo_history_sends_no_mail_but_later_actions_do(
     with django_capture_on_commit_callbacks(execute=True):
         add_comment(ticket, actor=agent, body="Any news?", is_internal=False, now=timezone.now())
     assert [message.to for message in mailoutbox] == [[ticket.requester.email]]
+
+
+@pytest.mark.usefixtures("demo_mode")
+def test_the_demo_has_canned_responses_in_both_languages_and_one_record_of_each_kind() -> None:
+    load("--tickets", "40")
+
+    languages = set(CannedResponse.objects.filter(is_active=True).values_list("language", flat=True))
+    assert languages == {"zh-hans", "en"}
+    assert CannedResponse.objects.filter(team__code="service-desk").exists()
+    assert CannedResponse.objects.filter(owner__username="agent").exists()
+    (case,) = {
+        DiagnosisStep.objects.get().ticket,
+        RemoteAssistanceAuthorization.objects.get(state="granted").ticket,
+        SolutionPlan.objects.get(state="confirmed").ticket,
+        VerificationResult.objects.get(outcome="passed").ticket,
+    }
+    casework = [event.kind for event in case.events.all() if event.kind in CaseworkEventKind.values]
+    assert casework == [
+        "diagnosis_recorded",
+        "remote_requested",
+        "remote_granted",
+        "plan_proposed",
+        "plan_confirmed",
+        "verification_recorded",
+    ]

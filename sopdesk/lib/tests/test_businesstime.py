@@ -23,6 +23,7 @@ from sopdesk.lib.businesstime import (
     add,
     elapsed,
     is_working_instant,
+    next_off_hours,
     next_working_instant,
     subtract,
     working_seconds_per_week,
@@ -949,3 +950,71 @@ def test_business_time_of_an_always_open_calendar_is_real_elapsed_time(
         assert add(calendar, start, span) == end
         assert subtract(calendar, end, span) == start
         assert is_working_instant(calendar, start)
+
+
+# --- next_off_hours: the first stretch outside working hours of at least a given length ----------
+
+
+def test_next_off_hours_skips_a_lunch_break_shorter_than_asked() -> None:
+    calendar = BusinessCalendar(zone=SHANGHAI, intervals=office_intervals((540, 720), (810, 1080)))
+    tuesday_morning = datetime(2026, 3, 10, 10, 0, tzinfo=SHANGHAI)
+
+    assert next_off_hours(calendar, tuesday_morning, min_length=2 * H) == datetime(2026, 3, 10, 18, tzinfo=SHANGHAI)
+    assert next_off_hours(calendar, tuesday_morning, min_length=H) == datetime(2026, 3, 10, 12, tzinfo=SHANGHAI)
+
+
+def test_next_off_hours_is_the_instant_itself_in_a_long_enough_stretch() -> None:
+    calendar = BusinessCalendar(zone=SHANGHAI, intervals=office_intervals((540, 1080)))
+    evening = datetime(2026, 3, 10, 19, 0, tzinfo=SHANGHAI)
+
+    assert next_off_hours(calendar, evening, min_length=2 * H) == evening
+
+
+def test_next_off_hours_measures_a_stretch_across_the_end_of_the_week() -> None:
+    # Working every hour but Friday 22:00 to Monday 02:00 (local): the stretch crosses the week boundary.
+    intervals = (
+        *office_intervals((0, 1440), weekdays=range(1, 4)),
+        WorkingInterval(0, 120, 1440),
+        WorkingInterval(4, 0, 1320),
+    )
+    calendar = BusinessCalendar(zone=SHANGHAI, intervals=intervals)
+
+    found = next_off_hours(calendar, datetime(2026, 3, 11, 12, tzinfo=SHANGHAI), min_length=50 * H)
+
+    assert found == datetime(2026, 3, 13, 22, tzinfo=SHANGHAI)
+
+
+def test_next_off_hours_is_none_for_a_calendar_that_never_rests() -> None:
+    every_day = BusinessCalendar(zone=SHANGHAI, intervals=office_intervals((0, 1440), weekdays=range(7)))
+
+    assert next_off_hours(every_day, datetime(2026, 3, 10, tzinfo=UTC), min_length=H) is None
+    assert (
+        next_off_hours(
+            BusinessCalendar(zone=SHANGHAI, always_open=True), datetime(2026, 3, 10, tzinfo=UTC), min_length=H
+        )
+        is None
+    )
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data(), scenario=scenarios(), hours=st.integers(0, 60))
+def test_next_off_hours_starts_a_long_enough_stretch_without_working_time(
+    data: st.DataObject, scenario: tuple[BusinessCalendar, date], hours: int
+) -> None:
+    calendar, base = scenario
+    at = data.draw(instants(calendar, base, within_days=100))
+    length = timedelta(hours=hours)
+
+    found = next_off_hours(calendar, at, min_length=length)
+
+    if found is None:
+        # No such stretch: none begins at any hour of the next two weeks either.
+        for step in range(0, 14 * 24, 3):
+            start = at + step * H
+            assert is_working_instant(calendar, start) or elapsed(calendar, start, start + length) > timedelta(0)
+        return
+    assert found >= at
+    assert not is_working_instant(calendar, found)
+    assert elapsed(calendar, found, found + length) == timedelta(0)
+    # It starts where working time ends (or at `at`): no earlier start in the same stretch.
+    assert found == at or is_working_instant(calendar, found - US)

@@ -5,6 +5,7 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from sopdesk.casework.choices import CaseworkEventKind
 from sopdesk.core.api import InputDatetime, PlainStr
 from sopdesk.core.pagination import COUNT_LIMIT, MAX_OFFSET
 from sopdesk.sla.choices import ClockState, Metric, SlaEventKind
@@ -266,7 +267,7 @@ class TicketPage(Schema):
 
 class EventOut(Schema):
     id: int
-    kind: EventKind | SlaEventKind
+    kind: EventKind | SlaEventKind | CaseworkEventKind
     actor: UserRef | None
     created_at: datetime
     is_internal: bool
