@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sopdesk.casework.choices import VerificationOutcome
 from sopdesk.tickets.actions import DETAIL_FIELDS
 from sopdesk.tickets.choices import Priority, Status
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, Category, Ticket
@@ -151,3 +152,37 @@ class DetailsForm(VersionedForm):
             if getattr(ticket, name) != value:
                 result[name] = value
         return result
+
+
+_LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class DiagnosisForm(VersionedForm):
+    checked = forms.CharField(label=_("What was checked"), max_length=500)
+    command = forms.CharField(label=_("Command or parameters"), max_length=TEXT_MAX_LENGTH, required=False)
+    result = forms.CharField(label=_("Result"), max_length=TEXT_MAX_LENGTH)
+    is_public = forms.BooleanField(label=_("Visible to the requester"), required=False)
+    screenshots = MultipleFileField(label=_("Screenshots"), required=False)
+
+
+class RemoteAssistanceForm(VersionedForm):
+    scope = forms.CharField(label=_("What you need to do or access"), max_length=2000)
+    method = forms.CharField(label=_("Tool or method"), max_length=200)
+    ends_at = forms.DateTimeField(label=_("Until"), input_formats=["%Y-%m-%dT%H:%M"], widget=_LOCAL_DATETIME)
+
+
+class PlanForm(VersionedForm):
+    steps = forms.CharField(label=_("Steps"), max_length=TEXT_MAX_LENGTH)
+    resources = forms.CharField(label=_("Resources"), max_length=TEXT_MAX_LENGTH, required=False)
+    risks = forms.CharField(label=_("Risks"), max_length=TEXT_MAX_LENGTH, required=False)
+    rollback_plan = forms.CharField(label=_("Rollback plan"), max_length=TEXT_MAX_LENGTH)
+    scheduled_at = forms.DateTimeField(
+        label=_("Scheduled for"), input_formats=["%Y-%m-%dT%H:%M"], widget=_LOCAL_DATETIME, required=False
+    )
+
+
+class VerificationForm(VersionedForm):
+    verified = forms.CharField(label=_("What was verified"), max_length=500)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=VerificationOutcome.choices)
+    notes = forms.CharField(label=_("Notes"), max_length=TEXT_MAX_LENGTH, required=False)
+    is_public = forms.BooleanField(label=_("Visible to the requester"), required=False)

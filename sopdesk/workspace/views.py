@@ -18,13 +18,18 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sopdesk.accounts.models import Team, TeamMembership, User
+from sopdesk.casework import actions as casework
+from sopdesk.casework import queries as casework_queries
+from sopdesk.casework.canned import render as render_canned
+from sopdesk.casework.models import CannedResponse, SolutionPlan
+from sopdesk.casework.scheduling import calendar_for_plans, off_peak_hint
 from sopdesk.core.errors import ActionError, PreconditionFailed
 from sopdesk.core.http import client_address
 from sopdesk.core.pagination import bounded_count
@@ -61,6 +66,7 @@ from sopdesk.workspace.timeline import timeline_entries
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 500
 NOTIFICATION_LIMIT = 100
+CANNED_LIMIT = 200
 # Query parameters a queue page understands besides the filters.
 PAGING_PARAMETERS = ("cursor", "ordering")
 
@@ -308,6 +314,25 @@ def _safe_next(request: HttpRequest, target: str | None) -> str:
 # The ticket page
 
 
+def _canned_for(ticket: Ticket, user: User) -> list[tuple[CannedResponse, str]]:
+    """The agent's canned responses (their language's first) filled in for this ticket."""
+    language = translation.get_language() or ""
+    rows = list(casework_queries.canned_responses_for(user))
+    rows.sort(key=lambda row: (row.language != language, row.title.lower()))
+    return [(row, render_canned(row.body, ticket, user)) for row in rows[:CANNED_LIMIT]]
+
+
+def _plans_with_hints(ticket: Ticket, user: User) -> list[tuple[SolutionPlan, Any]]:
+    plans = list(casework_queries.plans_for(ticket, user))
+    if not any(plan.scheduled_at for plan in plans):
+        return [(plan, None) for plan in plans]
+    calendar = calendar_for_plans(ticket)
+    return [
+        (plan, off_peak_hint(calendar, plan.scheduled_at) if plan.scheduled_at and calendar is not None else None)
+        for plan in plans
+    ]
+
+
 def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[str, Any]:
     user = _user(request)
     events = list(events_for(ticket, user)[:TIMELINE_LIMIT])
@@ -344,6 +369,13 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         "priority_colour": PRIORITY_COLOURS.get(ticket.priority, "secondary"),
         "status_colour": STATUS_COLOURS.get(ticket.status, "secondary"),
         "comment_form": forms.CommentForm(initial={"version": ticket.version}),
+        "canned": _canned_for(ticket, user) if writable else [],
+        "authorizations": [(item, item.state_at(now)) for item in casework_queries.authorizations_for(ticket, user)],
+        "plans": _plans_with_hints(ticket, user),
+        "diagnosis_form": forms.DiagnosisForm(),
+        "remote_form": forms.RemoteAssistanceForm(),
+        "plan_form": forms.PlanForm(),
+        "verification_form": forms.VerificationForm(),
         "status_form": forms.StatusForm(initial={"version": ticket.version}),
         "priority_form": forms.PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
         "resolved_status": Status.RESOLVED,
@@ -409,6 +441,10 @@ def _act(
 
 
 _FORM_NAMES: dict[type[forms.VersionedForm], str] = {
+    forms.DiagnosisForm: "diagnosis_form",
+    forms.RemoteAssistanceForm: "remote_form",
+    forms.PlanForm: "plan_form",
+    forms.VerificationForm: "verification_form",
     forms.CommentForm: "comment_form",
     forms.StatusForm: "status_form",
     forms.PriorityForm: "priority_form",
@@ -514,7 +550,67 @@ def _tags(ticket: Ticket, form: forms.TagsForm, *, user: User, now: Any, expecte
     return _("Tags added.")
 
 
+def _diagnosis(ticket: Ticket, form: forms.DiagnosisForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    data = form.cleaned_data
+    casework.record_diagnosis_step(
+        ticket,
+        actor=user,
+        checked=data["checked"],
+        command=data["command"],
+        result=data["result"],
+        is_public=data["is_public"],
+        uploads=data["screenshots"],
+        now=now,
+    )
+    return _("Diagnosis step recorded.")
+
+
+def _remote(
+    ticket: Ticket, form: forms.RemoteAssistanceForm, *, user: User, now: Any, expected_version: int | None
+) -> str:
+    data = form.cleaned_data
+    casework.request_remote_assistance(
+        ticket, actor=user, scope=data["scope"], method=data["method"], ends_at=data["ends_at"], now=now
+    )
+    return _("Remote-assistance authorisation requested from the requester.")
+
+
+def _plan(ticket: Ticket, form: forms.PlanForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    data = form.cleaned_data
+    casework.propose_solution_plan(
+        ticket,
+        actor=user,
+        steps=data["steps"],
+        resources=data["resources"],
+        risks=data["risks"],
+        rollback_plan=data["rollback_plan"],
+        scheduled_at=data["scheduled_at"],
+        now=now,
+    )
+    return _("Solution plan proposed to the requester.")
+
+
+def _verification(
+    ticket: Ticket, form: forms.VerificationForm, *, user: User, now: Any, expected_version: int | None
+) -> str:
+    data = form.cleaned_data
+    casework.record_verification(
+        ticket,
+        actor=user,
+        verified=data["verified"],
+        outcome=data["outcome"],
+        notes=data["notes"],
+        is_public=data["is_public"],
+        now=now,
+    )
+    return _("Verification result recorded.")
+
+
 ACTIONS: dict[str, tuple[type[forms.VersionedForm], Callable[..., str]]] = {
+    "diagnosis": (forms.DiagnosisForm, _diagnosis),
+    "remote": (forms.RemoteAssistanceForm, _remote),
+    "plan": (forms.PlanForm, _plan),
+    "verification": (forms.VerificationForm, _verification),
     "comment": (forms.CommentForm, _comment),
     "status": (forms.StatusForm, _status),
     "assign": (forms.AssignForm, _assign),

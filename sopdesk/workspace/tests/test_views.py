@@ -711,3 +711,78 @@ def test_a_requester_facing_reply_never_shows_another_teams_attachment(
     attachment = ticket.attachments.get()
 
     assert client_for(engineer).get(f"/desk/tickets/{ticket.number}/attachments/{attachment.pk}/").status_code == 404
+
+
+# Casework and canned responses
+
+
+def test_casework_records_are_written_through_the_page(requester: User, agent: User) -> None:
+    from sopdesk.casework.models import DiagnosisStep, RemoteAssistanceAuthorization, SolutionPlan, VerificationResult
+
+    ticket = factories.make_ticket(requester)
+    take(ticket, agent)
+    client = client_for(agent)
+    url = f"/desk/tickets/{ticket.number}"
+    later = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+    assert client.post(f"{url}/diagnosis/", {"checked": "Printer queue", "result": "3 stuck jobs"}).status_code == 302
+    response = client.post(f"{url}/remote/", {"scope": "Clear the spooler", "method": "RDP", "ends_at": later})
+    assert response.status_code == 302
+    response = client.post(f"{url}/plan/", {"steps": "Restart spooler", "rollback_plan": "None", "scheduled_at": later})
+    assert response.status_code == 302
+    assert client.post(f"{url}/verification/", {"verified": "Test page", "outcome": "passed"}).status_code == 302
+
+    assert DiagnosisStep.objects.get(ticket=ticket).result == "3 stuck jobs"
+    assert RemoteAssistanceAuthorization.objects.get(ticket=ticket).method == "RDP"
+    assert SolutionPlan.objects.get(ticket=ticket).steps == "Restart spooler"
+    assert VerificationResult.objects.get(ticket=ticket).outcome == "passed"
+    html = client.get(f"{url}/").content.decode()
+    assert "Clear the spooler" in html
+    assert "Restart spooler" in html
+
+
+def test_bad_casework_input_names_the_field_and_writes_nothing(requester: User, agent: User) -> None:
+    from sopdesk.casework.models import RemoteAssistanceAuthorization
+
+    ticket = factories.make_ticket(requester)
+    client = client_for(agent)
+
+    response = client.post(f"/desk/tickets/{ticket.number}/remote/", {"scope": "x", "method": "RDP", "ends_at": "soon"})
+    assert response.status_code == 400
+    assert "invalid-feedback" in response.content.decode()
+    long_ago = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        f"/desk/tickets/{ticket.number}/remote/", {"scope": "x", "method": "RDP", "ends_at": long_ago}
+    )
+    assert response.status_code == 422
+    assert not RemoteAssistanceAuthorization.objects.exists()
+
+
+def test_an_auditor_cannot_record_casework(requester: User, auditor: User) -> None:
+    from sopdesk.casework.models import DiagnosisStep
+
+    ticket = factories.make_ticket(requester)
+
+    response = client_for(auditor).post(f"/desk/tickets/{ticket.number}/diagnosis/", {"checked": "x", "result": "y"})
+
+    assert response.status_code == 403
+    assert not DiagnosisStep.objects.exists()
+
+
+def test_canned_responses_are_offered_filled_in_for_the_ticket(requester: User, agent: User) -> None:
+    from sopdesk.casework.actions import create_canned_response
+
+    ticket = factories.make_ticket(requester, title="VPN drops")
+    create_canned_response(
+        actor=agent,
+        title="Greeting",
+        body="Hello {requester_name}, about {ticket_number}: <b>on it</b>.",
+        language="en",
+        now=timezone.now(),
+    )
+
+    html = client_for(agent).get(f"/desk/tickets/{ticket.number}/").content.decode()
+
+    assert 'id="canned-select"' in html
+    assert f"about {ticket.number}" in html
+    assert "&lt;b&gt;on it&lt;/b&gt;" in html

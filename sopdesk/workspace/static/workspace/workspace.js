@@ -67,6 +67,20 @@
     };
     form.querySelectorAll("input[name=internal]").forEach((radio) => radio.addEventListener("change", update));
     update();
+    // A canned response is inserted at the cursor (already filled in for this ticket by the server).
+    const canned = form.querySelector("select[data-canned]");
+    if (canned) {
+      canned.addEventListener("change", () => {
+        const option = canned.selectedOptions[0];
+        if (!option || !option.dataset.text) return;
+        const start = body.selectionStart ?? body.value.length;
+        const end = body.selectionEnd ?? body.value.length;
+        body.value = body.value.slice(0, start) + option.dataset.text + body.value.slice(end);
+        body.dispatchEvent(new Event("input"));
+        canned.value = "";
+        body.focus();
+      });
+    }
   }
 
   // Files for the composer: the file input, dropped files and pasted screenshots all end up in
