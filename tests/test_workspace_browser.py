@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from django.utils import timezone
 
 from sopdesk.accounts.choices import Role
+from sopdesk.casework.actions import create_canned_response
 from sopdesk.testing import factories
 from sopdesk.testing.factories import PASSWORD
 from sopdesk.tickets import actions
@@ -106,6 +108,13 @@ def test_an_agent_takes_replies_notes_and_resolves_a_ticket(
 ) -> None:
     base_url = str(live_server)
     ticket = factories.make_ticket(desk["requester"], title="VPN drops every hour", description="Since Monday.")
+    create_canned_response(
+        actor=desk["agent"],
+        title="Looking into it",
+        body="Hello {requester_name}, we are working on {ticket_number}.",
+        language="en",
+        now=timezone.now(),
+    )
     watched = open_context(browser, contexts)
     page = watched.page
     log_in(page, base_url, "wang")
@@ -122,11 +131,12 @@ def test_an_agent_takes_replies_notes_and_resolves_a_ticket(
     expect(page.locator(".alert-success")).to_contain_text("The ticket is yours.")
     expect(page.locator("#ticket-assignee")).to_contain_text("wang")
 
-    page.fill("#composer-body", "Thanks, I am looking at the VPN concentrator now.")
+    page.select_option("#canned-select", label="Looking into it (English)")
+    expect(page.locator("#composer-body")).to_have_value(f"Hello alice, we are working on {ticket.number}.")
     expect(page.locator(".composer-send")).to_have_text("Send — visible to the requester")
     page.select_option("#composer-then", "in_progress")
     page.click(".composer-send")
-    expect(page.locator(".timeline-reply").last).to_contain_text("looking at the VPN concentrator")
+    expect(page.locator(".timeline-reply").last).to_contain_text(f"we are working on {ticket.number}")
     expect(page.locator("#ticket-status")).to_have_text("In progress")
 
     page.keyboard.press("n")  # shortcut: internal note
@@ -134,6 +144,28 @@ def test_an_agent_takes_replies_notes_and_resolves_a_ticket(
     page.keyboard.type("Firmware 9.1 has a known keep-alive bug.")
     page.click(".composer-send")
     expect(page.locator(".timeline-note").last).to_contain_text("keep-alive bug")
+
+    page.click("summary:has-text('Record a diagnosis step')")
+    page.fill("#id_checked", "VPN concentrator logs")
+    page.fill("#id_command", "show vpn-sessiondb detail")
+    page.fill("#id_result", "Sessions time out after 60 minutes of keep-alive loss")
+    page.click("form[action$='/diagnosis/'] button[type=submit]")
+    expect(page.locator(".alert-success")).to_contain_text("Diagnosis step recorded.")
+
+    in_a_day = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    page.click("summary:has-text('Ask for remote-assistance authorisation')")
+    page.fill("#id_scope", "Check the VPN client settings on the laptop")
+    page.fill("#id_method", "Remote desktop")
+    page.fill("#id_ends_at", in_a_day)
+    page.click("form[action$='/remote/'] button[type=submit]")
+    expect(page.locator("#casework")).to_contain_text("Check the VPN client settings")
+
+    page.click("summary:has-text('Propose a solution plan')")
+    page.fill("#id_steps", "Upgrade the concentrator firmware to 9.2")
+    page.fill("#id_rollback_plan", "Boot the previous image")
+    page.fill("#id_scheduled_at", in_a_day)
+    page.click("form[action$='/plan/'] button[type=submit]")
+    expect(page.locator("#casework")).to_contain_text("Upgrade the concentrator firmware")
 
     page.select_option("#status-to", "resolved")
     page.click("details.closure summary")
@@ -143,6 +175,7 @@ def test_an_agent_takes_replies_notes_and_resolves_a_ticket(
     page.click(".status-form button[type=submit]")
     expect(page.locator("#ticket-status")).to_have_text("Resolved")
     assert serious_accessibility_problems(page) == []
+    page.screenshot(path=str(screenshot_dir / "ticket-worked-en.png"), full_page=True)
 
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED
