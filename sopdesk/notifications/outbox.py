@@ -7,6 +7,7 @@ what it wrote. Re-running a producer is safe: a dedupe key already written creat
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -82,15 +83,34 @@ _Pending = TypeVar("_Pending")
 
 def _not_yet_stored(wanted: dict[tuple[int, str], _Pending]) -> list[_Pending]:
     """Return the values of `wanted` whose (recipient id, dedupe key) has no notification yet."""
-    # Both columns, so that the lookup uses the unique (recipient, dedupe_key) index.
-    existing = set(
-        Notification.objects.filter(
-            recipient_id__in={user_id for user_id, _ in wanted}, dedupe_key__in={key for _, key in wanted}
+    if connection.vendor == "sqlite":
+        existing = _stored_pairs_sqlite(list(wanted))
+    else:
+        # Both columns, so that the lookup uses the unique (recipient, dedupe_key) index.
+        existing = set(
+            Notification.objects.filter(
+                recipient_id__in={user_id for user_id, _ in wanted}, dedupe_key__in={key for _, key in wanted}
+            )
+            .order_by()
+            .values_list("recipient_id", "dedupe_key")
         )
-        .order_by()
-        .values_list("recipient_id", "dedupe_key")
-    )
     return [value for pair, value in wanted.items() if pair not in existing]
+
+
+def _stored_pairs_sqlite(pairs: list[tuple[int, str]]) -> set[tuple[int, str]]:
+    """SQLite: return which (recipient id, dedupe key) pairs are stored, one index probe per pair.
+
+    The pairs travel as one JSON parameter: no limit on the number of parameters, and no probe of
+    every recipient with every key, as two IN lists would make SQLite do (a sweep's batch has hundreds).
+    """
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT n.recipient_id, n.dedupe_key FROM json_each(%s) AS j INNER JOIN {table} AS n"  # noqa: S608
+            " ON n.recipient_id = json_extract(j.value, '$[0]') AND n.dedupe_key = json_extract(j.value, '$[1]')",
+            [json.dumps(pairs)],
+        )
+        return {(recipient_id, key) for recipient_id, key in cursor.fetchall()}
 
 
 def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime) -> int:
