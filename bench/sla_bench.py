@@ -8,10 +8,12 @@ open tickets and one SLA clock row each (bench/sla_fill.py: the rows the clock f
 left, a share of them due at the sweep instant, planner statistics refreshed), then measures in a
 child process with that database configured:
 
-- the due-row lookup alone: `scanner.due_rows()` batch after batch over the whole due set (each
+- the due-row lookup alone: `scanner.due_clocks()` batch after batch over the whole due set (each
   batch moved out of the way as a sweep would), and its query plan;
-- a full `scanner.sweep()` at the sweep instant: wall time, rows per second, SQL statements by
-  kind with the time spent in them, events, escalation records and notifications written;
+- a full `scanner.sweep()` at the sweep instant: wall time, CPU time of the process (and, on
+  PostgreSQL, of its server backend: the figures that a shared, loaded machine distorts least),
+  rows per second, SQL statements by kind with the time spent in them, events, escalation records
+  and notifications written;
 - the sweep right after, with nothing due (the every-minute case when nothing fell due);
 - correctness: nothing due is left, every clock row is exactly what the clock model predicts,
   every fired escalation is recorded once, the events match the sweep's report.
@@ -320,17 +322,33 @@ def explain(sql: str, params: Any) -> dict[str, Any]:
     }
 
 
+def server_cpu_seconds() -> float | None:
+    """Return the CPU time of this connection's PostgreSQL backend so far (None elsewhere or unreadable)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:  # only where the server runs on this machine and its processes are readable
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure_lookup(bench: Workbench, log: QueryLog, *, sql: str, params: Any, repeats: int) -> dict[str, Any]:
-    """Time due_rows() alone: the first batch repeatedly, then batch after batch over the whole due set."""
+    """Time due_clocks() alone: the first batch repeatedly, then batch after batch over the whole due set."""
     from django.db import connection, transaction
 
     from sopdesk.sla.models import TicketSla
-    from sopdesk.sla.scanner import due_rows
+    from sopdesk.sla.scanner import due_clocks
 
     first: list[float] = []
     for _ in range(repeats):
         started = time.perf_counter()
-        rows = due_rows(now=bench.now, limit=bench.batch_size)
+        rows = due_clocks(now=bench.now, limit=bench.batch_size)
         first.append(time.perf_counter() - started)
     # The same statement without model instances: the database and the driver, rows fetched included.
     sql_only: list[float] = []
@@ -341,7 +359,7 @@ def measure_lookup(bench: Workbench, log: QueryLog, *, sql: str, params: Any, re
             cursor.fetchall()
             sql_only.append(time.perf_counter() - started)
     if len(rows) != min(bench.batch_size, len(bench.due_ids)):
-        raise BenchError(f"due_rows returned {len(rows)} rows")
+        raise BenchError(f"due_clocks returned {len(rows)} rows")
     # As in a sweep: each batch in its own transaction, its rows moved past `now` before the next.
     later = bench.now + timedelta(days=3650)
     batches: list[float] = []
@@ -355,12 +373,12 @@ def measure_lookup(bench: Workbench, log: QueryLog, *, sql: str, params: Any, re
             cursor.fetchall()
             batches_sql.append(time.perf_counter() - started)
             started = time.perf_counter()
-            rows = due_rows(now=bench.now, limit=bench.batch_size)
+            rows = due_clocks(now=bench.now, limit=bench.batch_size)
             batches.append(time.perf_counter() - started)
             if not rows:
                 break
             found += len(rows)
-            TicketSla.objects.filter(pk__in=[row.pk for row in rows]).update(next_check_at=later)
+            TicketSla.objects.filter(pk__in=[row.sla.pk for row in rows]).update(next_check_at=later)
     if found != len(bench.due_ids):
         raise BenchError(f"the lookup walk found {found} due rows, expected {len(bench.due_ids)}")
     return {
@@ -469,7 +487,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     django.setup()
     from django.db import connection
 
-    from sopdesk.sla.scanner import due_rows, sweep
+    from sopdesk.sla.scanner import due_clocks, sweep
 
     now = datetime.fromisoformat(args.sweep_at)
     log = QueryLog()
@@ -488,7 +506,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             raise BenchError("nothing is due at the sweep instant: was the database filled for it?")
         result["expected"] = dict(bench.expected)
         log.captured = []
-        due_rows(now=now, limit=args.batch_size)
+        due_clocks(now=now, limit=args.batch_size)
         lookup_sql, lookup_params = log.captured[0]
         log.captured = None
         result["plan_due"] = explain(lookup_sql, lookup_params)
@@ -505,11 +523,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             )
         result["sweeps"], result["idle"] = [], []
         for round_number in range(args.rounds):
+            server_before = server_cpu_seconds()
             log.reset()
-            started = time.perf_counter()
+            cpu_started, started = time.process_time(), time.perf_counter()
             report = sweep(now=now, batch_size=args.batch_size)
-            seconds = time.perf_counter() - started
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
             queries = log.summary()
+            server_after = server_cpu_seconds()
+            server_cpu = None if server_before is None or server_after is None else server_after - server_before
             idle = []
             for _ in range(args.idle_sweeps):
                 log.reset()
@@ -525,6 +546,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             result["sweeps"].append(
                 {
                     "seconds": round(seconds, 3),
+                    "cpu_seconds": round(cpu_seconds, 3),
+                    "server_cpu_seconds": None if server_cpu is None else round(server_cpu, 2),
+                    "load_average": os.getloadavg()[0],
                     "rows_per_second": round(report.examined / seconds, 1),
                     "report": _report_dict(report),
                     "checks": checks,
@@ -534,7 +558,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             result["idle"].append(idle)
             progress(
                 f"    sweep round {round_number + 1}: {seconds:.2f} s for {report.examined:,} rows"
-                f" ({report.examined / seconds:,.0f} rows/s), {queries['queries']:,} queries;"
+                f" ({report.examined / seconds:,.0f} rows/s; CPU {cpu_seconds:.2f} s"
+                f"{'' if server_cpu is None else f', server CPU {server_cpu:.2f} s'}, load {os.getloadavg()[0]:.1f}),"
+                f" {queries['queries']:,} queries;"
                 f" idle sweep {median([run['seconds'] for run in idle]) * 1000:.1f} ms;"
                 f" checks {'failed' if checks['failures'] else 'passed'}"
             )
@@ -645,6 +671,13 @@ def summarise(run: dict[str, Any]) -> dict[str, Any]:
         "lookup_full_scans": len(measured["plan_due"]["full_scans"]),
         "sweep_seconds": round(sweep_seconds, 3),
         "sweep_seconds_all": [entry["seconds"] for entry in sweeps],
+        "sweep_cpu_seconds": median([entry["cpu_seconds"] for entry in sweeps]),
+        "sweep_server_cpu_seconds": (
+            median([entry["server_cpu_seconds"] for entry in sweeps])
+            if all(entry["server_cpu_seconds"] is not None for entry in sweeps)
+            else None
+        ),
+        "sweep_load_average": [entry["load_average"] for entry in sweeps],
         "sweep_rows_per_second": round(measured["due_rows"] / sweep_seconds, 1),
         "sweep_queries": first["queries"],
         "sweep_sql_seconds": round(median([entry["sql_seconds"] for entry in sweeps]), 3),
@@ -669,7 +702,8 @@ def print_report(report: dict[str, Any]) -> None:
         f" {report['rounds']} rounds (medians), {report['cpus']} CPUs"
     )
     header = (
-        f"{'database':10} {'due rows':>9} {'lookup 1st, SQL':>16} {'lookup all, SQL':>16} {'sweep s':>8} {'rows/s':>7}"
+        f"{'database':10} {'due rows':>9} {'lookup 1st, SQL':>16} {'lookup all, SQL':>16} {'sweep s':>8}"
+        f" {'CPU s':>6} {'server':>6} {'rows/s':>7}"
         f" {'queries':>8} {'SQL s':>6} {'events':>7} {'notices':>8} {'idle ms':>8} {'idle q':>7} {'checks':>7}"
     )
     print(f"\n{header}")
@@ -677,9 +711,12 @@ def print_report(report: dict[str, Any]) -> None:
         events = sum(summary["events"].values())
         first = f"{summary['lookup_first_batch_ms']:.1f} / {summary['lookup_first_batch_sql_ms']:.1f} ms"
         whole = f"{summary['lookup_whole_set_ms']:.0f} / {summary['lookup_whole_set_sql_ms']:.0f} ms"
+        server_cpu = summary["sweep_server_cpu_seconds"]
+        server = "–" if server_cpu is None else f"{server_cpu:.2f}"
         print(
             f"{summary['database']:10} {summary['due_rows']:9,} {first:>16} {whole:>16} {summary['sweep_seconds']:8.2f}"
-            f" {summary['sweep_rows_per_second']:7,.0f} {summary['sweep_queries']:8,}"
+            f" {summary['sweep_cpu_seconds']:6.2f} {server:>6} {summary['sweep_rows_per_second']:7,.0f}"
+            f" {summary['sweep_queries']:8,}"
             f" {summary['sweep_sql_seconds']:6.2f}"
             f" {events:7,} {summary['notifications']:8,} {summary['idle_ms']:8.1f} {summary['idle_queries']:7}"
             f" {'failed' if summary['checks_failed'] else 'ok':>7}"

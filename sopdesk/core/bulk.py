@@ -5,16 +5,22 @@ building a model instance per row and letting `bulk_create` compile every value 
 costs more than the database does. Here the rows are plain tuples in the order of the columns named:
 SQLite inserts them with `executemany` (one prepared statement), PostgreSQL with one `INSERT …
 SELECT FROM UNNEST(array per column)`, whose text stays the same whatever the number of rows.
+
+On PostgreSQL these statements go through a cursor that binds parameters on the server
+(`bulk_cursor`): Django's default cursor quotes every value into the statement text, which for an
+array of thousands of strings costs more in Python than the database spends on the insert.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
 
 _Convert = Callable[[Any], Any]
 
@@ -25,17 +31,30 @@ def _converter(field: models.Field[Any, Any]) -> _Convert | None:
     if internal == "JSONField":
         return json.dumps
     if internal == "DateTimeField" and connection.vendor != "postgresql":
-        # SQLite stores naive UTC text; the same instant (a sweep's `now`) recurs in every row.
-        cache: dict[datetime, Any] = {}
-        adapt = connection.ops.adapt_datetimefield_value
-
-        def convert(value: datetime) -> Any:
-            if value not in cache:
-                cache[value] = adapt(value)
-            return cache[value]
-
-        return convert
+        return sqlite_datetime_converter()
     return None
+
+
+def sqlite_datetime_converter() -> _Convert:
+    """Return how an aware datetime becomes SQLite's stored text, as Django's adapter does but faster.
+
+    SQLite keeps naive text in the connection's time zone. For a value in UTC and a UTC connection
+    that is `str(value)` without its "+00:00"; anything else goes through Django's adapter, once
+    per value (the same instant, a sweep's `now`, recurs in every row).
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    is_utc = connection.timezone is UTC
+    adapted: dict[datetime, Any] = {}
+
+    def convert(value: datetime) -> Any:
+        if is_utc and value.tzinfo is UTC:
+            return str(value)[:-6]
+        found = adapted.get(value)
+        if found is None:
+            found = adapted[value] = adapt(value)
+        return found
+
+    return convert
 
 
 def _array_type(field: models.Field[Any, Any]) -> str:
@@ -65,9 +84,18 @@ def db_columns(model: type[models.Model], columns: Sequence[str], rows: Sequence
     return transposed
 
 
+def array_parameters(model: type[models.Model], columns: Sequence[str]) -> list[str]:
+    """Return `%b::type[]` for each of `columns` of `model` (PostgreSQL: one array parameter per column).
+
+    `%b` sends the array in binary, which psycopg builds without escaping each element: about
+    fifteen times faster for text. Execute such statements with `bulk_cursor()`.
+    """
+    return [f"%b::{_array_type(field)}" for field in _fields(model, columns)]
+
+
 def unnest_sql(model: type[models.Model], columns: Sequence[str]) -> str:
-    """Return `UNNEST(%s::type[], …)` for `columns` of `model` (PostgreSQL: one array parameter per column)."""
-    return "UNNEST(" + ", ".join(f"%s::{_array_type(field)}" for field in _fields(model, columns)) + ")"
+    """Return `UNNEST(%b::type[], …)` for `columns` of `model` (PostgreSQL: one array parameter per column)."""
+    return "UNNEST(" + ", ".join(array_parameters(model, columns)) + ")"
 
 
 def insert_rows(
@@ -90,7 +118,7 @@ def insert_rows(
     names = ", ".join(quote(field.column) for field in fields)
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     values = db_columns(model, columns, rows)
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         # Identifiers are the model's own, quoted; every value is a parameter.
         if connection.vendor == "postgresql":
             sql = f"INSERT INTO {table} ({names}) SELECT * FROM {unnest_sql(model, columns)}{conflict}"  # noqa: S608
@@ -99,3 +127,25 @@ def insert_rows(
             placeholders = ", ".join(["%s"] * len(fields))
             sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders}){conflict}"  # noqa: S608
             cursor.executemany(sql, list(zip(*values, strict=True)))
+
+
+@contextmanager
+def bulk_cursor() -> Iterator[CursorWrapper]:
+    """Yield a cursor for statements with large parameters: on PostgreSQL one that binds them on the server.
+
+    The cursor is wrapped as Django wraps its own, so execute wrappers and query logging see its
+    statements. Elsewhere it is the connection's ordinary cursor.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg  # only installed where PostgreSQL is used
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)  # server-side binding, unlike Django's default ClientCursor
+    # The stubs name Django's wrapper as the argument; the methods wrap a driver cursor.
+    make = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    wrapped = make(raw)  # type: ignore[arg-type]
+    with wrapped as cursor:
+        yield cursor

@@ -136,6 +136,10 @@ class BusinessCalendar:
     # thresholds of many clocks (an SLA sweep) fall into the same few weeks.
     _weeks: dict[date, _Week] = field(init=False, repr=False, compare=False, hash=False)
     _recent_weeks: list[_Week] = field(init=False, repr=False, compare=False, hash=False)
+    # Results of add and subtract by (instant, amount), filled on use: clocks of tickets opened
+    # outside working hours share their due instants, and their thresholds with them.
+    _added: dict[tuple[int, int], int] = field(init=False, repr=False, compare=False, hash=False)
+    _subtracted: dict[tuple[int, int], int] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.zone, ZoneInfo):
@@ -185,6 +189,8 @@ class BusinessCalendar:
         object.__setattr__(self, "_special_weeks", {})
         object.__setattr__(self, "_weeks", {})
         object.__setattr__(self, "_recent_weeks", [])
+        object.__setattr__(self, "_added", {})
+        object.__setattr__(self, "_subtracted", {})
 
     def _special_week(self, monday: date) -> tuple[int, tuple[_Interval, ...]]:
         """Return the working time and intervals (microseconds after Monday 00:00) of a week
@@ -449,9 +455,26 @@ def _weeks_backward(calendar: BusinessCalendar, instant: int) -> Iterator[_Week]
         week = _week_from_end(calendar, week.monday - _ONE_WEEK, week.start)
 
 
+_RESULTS_CACHED = 50_000  # per calendar and direction
+
+
+def _memo(results: dict[tuple[int, int], int], key: tuple[int, int], value: int) -> int:
+    if len(results) >= _RESULTS_CACHED:
+        results.clear()
+    results[key] = value
+    return value
+
+
 def _add_us(calendar: BusinessCalendar, begin: int, amount: int) -> int:
     if amount == 0 or calendar.always_open:
         return begin + amount
+    found = calendar._added.get((begin, amount))
+    if found is None:
+        found = _memo(calendar._added, (begin, amount), _walk_forward(calendar, begin, amount))
+    return found
+
+
+def _walk_forward(calendar: BusinessCalendar, begin: int, amount: int) -> int:
     remaining = amount
     last_work = begin
     for week in _weeks_forward(calendar, begin):
@@ -477,6 +500,13 @@ def _add_us(calendar: BusinessCalendar, begin: int, amount: int) -> int:
 def _subtract_us(calendar: BusinessCalendar, finish: int, amount: int) -> int:
     if amount == 0 or calendar.always_open:
         return finish - amount
+    found = calendar._subtracted.get((finish, amount))
+    if found is None:
+        found = _memo(calendar._subtracted, (finish, amount), _walk_backward(calendar, finish, amount))
+    return found
+
+
+def _walk_backward(calendar: BusinessCalendar, finish: int, amount: int) -> int:
     remaining = amount
     last_work = finish
     for week in _weeks_backward(calendar, finish):

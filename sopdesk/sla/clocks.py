@@ -1,7 +1,9 @@
 """How a ticket's SLA clocks move: set targets, meet, pause, resume, and what is due when.
 
 Functions here change a `TicketSla` in memory and read no tables; the callers (actions, scanner)
-save it. Business time comes from the pure arithmetic in `sopdesk.lib.businesstime`.
+save it. The functions the scanner evaluates with (`pending_occurrences`, `skip_missed_updates` and
+what they call) also take a `ClockRow`, the same columns as plain values. Business time comes from
+the pure arithmetic in `sopdesk.lib.businesstime`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
+from typing import Any, NamedTuple, TypeAlias
 
 from sopdesk.lib import businesstime
 from sopdesk.lib.businesstime import BusinessCalendar
@@ -70,12 +73,135 @@ def _column(metric: str, suffix: str) -> str:
     return name if name is not None else f"{Metric(metric).value}_{suffix}"
 
 
-def _get(sla: TicketSla, metric: str, suffix: str) -> datetime | None:
+_TARGET_NAMES = {
+    metric.value: "update_interval_minutes" if metric == Metric.UPDATE else f"{metric.value}_target_minutes"
+    for metric in Metric
+}
+
+
+class ClockRow:
+    """A ticket's clock row as plain values: what the SLA scanner reads and evaluates instead of a TicketSla.
+
+    It holds the columns the scanner's clock functions read or change (FIELDS, in that order)
+    under the model's attribute names; building it costs a tenth of a model instance.
+    """
+
+    FIELDS = (
+        "ticket_id",
+        "version",
+        "policy_id",
+        "calendar_id",
+        "assignment_target_minutes",
+        "first_response_target_minutes",
+        "resolution_target_minutes",
+        "update_interval_minutes",
+        "warning_percent",
+        "assignment_due_at",
+        "assignment_met_at",
+        "assignment_warned_at",
+        "assignment_breached_at",
+        "first_response_due_at",
+        "first_response_met_at",
+        "first_response_warned_at",
+        "first_response_breached_at",
+        "resolution_due_at",
+        "resolution_met_at",
+        "resolution_warned_at",
+        "resolution_breached_at",
+        "resolution_paused_at",
+        "update_due_at",
+        "update_breached_at",
+        "update_breach_count",
+        "escalations_fired",
+        "next_check_at",
+    )
+    __slots__ = FIELDS
+
+    ticket_id: int
+    version: int
+    policy_id: int | None
+    calendar_id: int | None
+    assignment_target_minutes: int | None
+    first_response_target_minutes: int | None
+    resolution_target_minutes: int | None
+    update_interval_minutes: int | None
+    warning_percent: int
+    assignment_due_at: datetime | None
+    assignment_met_at: datetime | None
+    assignment_warned_at: datetime | None
+    assignment_breached_at: datetime | None
+    first_response_due_at: datetime | None
+    first_response_met_at: datetime | None
+    first_response_warned_at: datetime | None
+    first_response_breached_at: datetime | None
+    resolution_due_at: datetime | None
+    resolution_met_at: datetime | None
+    resolution_warned_at: datetime | None
+    resolution_breached_at: datetime | None
+    resolution_paused_at: datetime | None
+    update_due_at: datetime | None
+    update_breached_at: datetime | None
+    update_breach_count: int
+    escalations_fired: list[int]
+    next_check_at: datetime | None
+
+    def __init__(self, values: Sequence[Any]) -> None:
+        """Take the values of FIELDS, in that order."""
+        (
+            self.ticket_id,
+            self.version,
+            self.policy_id,
+            self.calendar_id,
+            self.assignment_target_minutes,
+            self.first_response_target_minutes,
+            self.resolution_target_minutes,
+            self.update_interval_minutes,
+            self.warning_percent,
+            self.assignment_due_at,
+            self.assignment_met_at,
+            self.assignment_warned_at,
+            self.assignment_breached_at,
+            self.first_response_due_at,
+            self.first_response_met_at,
+            self.first_response_warned_at,
+            self.first_response_breached_at,
+            self.resolution_due_at,
+            self.resolution_met_at,
+            self.resolution_warned_at,
+            self.resolution_breached_at,
+            self.resolution_paused_at,
+            self.update_due_at,
+            self.update_breached_at,
+            self.update_breach_count,
+            self.escalations_fired,
+            self.next_check_at,
+        ) = values
+
+    @property
+    def pk(self) -> int:
+        return self.ticket_id
+
+    def due_at(self, metric: str) -> datetime | None:
+        return _get(self, metric, "due_at")
+
+    def target(self, metric: str) -> int | None:
+        value: int | None = getattr(self, _TARGET_NAMES.get(metric) or f"{Metric(metric).value}_target_minutes")
+        return value
+
+    def __repr__(self) -> str:
+        return f"ClockRow({', '.join(f'{name}={getattr(self, name)!r}' for name in self.FIELDS)})"
+
+
+# The clock functions the scanner evaluates with take either shape.
+Clock: TypeAlias = TicketSla | ClockRow
+
+
+def _get(sla: Clock, metric: str, suffix: str) -> datetime | None:
     value: datetime | None = getattr(sla, _column(metric, suffix))
     return value
 
 
-def _set(sla: TicketSla, metric: str, suffix: str, value: datetime | None) -> None:
+def _set(sla: Clock, metric: str, suffix: str, value: datetime | None) -> None:
     setattr(sla, _column(metric, suffix), value)
 
 
@@ -83,7 +209,7 @@ def _minutes(value: int) -> timedelta:
     return timedelta(minutes=value)
 
 
-def is_resolution_paused(sla: TicketSla) -> bool:
+def is_resolution_paused(sla: Clock) -> bool:
     return sla.resolution_paused_at is not None
 
 
@@ -202,7 +328,7 @@ def status_changed(
         resume(sla, calendar=calendar, now=now)
 
 
-def warning_at(sla: TicketSla, metric: str, calendar: BusinessCalendar) -> datetime | None:
+def warning_at(sla: Clock, metric: str, calendar: BusinessCalendar) -> datetime | None:
     """Return when `metric` reaches the warning share of its target (measured back from the due instant)."""
     due, target = _get(sla, metric, "due_at"), sla.target(metric)
     if due is None or target is None:
@@ -218,7 +344,7 @@ def rule_threshold_at(due: datetime, offset_minutes: int, calendar: BusinessCale
     return businesstime.subtract(calendar, due, _minutes(-offset_minutes))
 
 
-def is_running(sla: TicketSla, metric: str) -> bool:
+def is_running(sla: Clock, metric: str) -> bool:
     if _get(sla, metric, "met_at") is not None or _get(sla, metric, "due_at") is None:
         return False
     return not (metric == Metric.RESOLUTION and is_resolution_paused(sla))
@@ -233,46 +359,56 @@ class OccurrenceKind(IntEnum):
     UPDATE_MISSED = 4
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     at: datetime
     kind: OccurrenceKind
     metric: str
     rule_id: int | None = None
 
 
+# Per running clock metric: its value and its due, met, warned and breached columns (read per row in a sweep).
+_CLOCK_COLUMNS = tuple(
+    (metric.value, *(f"{metric.value}_{suffix}" for suffix in ("due_at", "met_at", "warned_at", "breached_at")))
+    for metric in CLOCK_METRICS
+)
+
+
+def _in_order(occurrence: Occurrence) -> tuple[datetime, int, int]:
+    return occurrence.at, occurrence.kind, occurrence.rule_id or 0
+
+
 def pending_occurrences(
-    sla: TicketSla, *, status: str, calendar: BusinessCalendar, rules: Sequence[RuleSpec]
+    sla: Clock, *, status: str, calendar: BusinessCalendar, rules: Sequence[RuleSpec]
 ) -> list[Occurrence]:
     """Return everything still to happen to this ticket's clocks, earliest first."""
     if status in STOPPED_STATUSES:
         return []
     found: list[Occurrence] = []
-    fired = set(sla.escalations_fired)
-    for metric in CLOCK_METRICS:
-        if not is_running(sla, metric):
+    fired = sla.escalations_fired
+    paused = sla.resolution_paused_at is not None
+    for metric, due_name, met_name, warned_name, breached_name in _CLOCK_COLUMNS:
+        # Running: not met, a due instant, and (resolution) not paused; see is_running.
+        due: datetime | None = getattr(sla, due_name)
+        if due is None or getattr(sla, met_name) is not None or (paused and metric == Metric.RESOLUTION):
             continue
-        due = _get(sla, metric, "due_at")
-        if due is None:
-            continue
-        if _get(sla, metric, "warned_at") is None:
+        if getattr(sla, warned_name) is None:
             warn = warning_at(sla, metric, calendar)
             if warn is not None:
                 found.append(Occurrence(warn, OccurrenceKind.WARNING, metric))
-        if _get(sla, metric, "breached_at") is None:
+        if getattr(sla, breached_name) is None:
             found.append(Occurrence(due, OccurrenceKind.BREACH, metric))
         for rule in rules:
             if rule.metric == metric and rule.rule_id not in fired:
                 at = rule_threshold_at(due, rule.offset_minutes, calendar)
                 found.append(Occurrence(at, OccurrenceKind.ESCALATION, metric, rule.rule_id))
-    if sla.update_due_at is not None and not is_resolution_paused(sla):
+    if sla.update_due_at is not None and not paused:
         found.append(Occurrence(sla.update_due_at, OccurrenceKind.UPDATE_MISSED, Metric.UPDATE))
-    found.sort(key=lambda occurrence: (occurrence.at, occurrence.kind, occurrence.rule_id or 0))
+    found.sort(key=_in_order)
     return found
 
 
 def next_check_at(
-    sla: TicketSla, *, status: str, calendar: BusinessCalendar | None, rules: Sequence[RuleSpec]
+    sla: Clock, *, status: str, calendar: BusinessCalendar | None, rules: Sequence[RuleSpec]
 ) -> datetime | None:
     """Return when the scanner must look at this ticket next (None: nothing left to watch)."""
     if calendar is None:
@@ -281,7 +417,7 @@ def next_check_at(
     return occurrences[0].at if occurrences else None
 
 
-def skip_missed_updates(sla: TicketSla, *, calendar: BusinessCalendar, now: datetime) -> int:
+def skip_missed_updates(sla: Clock, *, calendar: BusinessCalendar, now: datetime) -> int:
     """Count the update intervals missed up to `now`, move the next update due past `now`; return the count."""
     interval = sla.update_interval_minutes
     due = sla.update_due_at

@@ -6,10 +6,10 @@ look (in threshold order, so a worker that was down for hours catches up exactly
 each row by compare-and-set on its version before anything is written. A row another scanner
 (or a concurrent ticket change) got first is left alone: every rule fires once.
 
-A batch is read as plain rows (no ticket instances, timestamps decoded in bulk), evaluated with
-the clock functions before its transaction, claimed in one or two statements, and its events,
-escalation records, notifications and e-mails written set-based from tuples: a sweep's cost is the
-clock arithmetic, not the ORM.
+A batch is read as plain rows (`ClockRow`s, no model instances, timestamps decoded in bulk),
+evaluated with the clock functions before its transaction, claimed in one or two statements, and
+its events, escalation records, notifications and e-mails written set-based from tuples: a sweep's
+cost is the clock arithmetic, not the ORM.
 """
 
 from __future__ import annotations
@@ -30,14 +30,15 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, TeamMembership, User
-from sopdesk.core.bulk import db_columns, insert_rows, unnest_sql
+from sopdesk.core.bulk import bulk_cursor, db_columns, insert_rows, unnest_sql
+from sopdesk.core.config_cache import StampedCache
 from sopdesk.lib.businesstime import BusinessCalendar
 from sopdesk.notifications.choices import NotificationKind
 from sopdesk.notifications.outbox import NotificationRow, enqueue_rows
 from sopdesk.sla import clocks, events
 from sopdesk.sla.calendars import business_calendars
 from sopdesk.sla.choices import Metric, SlaEventKind
-from sopdesk.sla.clocks import Occurrence, OccurrenceKind, RuleSpec
+from sopdesk.sla.clocks import ClockRow, Occurrence, OccurrenceKind, RuleSpec
 from sopdesk.sla.models import EscalationRule, SlaEscalation, SlaPolicy, TicketSla
 from sopdesk.tickets import actions as ticket_actions
 from sopdesk.tickets import events as ticket_events
@@ -92,7 +93,7 @@ class DueTicket(NamedTuple):
 class DueClock(NamedTuple):
     """A due clock row and its ticket."""
 
-    sla: TicketSla
+    sla: ClockRow
     ticket: DueTicket
 
 
@@ -108,20 +109,25 @@ class _Rules:
     specs: dict[int, list[RuleSpec]]
     rules: dict[int, EscalationRule]
     policies: dict[int, SlaPolicy]
-    # Active escalation contacts of each rule, in the order the rule lists them.
+    # Escalation contacts of each rule, in the order the rule lists them (active or not: a batch
+    # notifies the ones active when it runs).
     contacts: dict[int, list[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> _Rules:
-        rules = {rule.pk: rule for rule in EscalationRule.objects.filter(is_active=True).prefetch_related("contacts")}
+        active = EscalationRule.objects.filter(is_active=True).select_related("reassign_to_team")
+        rules = {rule.pk: rule for rule in active.prefetch_related("contacts")}
         specs: dict[int, list[RuleSpec]] = defaultdict(list)
         for rule in rules.values():
             specs[rule.policy_id].append(RuleSpec(rule.pk, rule.metric, rule.offset_minutes))
-        contacts = {
-            pk: [contact.pk for contact in rule.contacts.all() if contact.is_active] for pk, rule in rules.items()
-        }
+        contacts = {pk: [contact.pk for contact in rule.contacts.all()] for pk, rule in rules.items()}
         policies = SlaPolicy.objects.select_related("backup_team").in_bulk()
         return cls(specs=dict(specs), rules=rules, policies=policies, contacts=contacts)
+
+
+# Kept per process and reloaded when the configuration stamp moves on (one query per batch instead
+# of three): every change of policies and rules, their contacts included, replaces the stamp.
+_RULES = StampedCache(_Rules.load)
 
 
 @dataclass(frozen=True)
@@ -159,11 +165,20 @@ class _Batch:
     people: dict[int, _Person]
     zone: tzinfo  # the desk's time zone, in which notifications state due times
     wording: dict[str, _Wording] = field(default_factory=dict)
+    # Due instants in the desk's zone (weekday, "YYYY-MM-DD HH:MM"): many occurrences share one.
+    local_times: dict[datetime, tuple[int, str]] = field(default_factory=dict)
 
     def words(self, language: str) -> _Wording:
         found = self.wording.get(language)
         if found is None:
             found = self.wording[language] = _Wording.load(language)
+        return found
+
+    def local_time(self, at: datetime) -> tuple[int, str]:
+        found = self.local_times.get(at)
+        if found is None:
+            local = at.astimezone(self.zone)
+            found = self.local_times[at] = (local.weekday(), f"{local:%Y-%m-%d %H:%M}")
         return found
 
 
@@ -185,7 +200,9 @@ class _Outcome:
 
 # --- reading due rows ---------------------------------------------------------------------
 
-_SLA_FIELDS = [column for column in TicketSla._meta.concrete_fields if isinstance(column, Field)]
+_SLA_FIELDS = [
+    column for column in (TicketSla._meta.get_field(name) for name in ClockRow.FIELDS) if isinstance(column, Field)
+]
 _TICKET_FIELDS = [
     column
     for column in (
@@ -196,20 +213,28 @@ _TICKET_FIELDS = [
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def _is_utc_text(vendor: str) -> bool:
+    # SQLite keeps naive text in the connection's time zone: UTC unless the database names another.
+    return vendor != "postgresql" and connection.timezone is UTC
+
+
 @functools.lru_cache(maxsize=4)
-def _due_sql(vendor: str) -> str:
+def _due_sql(vendor: str, utc_text: bool) -> str:
     quote = connection.ops.quote_name
 
-    def read(table: str, column: Field[Any, Any]) -> str:
+    def read(table: str, column: Any) -> str:
         name = f"{table}.{quote(column.column)}"
+        if column.get_internal_type() == "JSONField":
+            return f"CAST({name} AS TEXT)"  # decoded below, the usual empty list without the JSON parser
         if column.get_internal_type() != "DateTimeField":
             return name
         # Decoded below rather than by the drivers' per-value Python hooks (about twenty a
         # row): PostgreSQL as microseconds since the epoch (integers load in C), SQLite as its
-        # stored text (an expression has no declared type, so Django's regex converter stays out).
+        # stored text (an expression has no declared type, so Django's regex converter stays out),
+        # with the UTC offset appended when it is UTC, so that one C call makes it aware.
         if vendor == "postgresql":
             return f"(EXTRACT(EPOCH FROM {name}) * 1000000)::bigint"
-        return f"CAST({name} AS TEXT)"
+        return f"({name} || '+00:00')" if utc_text else f"CAST({name} AS TEXT)"
 
     clocks_table, tickets_table = quote(TicketSla._meta.db_table), quote(Ticket._meta.db_table)
     columns = [read(clocks_table, column) for column in _SLA_FIELDS]
@@ -224,41 +249,45 @@ def _due_sql(vendor: str) -> str:
     )
 
 
-def _datetime_reader(vendor: str) -> Callable[[Any], datetime]:
+def _datetime_reader(vendor: str, utc_text: bool) -> Callable[[Any], datetime]:
     if vendor == "postgresql":
         return lambda value: _EPOCH + timedelta(microseconds=value)
-    # SQLite keeps naive text in the connection's time zone (UTC unless the database names another).
+    if utc_text:
+        return datetime.fromisoformat
     zone = connection.timezone
     return lambda value: datetime.fromisoformat(value).replace(tzinfo=zone)
+
+
+_MOMENTS = tuple(index for index, column in enumerate(_SLA_FIELDS) if column.get_internal_type() == "DateTimeField")
+_FIRED = ClockRow.FIELDS.index("escalations_fired")
 
 
 def due_clocks(*, now: datetime, limit: int) -> list[DueClock]:
     """Return up to `limit` due clock rows with their tickets, earliest first (one indexed query)."""
     vendor = connection.vendor
+    utc_text = _is_utc_text(vendor)
     with connection.cursor() as cursor:
-        cursor.execute(_due_sql(vendor), [connection.ops.adapt_datetimefield_value(now), limit])
+        cursor.execute(_due_sql(vendor, utc_text), [connection.ops.adapt_datetimefield_value(now), limit])
         fetched = cursor.fetchall()
-    to_datetime = _datetime_reader(vendor)
-    moments = [index for index, column in enumerate(_SLA_FIELDS) if column.get_internal_type() == "DateTimeField"]
-    fired = next(index for index, column in enumerate(_SLA_FIELDS) if column.name == "escalations_fired")
-    names = [column.attname for column in _SLA_FIELDS]
+    to_datetime = _datetime_reader(vendor, utc_text)
     width = len(_SLA_FIELDS)
     found = []
     for values in fetched:
         clock = list(values[:width])
-        for index in moments:
-            if clock[index] is not None:
-                clock[index] = to_datetime(clock[index])
-        if isinstance(clock[fired], str):
-            clock[fired] = json.loads(clock[fired])
-        sla = TicketSla.from_db(connection.alias, names, clock)
-        found.append(DueClock(sla, DueTicket(sla.pk, *values[width:])))
+        for index in _MOMENTS:
+            value = clock[index]
+            if value is not None:
+                clock[index] = to_datetime(value)
+        fired = clock[_FIRED]
+        clock[_FIRED] = [] if fired == "[]" else json.loads(fired)
+        found.append(DueClock(ClockRow(clock), DueTicket(clock[0], *values[width:])))
     return found
 
 
 def due_rows(*, now: datetime, limit: int) -> list[TicketSla]:
-    """Return up to `limit` clock rows whose next check is due, earliest first (one indexed query)."""
-    return [clock.sla for clock in due_clocks(now=now, limit=limit)]
+    """Return up to `limit` clock rows whose next check is due as model instances, earliest first."""
+    due = TicketSla.objects.filter(next_check_at__isnull=False, next_check_at__lte=now)
+    return list(due.order_by("next_check_at", "ticket_id")[:limit])
 
 
 def has_due_rows(*, now: datetime) -> bool:
@@ -291,7 +320,7 @@ def sweep_batch(*, now: datetime, batch_size: int = DEFAULT_BATCH_SIZE, report: 
         return 0
     # Rules are read after the rows: a rule change re-arms its rows with a version bump, so a row read
     # before the change loses its compare-and-set and a row read after it is evaluated with the new rules.
-    rules = _Rules.load()
+    rules = _RULES.get()
     report.batches += 1
     report.examined += len(due)
     leads = _team_leads({clock.ticket.team_id for clock in due if clock.ticket.team_id is not None})
@@ -340,7 +369,7 @@ def _count(report: SweepReport, outcome: _Outcome) -> None:
 # --- claiming -------------------------------------------------------------------------------
 
 
-def _claim(rows: Sequence[TicketSla]) -> set[int]:
+def _claim(rows: Sequence[ClockRow]) -> set[int]:
     """Compare-and-set every evaluated row of a batch; return the ids of the rows this sweep won.
 
     A row is written (CLAIMED_FIELDS and version + 1) only where its version is still the one read.
@@ -350,8 +379,8 @@ def _claim(rows: Sequence[TicketSla]) -> set[int]:
     columns = ["ticket", "version", *CLAIMED_FIELDS]
     values = [(row.pk, row.version, *(getattr(row, name) for name in CLAIMED_FIELDS)) for row in rows]
     if connection.vendor == "postgresql":
-        # One statement of constant text (psycopg keeps its parse), one array per column.
-        with connection.cursor() as cursor:
+        # One statement of constant text (psycopg keeps its parse), one array per column, bound on the server.
+        with bulk_cursor() as cursor:
             cursor.execute(_claim_sql_postgresql(), db_columns(TicketSla, columns, values))
             return {ticket_id for (ticket_id,) in cursor.fetchall()}
     return _claim_sqlite(rows, values, columns)
@@ -379,7 +408,7 @@ def _column(name: str) -> str:
     return column.column
 
 
-def _claim_sqlite(rows: Sequence[TicketSla], values: list[tuple[Any, ...]], columns: list[str]) -> set[int]:
+def _claim_sqlite(rows: Sequence[ClockRow], values: list[tuple[Any, ...]], columns: list[str]) -> set[int]:
     """SQLite: read the versions, then write the rows whose version is unchanged (executemany).
 
     The batch transaction began with BEGIN IMMEDIATE, so this connection holds the database's only
@@ -511,19 +540,23 @@ def _people(ticket: DueTicket, leads: dict[int, list[int]], *, assignee: bool, t
     return list(dict.fromkeys(ids))
 
 
+_WARNED = {metric.value: f"{metric.value}_warned_at" for metric in clocks.CLOCK_METRICS}
+_BREACHED = {metric.value: f"{metric.value}_breached_at" for metric in clocks.CLOCK_METRICS}
+
+
 def _apply(
     clock: DueClock, occurrence: Occurrence, *, calendar: BusinessCalendar, batch: _Batch, outcome: _Outcome
 ) -> None:
     row, ticket, now, leads = clock.sla, clock.ticket, batch.now, batch.leads
     metric = occurrence.metric
     if occurrence.kind == OccurrenceKind.WARNING:
-        setattr(row, f"{metric}_warned_at", occurrence.at)
+        setattr(row, _WARNED[metric], occurrence.at)
         due = row.due_at(metric)
         outcome.events.append(events.warning(ticket.pk, now=now, metric=metric, at=occurrence.at, due_at=due))
         recipients = _people(ticket, leads, assignee=True, team_leads=ticket.assignee_id is None)
         _notify(batch, outcome, ticket, recipients, occurrence, kind=NotificationKind.SLA_WARNING, due=due)
     elif occurrence.kind == OccurrenceKind.BREACH:
-        setattr(row, f"{metric}_breached_at", occurrence.at)
+        setattr(row, _BREACHED[metric], occurrence.at)
         outcome.events.append(events.breached(ticket.pk, now=now, metric=metric, due_at=occurrence.at))
         recipients = _people(ticket, leads, assignee=True, team_leads=True)
         _notify(batch, outcome, ticket, recipients, occurrence, kind=NotificationKind.SLA_BREACH, due=occurrence.at)
@@ -541,7 +574,8 @@ def _apply(
         rule = batch.rules.rules[occurrence.rule_id or 0]
         row.escalations_fired = [*row.escalations_fired, rule.pk]
         recipients = _people(ticket, leads, assignee=False, team_leads=rule.notify_team_lead)
-        recipients = list(dict.fromkeys([*recipients, *batch.rules.contacts.get(rule.pk, [])]))
+        contacts = [pk for pk in batch.rules.contacts.get(rule.pk, []) if pk in batch.people]
+        recipients = list(dict.fromkeys([*recipients, *contacts]))
         taken: list[str] = []
         if rule.reassign_to_team_id is not None and rule.reassign_to_team_id != ticket.team_id:
             outcome.reassign_to = rule.reassign_to_team
@@ -594,7 +628,8 @@ def _notify(
         text = texts.get(person.language)
         if text is None:
             words = batch.words(person.language)
-            text = texts[person.language] = _message(words, ticket, occurrence, kind, due, zone=batch.zone)
+            when = batch.local_time(due) if due is not None else None
+            text = texts[person.language] = _message(words, ticket, occurrence, kind, when)
         outcome.notifications.append(
             NotificationRow(
                 recipient_id=user_id,
@@ -621,14 +656,10 @@ def _message(
     ticket: DueTicket,
     occurrence: Occurrence,
     kind: NotificationKind,
-    due: datetime | None,
-    *,
-    zone: tzinfo,
+    due: tuple[int, str] | None,
 ) -> tuple[str, str]:
-    when = "—"
-    if due is not None:
-        local = due.astimezone(zone)
-        when = f"{words.weekdays[local.weekday()]} {local:%Y-%m-%d %H:%M}"
+    """Return the subject and body; `due` is the due instant in the desk's zone (weekday, date and time)."""
+    when = "—" if due is None else f"{words.weekdays[due[0]]} {due[1]}"
     headline = words.headlines[kind] % {"metric": words.metrics[occurrence.metric], "when": when}
     subject = f"[{ticket.number}] {headline}"
     body = "\n".join(

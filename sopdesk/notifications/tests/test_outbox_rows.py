@@ -95,7 +95,7 @@ def test_a_key_out_of_bounds_is_refused(requester: User) -> None:
         enqueue_rows([row(requester, "k" * 201)], now=NOW)
 
 
-def test_the_same_three_queries_for_one_and_for_fifty_rows(
+def test_the_same_queries_for_one_and_for_fifty_rows(
     requester: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     users = [factories.make_user(f"user{n}") for n in range(50)]
@@ -103,5 +103,6 @@ def test_the_same_three_queries_for_one_and_for_fifty_rows(
         enqueue_rows([row(requester, "one")], now=NOW)
     with CaptureQueriesContext(connection) as fifty:
         assert enqueue_rows([row(user, "fifty") for user in users], now=NOW) == 50
-    assert len(one.captured_queries) == len(fifty.captured_queries) == 3
+    # SQLite: the stored keys, then one INSERT per table; PostgreSQL: one statement for both tables.
+    assert len(one.captured_queries) == len(fifty.captured_queries) == (1 if connection.vendor == "postgresql" else 3)
     assert OutboxMessage.objects.count() == 51

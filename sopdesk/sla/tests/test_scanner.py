@@ -16,6 +16,7 @@ from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Team, User
 from sopdesk.notifications.models import Notification, OutboxMessage
 from sopdesk.sla.choices import SlaEventKind
+from sopdesk.sla.clocks import ClockRow
 from sopdesk.sla.models import SlaEscalation, TicketSla
 from sopdesk.sla.scanner import SweepReport, _claim, due_clocks, sweep
 from sopdesk.testing.factories import make_ticket, make_user
@@ -38,7 +39,11 @@ def test_due_rows_come_earliest_first_and_only_when_due(requester: User) -> None
     # Only the assignment warnings (at 3 min 45 s) are due; the tickets were opened a second apart.
     assert [row.ticket.title for row in rows] == ["Outage 0", "Outage 1", "Outage 2"]
     assert [row.sla.pk for row in rows] == [row.ticket.pk for row in rows]
-    assert rows[0].sla == TicketSla.objects.get(pk=rows[0].sla.pk)
+    stored = TicketSla.objects.get(pk=rows[0].sla.pk)
+    # Every column the sweep reads comes back exactly as the ORM reads it (timestamps decoded in bulk).
+    assert {name: getattr(rows[0].sla, name) for name in ClockRow.FIELDS} == {
+        name: getattr(stored, name) for name in ClockRow.FIELDS
+    }
     assert rows[0].sla.assignment_due_at == OPENED + timedelta(minutes=5)
     assert due_clocks(now=OPENED + timedelta(minutes=3), limit=10) == []
 
