@@ -109,6 +109,8 @@ def _databases() -> dict[str, Any]:
     else:
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "sopdesk.sqlite3")}
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's backend with writers queued for their turn (sopdesk/core/sqlite/base.py).
+        config["ENGINE"] = "sopdesk.core.sqlite"
         config["OPTIONS"] = {
             # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait
             # (busy timeout) instead of failing on lock upgrade.
@@ -120,6 +122,8 @@ def _databases() -> dict[str, Any]:
 
 
 DATABASES = _databases()
+# SQLite: transactions wait for their turn on a lock file instead of retrying in SQLite's busy handler.
+SOPDESK_SQLITE_QUEUE_WRITERS = env_bool("SOPDESK_SQLITE_QUEUE_WRITERS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

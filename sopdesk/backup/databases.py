@@ -63,7 +63,7 @@ class Snapshot:
 def engine_of(settings_dict: dict[str, Any]) -> str:
     """Return `sqlite` or `postgresql` for a Django database settings entry; refuse others."""
     engine = str(settings_dict["ENGINE"])
-    if engine == "django.db.backends.sqlite3":
+    if engine in {"django.db.backends.sqlite3", "sopdesk.core.sqlite"}:
         return SQLITE
     if engine.startswith("django.db.backends.postgresql"):
         return POSTGRESQL
