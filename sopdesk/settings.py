@@ -118,6 +118,10 @@ def _databases() -> dict[str, Any]:
             "timeout": env_int("SOPDESK_SQLITE_TIMEOUT", 20, minimum=1),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+        # Kept open between requests like a URL database's: a new connection costs its setup and
+        # starts with an empty page cache (bench/README.md). `sopdesk restore` refuses to replace
+        # the file while a process holds it open (sopdesk.lib.inuse).
+        config["CONN_MAX_AGE"] = env_int("SOPDESK_DB_CONN_MAX_AGE", 60, minimum=0)
     return {"default": config}
 
 

@@ -8,6 +8,9 @@ the slowest ticket creations take half a second while the lock was free most of 
 database (one thread per process, then one process per database), and only then begins. The
 lock is released when the transaction ends, so a waiter starts within about a millisecond.
 
+Every process that opens the file also records itself as its user (sopdesk.lib.inuse), so that
+`sopdesk restore` refuses to replace a database a running service keeps open.
+
 The queue only orders what SQLite would serialize anyway: SQLite's own lock and busy timeout stay
 in force (statements outside a transaction, other programs), and a waiter that cannot get its
 turn within the busy timeout fails as SQLite would, with "database is locked".
@@ -24,6 +27,8 @@ from typing import Any
 from django.conf import settings
 from django.db.backends.sqlite3 import base as sqlite3_base
 from django.db.utils import OperationalError
+
+from sopdesk.lib import inuse
 
 # How long a process waits between attempts on the lock file while another process holds it.
 _POLL_SECONDS = 0.0005
@@ -89,6 +94,17 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writer_turn: WriterQueue | None = None
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        if not self.is_in_memory_db():
+            # This process uses the file from now on: `sopdesk restore` refuses to replace it
+            # meanwhile (connections are kept open between requests, settings.py).
+            timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+            try:
+                inuse.hold_shared(str(self.settings_dict["NAME"]), timeout=timeout)
+            except TimeoutError:
+                raise OperationalError("the database is being replaced (restore)") from None
+        return super().get_new_connection(conn_params)
 
     def _queue(self) -> WriterQueue | None:
         if self.is_in_memory_db() or not getattr(settings, "SOPDESK_SQLITE_QUEUE_WRITERS", True):

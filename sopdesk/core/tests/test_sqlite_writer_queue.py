@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.utils import OperationalError
 
 from sopdesk.core.sqlite.base import WriterQueue, writer_queue
+from sopdesk.lib import inuse
 
 
 def _hold(path: str, held: multiprocessing.synchronize.Event, release: multiprocessing.synchronize.Event) -> None:
@@ -106,3 +107,14 @@ def test_a_transaction_holds_the_turn_until_it_ends() -> None:
     assert connection._writer_turn is None  # type: ignore[attr-defined]
     assert queue._thread_lock.acquire(blocking=False)
     queue._thread_lock.release()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_with_the_database_open_is_recorded_as_its_user() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the users lock is SQLite's")
+    connection.ensure_connection()
+
+    # The restore's exclusive turn: refused while this process holds the file open.
+    with pytest.raises(inuse.DatabaseInUse), inuse.exclusive(str(connection.settings_dict["NAME"])):
+        pass
