@@ -126,8 +126,9 @@ def _databases() -> dict[str, Any]:
 
 
 DATABASES = _databases()
-# SQLite: transactions wait for their turn on a lock file instead of retrying in SQLite's busy handler.
-SOPDESK_SQLITE_QUEUE_WRITERS = env_bool("SOPDESK_SQLITE_QUEUE_WRITERS", True)
+# SQLite: transactions wait for their turn on a lock file instead of retrying in SQLite's busy
+# handler. Off by default: on a busy machine it cost a third of the creation rate (bench/README.md).
+SOPDESK_SQLITE_QUEUE_WRITERS = env_bool("SOPDESK_SQLITE_QUEUE_WRITERS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -107,7 +107,7 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
         return super().get_new_connection(conn_params)
 
     def _queue(self) -> WriterQueue | None:
-        if self.is_in_memory_db() or not getattr(settings, "SOPDESK_SQLITE_QUEUE_WRITERS", True):
+        if self.is_in_memory_db() or not getattr(settings, "SOPDESK_SQLITE_QUEUE_WRITERS", False):
             return None
         return writer_queue(str(self.settings_dict["NAME"]))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 from django.db.utils import OperationalError
+from pytest_django.fixtures import Settings
 
 from sopdesk.core.sqlite.base import WriterQueue, writer_queue
 from sopdesk.lib import inuse
@@ -93,9 +94,10 @@ def test_a_timed_out_waiter_leaves_the_queue_usable(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_transaction_holds_the_turn_until_it_ends() -> None:
+def test_a_transaction_holds_the_turn_until_it_ends(settings: Settings) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("the writer queue is SQLite's")
+    settings.SOPDESK_SQLITE_QUEUE_WRITERS = True
     queue = writer_queue(str(connection.settings_dict["NAME"]))
 
     with transaction.atomic():
@@ -107,6 +109,15 @@ def test_a_transaction_holds_the_turn_until_it_ends() -> None:
     assert connection._writer_turn is None  # type: ignore[attr-defined]
     assert queue._thread_lock.acquire(blocking=False)
     queue._thread_lock.release()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_setting_a_transaction_takes_no_turn() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the writer queue is SQLite's")
+
+    with transaction.atomic():
+        assert connection._writer_turn is None  # type: ignore[attr-defined]
 
 
 @pytest.mark.django_db(transaction=True)
