@@ -586,6 +586,7 @@ def run_database(database: str, mode: Mode, args: argparse.Namespace) -> dict[st
             "SOPDESK_BIND": HOST,
             "SOPDESK_WEB_WORKERS": str(args.web_workers),
             "SOPDESK_WEB_THREADS": str(args.web_threads),
+            **dict(setting.split("=", 1) for setting in args.setting),
         }
         env = child_env(data_dir, args.postgres_url if database == "postgres" else None, settings)
         python = sys.executable
@@ -712,7 +713,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data directory and database afterwards")
     parser.add_argument("--tickets", type=int, help="tickets to fill instead of the mode's (e.g. 1000000)")
     parser.add_argument("--lists-only", action="store_true", help="measure the lists only, create nothing")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="SOPDESK_NAME=VALUE",
+        help="a service setting to measure instead of its default (repeatable)",
+    )
     args = parser.parse_args(argv)
+    for setting in args.setting:
+        if not setting.startswith("SOPDESK_") or "=" not in setting:
+            parser.error(f"--setting takes SOPDESK_NAME=VALUE, not {setting!r}")
     # Turn a polite stop into an exception, so the service is stopped and the database dropped.
     signal.signal(signal.SIGTERM, _stop_on_signal)
     mode = QUICK if args.quick else FULL
@@ -733,6 +744,7 @@ def main(argv: list[str] | None = None) -> int:
         "concurrency": CONCURRENCY,
         "web_workers": args.web_workers,
         "web_threads": args.web_threads,
+        "settings": args.setting,
         "cpus": os.cpu_count(),
         "cpu_model": cpu_model(),
         "python": platform.python_version(),

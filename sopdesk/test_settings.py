@@ -12,7 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HUEY = {**HUEY, "immediate": True}
 MEDIA_ROOT = _TEST_DIR / "attachments"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "sopdesk.core.sqlite":
     # A file, not :memory:, so threaded concurrency tests share one database.
     DATABASES["default"]["TEST"] = {"NAME": str(_TEST_DIR / "test.sqlite3")}
 # Content types and permissions are re-created by post_migrate after a plain transactional test's

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
 from sopdesk.backup.archive import DATABASE_PREFIX
+from sopdesk.lib import inuse
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
@@ -63,7 +65,7 @@ class Snapshot:
 def engine_of(settings_dict: dict[str, Any]) -> str:
     """Return `sqlite` or `postgresql` for a Django database settings entry; refuse others."""
     engine = str(settings_dict["ENGINE"])
-    if engine == "django.db.backends.sqlite3":
+    if engine in {"django.db.backends.sqlite3", "sopdesk.core.sqlite"}:
         return SQLITE
     if engine.startswith("django.db.backends.postgresql"):
         return POSTGRESQL
@@ -194,12 +196,35 @@ def postgresql_target_has_data(settings_dict: dict[str, Any]) -> bool:
 
 
 def install_sqlite(staged: Path, data_dir: Path) -> None:
-    """Move a checked SQLite copy into `data_dir`, replacing a database that is there."""
+    """Move a checked SQLite copy into `data_dir`, replacing a database that is there.
+
+    Refuse while another process (a running service, a worker, a shell) has the database open:
+    its connections would go on writing to the replaced file (sopdesk.lib.inuse).
+    """
     target = data_dir / SQLITE_FILE_NAME
-    # A write-ahead log left by the old database would be replayed onto the new one.
-    for suffix in ("-wal", "-shm", "-journal"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    os.replace(staged, target)
+    _close_own_connections(target)
+    try:
+        with inuse.exclusive(str(target)):
+            # A write-ahead log left by the old database would be replayed onto the new one.
+            for suffix in ("-wal", "-shm", "-journal"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            os.replace(staged, target)
+    except inuse.DatabaseInUse:
+        raise DatabaseError(
+            _(
+                "The database %(path)s is in use by another process (the service, a worker or a shell): "
+                "stop them, then restore again."
+            )
+            % {"path": target}
+        ) from None
+
+
+def _close_own_connections(target: Path) -> None:
+    for connection in connections.all(initialized_only=True):
+        name = connection.settings_dict.get("NAME")
+        if connection.vendor == "sqlite" and name and Path(str(name)).resolve() == target.resolve():
+            connection.close()
+    inuse.release_shared(str(target))
 
 
 def restore_postgresql(dump: Path, settings_dict: dict[str, Any], *, replace: bool) -> None:

@@ -17,6 +17,9 @@ class Status(models.TextChoices):
 OPEN_STATUSES = frozenset(
     {Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING_CUSTOMER, Status.PENDING_CONFIRMATION}
 )
+OPEN_STATUS_VALUES: tuple[str, ...] = tuple(status.value for status in Status if status in OPEN_STATUSES)
+# The statuses that take a ticket out of the open queues (tickets.models.OPEN_STATUS_CONDITION).
+FINISHED_STATUS_VALUES: tuple[str, ...] = tuple(status.value for status in Status if status not in OPEN_STATUSES)
 
 
 class Priority(models.TextChoices):

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from sopdesk.accounts.models import User
+from sopdesk.accounts.models import Organization, Team, User
 from sopdesk.core.pagination import BoundedCount, Keyset, bounded_count
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib.text import has_forbidden_characters
 from sopdesk.tickets.filters import ORDERINGS
-from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
+from sopdesk.tickets.models import Attachment, Category, Ticket, TicketEvent
 
 
 def get_ticket_for_user(user: User, number: str) -> Ticket:
@@ -53,17 +53,46 @@ TICKET_LIST_COLUMNS = (
 
 
 def ticket_list_rows(tickets: QuerySet[Ticket], *, also: Sequence[str] = ()) -> QuerySet[Ticket]:
-    """Return `tickets` shaped for a list page: list columns (and `also`) only, related rows prefetched.
+    """Return `tickets` shaped for a list page: list columns (and `also`) only; load the related rows
+    with `attach_list_relations` once the page is read.
 
-    Prefetching instead of joining keeps the visibility filter and the ordering on the ticket
-    table alone, where the indexes are; joins made SQLite sort every visible row (bench/README.md).
+    Loading them separately instead of joining keeps the visibility filter and the ordering on the
+    ticket table alone, where the indexes are; joins made SQLite sort every visible row (bench/README.md).
     """
-    related = ["requester", "assignee", "team", "category", *(name for name in also if name in RELATED_LIST_COLUMNS)]
-    return tickets.only(*TICKET_LIST_COLUMNS, *also).prefetch_related(*related)
+    return tickets.only(*TICKET_LIST_COLUMNS, *also)
 
 
-# Further columns a list may ask for; the related ones are prefetched like the standard ones.
-RELATED_LIST_COLUMNS = frozenset({"organization"})
+# What a list row shows of its people (`str(user)` falls back from the display name to the full name).
+_LIST_USER_COLUMNS = ("username", "display_name", "first_name", "last_name")
+
+
+def attach_list_relations(tickets: Sequence[Ticket], *, also: Sequence[str] = ()) -> None:
+    """Attach the requester, assignee, team and category of list rows: three plain `IN` queries.
+
+    Cheaper than `prefetch_related`, which on Django 5.2 builds a tuple lookup per relation
+    (on SQLite an `OR` of one comparison per row) and loads whole user rows (bench/README.md).
+    """
+    user_ids = {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id is not None}
+    users = User.objects.only(*_LIST_USER_COLUMNS).in_bulk(user_ids) if user_ids else {}
+    team_ids = {t.team_id for t in tickets if t.team_id is not None}
+    teams = Team.objects.only("code", "name").in_bulk(team_ids) if team_ids else {}
+    category_ids = {t.category_id for t in tickets if t.category_id is not None}
+    categories = Category.objects.only("code", "name").in_bulk(category_ids) if category_ids else {}
+    for ticket in tickets:
+        _cache(ticket, "requester", users.get(ticket.requester_id))
+        _cache(ticket, "assignee", users.get(ticket.assignee_id) if ticket.assignee_id is not None else None)
+        _cache(ticket, "team", teams.get(ticket.team_id) if ticket.team_id is not None else None)
+        _cache(ticket, "category", categories.get(ticket.category_id) if ticket.category_id is not None else None)
+    if "organization" in also:
+        organization_ids = {t.organization_id for t in tickets if t.organization_id is not None}
+        organizations = Organization.objects.only("name").in_bulk(organization_ids) if organization_ids else {}
+        for ticket in tickets:
+            organization = organizations.get(ticket.organization_id) if ticket.organization_id is not None else None
+            _cache(ticket, "organization", organization)
+
+
+def _cache(ticket: Ticket, name: str, related: Model | None) -> None:
+    Ticket._meta.get_field(name).set_cached_value(ticket, related)  # type: ignore[union-attr]
 
 
 # One resumable ordering per ticket-list ordering name.
@@ -96,6 +125,7 @@ def ticket_list_page(
     page = TICKET_KEYSETS[ordering].page(
         ticket_list_rows(tickets, also=also), cursor=cursor, limit=limit, offset=offset
     )
+    attach_list_relations(page.items, also=also)
     return TicketListPage(items=page.items, next_cursor=page.next_cursor, count=bounded_count(tickets))
 
 

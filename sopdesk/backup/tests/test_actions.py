@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -177,6 +179,45 @@ def test_restore_refuses_a_target_that_holds_data_and_replaces_it_with_force(
     assert not stray.exists()
     assert assert_attachments_restored_byte_for_byte(restore_target) == 3
     assert not [p for p in restore_target.data_dir.iterdir() if p.name.startswith(".sopdesk-restore-")]
+
+
+_DATABASE_USER = """
+import sqlite3, sys
+from sopdesk.lib import inuse
+inuse.hold_shared(sys.argv[1], timeout=5)
+database = sqlite3.connect(sys.argv[1])
+database.execute("SELECT count(*) FROM sqlite_master").fetchall()
+print("open", flush=True)
+sys.stdin.read()
+"""
+
+
+@committed_db
+def test_restore_refuses_to_replace_a_sqlite_database_another_process_has_open(
+    requester: User, tmp_path: Path, restore_target: RestoreTarget
+) -> None:
+    if restore_target.database is not None:
+        pytest.skip("PostgreSQL's restore runs in the server, not on a file")
+    populate(requester, 1)
+    report = create_backup(output=tmp_path / "b.tar.gz", now=timezone.now())
+    restore_backup(report.path, target=restore_target)
+    database = restore_target.data_dir / "sopdesk.sqlite3"
+    service = subprocess.Popen(  # noqa: S603  (our own interpreter and script)
+        [sys.executable, "-c", _DATABASE_USER, str(database)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert service.stdout is not None
+        assert service.stdout.readline() == "open\n"
+        before = database.stat().st_ino
+        with pytest.raises(BackupError, match=r"in use by another process"):
+            restore_backup(report.path, target=restore_target, replace=True)
+        assert database.stat().st_ino == before
+    finally:
+        service.communicate("", timeout=10)
+
+    restore_backup(report.path, target=restore_target, replace=True)
+    assert database.stat().st_ino != before
+    assert restored_contents(restore_target) == source_contents()
 
 
 @committed_db

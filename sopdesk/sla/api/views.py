@@ -41,7 +41,7 @@ from sopdesk.sla.models import Calendar
 from sopdesk.sla.queries import sla_snapshots
 from sopdesk.tickets.api.serializers import ticket_summary
 from sopdesk.tickets.models import Ticket
-from sopdesk.tickets.queries import ticket_list_rows
+from sopdesk.tickets.queries import attach_list_relations, ticket_list_rows
 
 router = Router(tags=["sla"])
 
@@ -246,5 +246,6 @@ def list_breaches(request: HttpRequest, params: Query[BreachListParams]) -> dict
     now = timezone.now()
     tickets = breaches.breach_rows(Ticket.objects.visible_to(user).filter(team=team), state=params.state, now=now)
     page = list(ticket_list_rows(tickets)[params.offset : params.offset + params.limit])
+    attach_list_relations(page)
     snapshots = sla_snapshots(page, now=now)
     return {"count": tickets.count(), "items": [ticket_summary(ticket, snapshots[ticket.pk]) for ticket in page]}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from pytest_django import Settings
 
@@ -15,6 +16,7 @@ from sopdesk.accounts.models import Organization, Team, User
 from sopdesk.testing import factories
 from sopdesk.tickets.actions import assign_ticket
 from sopdesk.tickets.choices import EventKind, Status
+from sopdesk.tickets.filters import TicketFilterSet
 from sopdesk.tickets.models import Ticket, TicketAccessLog, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +134,53 @@ def test_list_filters_by_status_priority_category_team_assignee_requester_and_or
     assert numbers_of(client.get(TICKETS, {"assignee": "agent"})) == [printer.number]
     assert numbers_of(client.get(TICKETS, {"requester": "outsider"})) == [theirs.number]
     assert numbers_of(client.get(TICKETS, {"organization": org_b.pk})) == [theirs.number]
+
+
+def test_open_status_filters_and_the_team_filter_give_exact_results(
+    api_client: ApiClientFactory, requester: User, agent: User
+) -> None:
+    now = datetime.now(tz=UTC)
+    waiting = factories.make_ticket(requester, title="Waiting")
+    assigned = factories.make_ticket(requester, title="Assigned")
+    closed = factories.make_ticket(requester, title="Closed")
+    assign_ticket(assigned, team=None, assignee=agent, actor=agent, now=now)
+    Ticket.objects.filter(pk=waiting.pk).update(status=Status.PENDING_CUSTOMER)
+    Ticket.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+    client = api_client(agent)
+    open_statuses = ["new", "assigned", "in_progress", "pending_customer", "pending_confirmation"]
+
+    assert numbers_of(client.get(TICKETS, {"status": ["new", "assigned"], "team": "service-desk"})) == [assigned.number]
+    assert numbers_of(client.get(TICKETS, {"status": open_statuses, "team": "service-desk"})) == [
+        assigned.number,
+        waiting.number,
+    ]
+    assert numbers_of(client.get(TICKETS, {"status": ["pending_customer", "closed"]})) == [
+        closed.number,
+        waiting.number,
+    ]
+    assert numbers_of(client.get(TICKETS, {"status": open_statuses, "assignee": "agent"})) == [assigned.number]
+    assert numbers_of(client.get(TICKETS, {"team": "no-such-team"})) == []
+
+
+def test_open_tickets_of_a_team_or_an_assignee_can_be_read_from_the_partial_indexes(agent: User) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL proves the index condition from the status list by itself")
+    filters = {"status": ["new", "assigned", "in_progress"], "team": "service-desk"}
+    for index, extra in (("ticket_team_open_created", {}), ("ticket_assignee_open_created", {"assignee": "agent"})):
+        data = QueryDict(mutable=True)
+        for key, value in {**filters, **extra}.items():
+            data.setlist(key, value if isinstance(value, list) else [value])
+        filterset = TicketFilterSet(data=data, queryset=Ticket.objects.visible_to(agent))
+        assert filterset.is_valid()
+        query = filterset.qs.filter(**({"assignee": agent} if extra else {})).order_by("-created_at", "-id")[:51]
+        sql, params = query.query.sql_with_params()
+        # SQLite considers a partial index only when the query's terms, with their bound values,
+        # imply its condition; then it reads the rows in the index's order instead of sorting them.
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert index in plan
+        assert "TEMP B-TREE" not in plan
 
 
 def test_list_filters_by_creation_time_and_text(api_client: ApiClientFactory, requester: User, agent: User) -> None:

@@ -1,0 +1,146 @@
+"""Django's SQLite backend with a queue in front of SQLite's single write lock.
+
+Every transaction here begins with `BEGIN IMMEDIATE` (settings.py), so transactions take SQLite's
+one write lock in turn. SQLite lets a waiting writer sleep and retry in its busy handler, with
+sleeps growing to 100 ms; under load some requests lose the race again and again, which made
+the slowest ticket creations take half a second while the lock was free most of the time
+(bench/README.md). Here a transaction first waits for its turn on a lock file next to the
+database (one thread per process, then one process per database), and only then begins. The
+lock is released when the transaction ends, so a waiter starts within about a millisecond.
+
+Every process that opens the file also records itself as its user (sopdesk.lib.inuse), so that
+`sopdesk restore` refuses to replace a database a running service keeps open.
+
+The queue only orders what SQLite would serialize anyway: SQLite's own lock and busy timeout stay
+in force (statements outside a transaction, other programs), and a waiter that cannot get its
+turn within the busy timeout fails as SQLite would, with "database is locked".
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db.backends.sqlite3 import base as sqlite3_base
+from django.db.utils import OperationalError
+
+from sopdesk.lib import inuse
+
+# How long a process waits between attempts on the lock file while another process holds it.
+_POLL_SECONDS = 0.0005
+
+
+class WriterQueue:
+    """Exclusive turns on one database for the threads of all processes (a lock file + a thread lock)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        # Opened per process: after a fork the parent's descriptor would share its lock with the child.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        if not self._thread_lock.acquire(timeout=timeout):
+            raise OperationalError("database is locked")
+        try:
+            fd = self._file()
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise OperationalError("database is locked") from None
+                    time.sleep(_POLL_SECONDS)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None and self._pid == os.getpid():
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
+_queues: dict[str, WriterQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def writer_queue(database_path: str) -> WriterQueue:
+    """The one queue of this process for the database file at `database_path`."""
+    path = os.path.abspath(database_path) + "-writers.lock"
+    with _queues_lock:
+        queue = _queues.get(path)
+        if queue is None:
+            queue = _queues[path] = WriterQueue(path)
+        return queue
+
+
+class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._writer_turn: WriterQueue | None = None
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        if not self.is_in_memory_db():
+            # This process uses the file from now on: `sopdesk restore` refuses to replace it
+            # meanwhile (connections are kept open between requests, settings.py).
+            timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+            try:
+                inuse.hold_shared(str(self.settings_dict["NAME"]), timeout=timeout)
+            except TimeoutError:
+                raise OperationalError("the database is being replaced (restore)") from None
+        return super().get_new_connection(conn_params)
+
+    def _queue(self) -> WriterQueue | None:
+        if self.is_in_memory_db() or not getattr(settings, "SOPDESK_SQLITE_QUEUE_WRITERS", False):
+            return None
+        return writer_queue(str(self.settings_dict["NAME"]))
+
+    def _start_transaction_under_autocommit(self) -> None:
+        queue = self._queue()
+        if queue is not None and self._writer_turn is None:
+            queue.acquire(timeout=float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5)))
+            self._writer_turn = queue
+        try:
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
+        except BaseException:
+            self._end_turn()
+            raise
+
+    def _end_turn(self) -> None:
+        turn, self._writer_turn = self._writer_turn, None
+        if turn is not None:
+            turn.release()
+
+    def _commit(self) -> None:
+        try:
+            super()._commit()  # type: ignore[misc]
+        finally:
+            self._end_turn()
+
+    def _rollback(self) -> None:
+        try:
+            super()._rollback()  # type: ignore[misc]
+        finally:
+            self._end_turn()
+
+    def _close(self) -> None:
+        try:
+            super()._close()  # type: ignore[misc]
+        finally:
+            self._end_turn()

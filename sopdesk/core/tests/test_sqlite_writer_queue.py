@@ -1,0 +1,131 @@
+"""The SQLite writer queue: one transaction at a time across threads and processes, in turn."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import OperationalError
+from pytest_django.fixtures import Settings
+
+from sopdesk.core.sqlite.base import WriterQueue, writer_queue
+from sopdesk.lib import inuse
+
+
+def _hold(path: str, held: multiprocessing.synchronize.Event, release: multiprocessing.synchronize.Event) -> None:
+    queue = WriterQueue(path)
+    queue.acquire(timeout=5)
+    held.set()
+    release.wait(10)
+    queue.release()
+
+
+def test_threads_take_turns(tmp_path: Path) -> None:
+    queue = WriterQueue(str(tmp_path / "db-writers.lock"))
+    inside = 0
+    most_inside = 0
+    guard = threading.Lock()
+
+    def work() -> None:
+        nonlocal inside, most_inside
+        for _ in range(20):
+            queue.acquire(timeout=5)
+            with guard:
+                inside += 1
+                most_inside = max(most_inside, inside)
+            time.sleep(0.0005)
+            with guard:
+                inside -= 1
+            queue.release()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert most_inside == 1
+
+
+def test_another_process_holding_the_turn_makes_us_wait_and_then_time_out(tmp_path: Path) -> None:
+    path = str(tmp_path / "db-writers.lock")
+    context = multiprocessing.get_context("spawn")
+    held, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold, args=(path, held, release))
+    holder.start()
+    try:
+        assert held.wait(20)
+        queue = WriterQueue(path)
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"):
+            queue.acquire(timeout=0.3)
+        assert time.monotonic() - started >= 0.3
+        release.set()
+        queue.acquire(timeout=10)  # the turn comes as soon as the other process lets go
+        queue.release()
+    finally:
+        release.set()
+        holder.join(10)
+
+
+def test_a_timed_out_waiter_leaves_the_queue_usable(tmp_path: Path) -> None:
+    queue = WriterQueue(str(tmp_path / "db-writers.lock"))
+    queue.acquire(timeout=1)
+    failed: list[Exception] = []
+
+    def wait_too_short() -> None:
+        try:
+            queue.acquire(timeout=0.05)
+        except OperationalError as exc:
+            failed.append(exc)
+
+    waiter = threading.Thread(target=wait_too_short)
+    waiter.start()
+    waiter.join()
+    queue.release()
+
+    assert len(failed) == 1
+    queue.acquire(timeout=1)
+    queue.release()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_holds_the_turn_until_it_ends(settings: Settings) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the writer queue is SQLite's")
+    settings.SOPDESK_SQLITE_QUEUE_WRITERS = True
+    queue = writer_queue(str(connection.settings_dict["NAME"]))
+
+    with transaction.atomic():
+        assert connection._writer_turn is queue  # type: ignore[attr-defined]
+        assert not queue._thread_lock.acquire(blocking=False)
+    assert connection._writer_turn is None  # type: ignore[attr-defined]
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        1 / 0  # noqa: B018
+    assert connection._writer_turn is None  # type: ignore[attr-defined]
+    assert queue._thread_lock.acquire(blocking=False)
+    queue._thread_lock.release()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_setting_a_transaction_takes_no_turn() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the writer queue is SQLite's")
+
+    with transaction.atomic():
+        assert connection._writer_turn is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_with_the_database_open_is_recorded_as_its_user() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the users lock is SQLite's")
+    connection.ensure_connection()
+
+    # The restore's exclusive turn: refused while this process holds the file open.
+    with pytest.raises(inuse.DatabaseInUse), inuse.exclusive(str(connection.settings_dict["NAME"])):
+        pass
