@@ -55,8 +55,9 @@ from sopdesk.workspace.presentation import (
     PRIORITY_COLOURS,
     SCRIPT_PHRASES,
     STATUS_COLOURS,
+    QueueRow,
     clock_sentences,
-    most_urgent_clock,
+    queue_rows,
 )
 from sopdesk.workspace.queues import DEFAULT_QUEUE, QUEUES, QUEUES_BY_SLUG, Viewer, queue_counts, queue_tickets
 from sopdesk.workspace.saved_views import clean_view_query, saved_views_for
@@ -133,7 +134,7 @@ def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
     filters = TicketFilterSet(data=_filter_data(request.GET), queryset=queue_tickets(chosen, viewer, now=now))
     ordering = request.GET.get("ordering") or chosen.default_ordering
     errors: dict[str, list[str]] = {}
-    rows: list[dict[str, Any]] = []
+    rows: list[QueueRow] = []
     next_cursor = None
     if ordering not in ORDERINGS:
         errors["ordering"] = [_("Unknown ordering.")]
@@ -152,19 +153,14 @@ def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
             errors[error.field or "cursor"] = [error.message]
         else:
             snapshots = sla_snapshots(page.items, now=now)
-            rows = [
-                {
-                    "ticket": ticket,
-                    "clock": most_urgent_clock(snapshots[ticket.pk], now=now),
-                    "priority_colour": PRIORITY_COLOURS.get(ticket.priority, "secondary"),
-                    "status_colour": STATUS_COLOURS.get(ticket.status, "secondary"),
-                }
-                for ticket in page.items
-            ]
+            ticket_url = reverse("workspace:ticket", args=["NUMBER"])
+            rows = queue_rows(page.items, snapshots, ticket_url=ticket_url, now=now)
             next_cursor = page.next_cursor
     context = {
         **_nav_context(request, active=chosen.slug, team_ids=viewer.team_ids),
         "queue": chosen,
+        "select_label": _("Select"),
+        "unassigned_label": _("Unassigned"),
         "lead_teams": list(
             Team.objects.filter(memberships__user=viewer.user, memberships__is_lead=True).values_list("code", "name")
         ),
