@@ -143,7 +143,10 @@ def run_database(database: str, tickets: int, args: argparse.Namespace) -> dict[
                             )
                 result["pages"] = rows
             except Exception:
-                print(service.log_tail(), file=sys.stderr)
+                # The access lines drown the error: show the service's tracebacks first.
+                lines = service.log_tail(5000).splitlines()
+                errors = [line for line in lines if "Traceback" in line or "Error" in line or 'File "' in line]
+                print("\n".join(errors[-60:]) or service.log_tail(), file=sys.stderr)
                 raise
             finally:
                 service.stop()
