@@ -404,6 +404,11 @@ def move_to_team(ticket: Ticket, *, team: Team, now: datetime, reason: str) -> T
     return event
 
 
+def may_be_reassigned(ticket: Ticket) -> bool:
+    """Whether `ticket`'s team and assignee may still change: not once it is resolved or closed."""
+    return ticket.status not in (Status.RESOLVED, Status.CLOSED)
+
+
 def assign_ticket(
     ticket: Ticket,
     *,
@@ -423,7 +428,7 @@ def assign_ticket(
     if has_forbidden_characters(note) or len(note) > TEXT_MAX_LENGTH:
         raise ActionError(_("The note must be plain text."), field="note")
     with _changing(ticket, actor=actor, expected_version=expected_version):
-        if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        if not may_be_reassigned(ticket):
             raise ActionError(_("Resolved and closed tickets cannot be reassigned."), field="assignee")
         target_team = team if team is not None else ticket.team
         if assignee is not None and (target_team is None or not target_team.memberships.filter(user=assignee).exists()):
@@ -654,13 +659,19 @@ def add_comment(
 
 
 def add_attachment(
-    ticket: Ticket, *, actor: User, upload: UploadedFile, is_internal: bool, now: datetime
+    ticket: Ticket,
+    *,
+    actor: User,
+    upload: UploadedFile,
+    is_internal: bool,
+    now: datetime,
+    expected_version: int | None = None,
 ) -> Attachment:
     """Check and store an uploaded file under a generated name and record it on the timeline."""
     if is_internal and actor.is_requester:
         raise PermissionRefused(_("Requesters cannot add internal attachments."), field="is_internal")
     checked = check_upload(upload)
-    with _changing(ticket, actor=actor):
+    with _changing(ticket, actor=actor, expected_version=expected_version):
         attachment = Attachment(
             ticket=ticket,
             uploaded_by=actor,

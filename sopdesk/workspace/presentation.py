@@ -127,10 +127,7 @@ class QueueRow:
 
 
 def _person(user: object) -> str:
-    if user is None:
-        return ""
-    full = getattr(user, "display_name", "") or user.get_full_name()  # type: ignore[attr-defined]
-    return str(full or user.username)  # type: ignore[attr-defined]
+    return "" if user is None else str(user)  # User.__str__: display name, full name or username
 
 
 def queue_rows(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -19,10 +20,50 @@ from sopdesk.core.pagination import BoundedCount, bounded_count
 from sopdesk.sla import clocks
 from sopdesk.sla.queries import running_clock
 from sopdesk.tickets.choices import Status
+from sopdesk.tickets.filters import ORDERINGS
 from sopdesk.tickets.models import OPEN_STATUS_CONDITION, Ticket
 from sopdesk.tickets.querysets import team_ids_of
 
 RECENT_WINDOW = timedelta(hours=24)
+
+# The filter parameters a queue page understands (the rest of the query string is ignored).
+MULTI_FILTERS = ("status", "priority", "channel", "ticket_type")
+SINGLE_FILTERS = (
+    "q",
+    "team",
+    "assignee",
+    "category",
+    "organization",
+    "customer_level",
+    "tag",
+    "created_after",
+    "created_before",
+    "updated_after",
+    "updated_before",
+)
+
+
+def filter_params(query: QueryDict) -> QueryDict:
+    """Return the known, non-empty filter parameters of `query` (values trimmed)."""
+    data = QueryDict(mutable=True)
+    for name in MULTI_FILTERS:
+        values = [value.strip() for value in query.getlist(name) if value.strip()]
+        if values:
+            data.setlist(name, values)
+    for name in SINGLE_FILTERS:
+        value = query.get(name, "").strip()
+        if value:
+            data[name] = value
+    return data
+
+
+def queue_params(query: QueryDict) -> QueryDict:
+    """Return the filters and a known ordering of `query`: what a saved view or a page link keeps."""
+    data = filter_params(query)
+    ordering = query.get("ordering")
+    if ordering in ORDERINGS:
+        data["ordering"] = ordering
+    return data
 
 
 def _open(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
-from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, TeamMembership, User
 from sopdesk.core.errors import ActionError, NotFound, PermissionRefused
 from sopdesk.lib.text import has_forbidden_name_characters
-from sopdesk.tickets.filters import ORDERINGS
 from sopdesk.workspace.models import SAVED_VIEW_NAME_MAX_LENGTH, SavedView
 from sopdesk.workspace.queues import QUEUES_BY_SLUG
 
@@ -26,19 +24,6 @@ def saved_views_for(user: User, team_ids: list[int]) -> QuerySet[SavedView]:
         .select_related("shared_with")
         .order_by("name", "id")
     )
-
-
-def clean_view_query(query: QueryDict, allowed: tuple[str, ...]) -> str:
-    """Rebuild a view's query string from the known filter and sorting parameters only."""
-    kept = QueryDict(mutable=True)
-    for name in allowed:
-        values = [value.strip() for value in query.getlist(name) if value.strip()]
-        if values:
-            kept.setlist(name, values)
-    ordering = query.get("ordering")
-    if ordering in ORDERINGS:
-        kept["ordering"] = ordering
-    return kept.urlencode()
 
 
 def save_view(*, actor: User, name: str, queue: str, query: str, share_with: Team | None, now: datetime) -> SavedView:

@@ -60,9 +60,7 @@ class _Names:
                 user_ids.update(v for v in (event.data.get("assignee") or {}).values() if isinstance(v, int))
         self.teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")) if team_ids else {}
         users = User.objects.filter(pk__in=user_ids) if user_ids else User.objects.none()
-        self.users = {
-            user.pk: user.get_full_name() or user.username for user in users.only("username", "first_name", "last_name")
-        }
+        self.users = {user.pk: str(user) for user in users.only("username", "display_name", "first_name", "last_name")}
 
     def team(self, pk: Any) -> str:
         return self.teams.get(pk, "—") if pk is not None else "—"

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sopdesk.accounts.models import Team, TeamMembership, User
 from sopdesk.casework import actions as casework
 from sopdesk.casework import queries as casework_queries
-from sopdesk.casework.canned import render as render_canned
+from sopdesk.casework.canned import substitute, variables_for
 from sopdesk.casework.models import CannedResponse, SolutionPlan
 from sopdesk.casework.scheduling import calendar_for_plans, off_peak_hint
 from sopdesk.core.errors import ActionError, PreconditionFailed
@@ -59,8 +59,18 @@ from sopdesk.workspace.presentation import (
     clock_sentences,
     queue_rows,
 )
-from sopdesk.workspace.queues import DEFAULT_QUEUE, QUEUES, QUEUES_BY_SLUG, Viewer, queue_counts, queue_tickets
-from sopdesk.workspace.saved_views import clean_view_query, saved_views_for
+from sopdesk.workspace.queues import (
+    DEFAULT_QUEUE,
+    QUEUES,
+    QUEUES_BY_SLUG,
+    SINGLE_FILTERS,
+    Viewer,
+    filter_params,
+    queue_counts,
+    queue_params,
+    queue_tickets,
+)
+from sopdesk.workspace.saved_views import saved_views_for
 from sopdesk.workspace.similar import similar_tickets
 from sopdesk.workspace.timeline import timeline_entries
 
@@ -131,7 +141,7 @@ def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
         raise Http404("No such queue")
     now = timezone.now()
     viewer = Viewer.of(_user(request))
-    filters = TicketFilterSet(data=_filter_data(request.GET), queryset=queue_tickets(chosen, viewer, now=now))
+    filters = TicketFilterSet(data=filter_params(request.GET), queryset=queue_tickets(chosen, viewer, now=now))
     ordering = request.GET.get("ordering") or chosen.default_ordering
     errors: dict[str, list[str]] = {}
     rows: list[QueueRow] = []
@@ -169,57 +179,20 @@ def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
         "filters": filters,
         "ordering": ordering,
         "orderings": [(name, ORDERING_LABELS[name]) for name in ORDERINGS],
-        "filter_query": _filter_query(request.GET),
-        "view_query": clean_view_query(request.GET, _MULTI_FILTERS + _SINGLE_FILTERS),
+        "filter_query": filter_params(request.GET).urlencode(),
+        "view_query": queue_params(request.GET).urlencode(),
         "next_query": _page_query(request.GET, next_cursor) if next_cursor else None,
         "is_first_page": not request.GET.get("cursor"),
         "bulk_form": forms.BulkForm(),
         "filter_choices": _filter_choices(viewer),
         "selected": {name: request.GET.getlist(name) for name in ("status", "priority", "channel", "ticket_type")},
-        "values": {name: request.GET.get(name, "") for name in _SINGLE_FILTERS},
+        "values": {name: request.GET.get(name, "") for name in SINGLE_FILTERS},
     }
     return render(request, "workspace/queue.html", context, status=400 if errors else 200)
 
 
-_MULTI_FILTERS = ("status", "priority", "channel", "ticket_type")
-_SINGLE_FILTERS = (
-    "q",
-    "team",
-    "assignee",
-    "category",
-    "organization",
-    "customer_level",
-    "tag",
-    "created_after",
-    "created_before",
-    "updated_after",
-    "updated_before",
-)
-
-
-def _filter_data(query: QueryDict) -> QueryDict:
-    data = QueryDict(mutable=True)
-    for name in _MULTI_FILTERS:
-        values = [value for value in query.getlist(name) if value]
-        if values:
-            data.setlist(name, values)
-    for name in _SINGLE_FILTERS:
-        value = query.get(name, "").strip()
-        if value:
-            data[name] = value
-    return data
-
-
-def _filter_query(query: QueryDict) -> str:
-    """The filters of this page as a query string (without paging), for links that keep them."""
-    return _filter_data(query).urlencode()
-
-
 def _page_query(query: QueryDict, cursor: str) -> str:
-    data = _filter_data(query)
-    ordering = query.get("ordering")
-    if ordering:
-        data["ordering"] = ordering
+    data = queue_params(query)
     data["cursor"] = cursor
     return data.urlencode()
 
@@ -315,7 +288,8 @@ def _canned_for(ticket: Ticket, user: User) -> list[tuple[CannedResponse, str]]:
     language = translation.get_language() or ""
     rows = list(casework_queries.canned_responses_for(user))
     rows.sort(key=lambda row: (row.language != language, row.title.lower()))
-    return [(row, render_canned(row.body, ticket, user)) for row in rows[:CANNED_LIMIT]]
+    values = variables_for(ticket, user)
+    return [(row, substitute(row.body, values)) for row in rows[:CANNED_LIMIT]]
 
 
 def _plans_with_hints(ticket: Ticket, user: User) -> list[tuple[SolutionPlan, Any]]:
@@ -357,6 +331,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         "last_event_id": events[-1].pk if events else 0,
         "clocks": clock_sentences(sla_snapshot(ticket, now=now), zone=_zone(request)),
         "transitions": transitions,
+        "reassignable": actions.may_be_reassigned(ticket),
         "writable": writable,
         "members": [membership.user for membership in members],
         "requester_tickets": requester_tickets,
@@ -471,12 +446,16 @@ def _comment(ticket: Ticket, form: forms.CommentForm, *, user: User, now: Any, e
             expected_version=expected_version,
         )
         expected_version = None  # the comment was checked against the page's version
-    elif expected_version is not None and ticket.version != expected_version:
-        raise PreconditionFailed(
-            _("The ticket was changed by someone else since you loaded it; reload it and try again.")
-        )
     for upload in files:
-        actions.add_attachment(ticket, actor=user, upload=upload, is_internal=data["internal"], now=now)
+        actions.add_attachment(
+            ticket,
+            actor=user,
+            upload=upload,
+            is_internal=data["internal"],
+            now=now,
+            expected_version=expected_version,
+        )
+        expected_version = None  # the first file was
     if data["then_status"] and data["then_status"] != ticket.status:
         # The comment raised the version; the status move checks the ticket as the comment left it.
         actions.change_status(ticket, to_status=data["then_status"], actor=user, now=now)
@@ -634,7 +613,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
 def save_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     queue_slug = request.POST.get("queue", "")
-    query = clean_view_query(QueryDict(request.POST.get("query", "")), _MULTI_FILTERS + _SINGLE_FILTERS)
+    query = queue_params(QueryDict(request.POST.get("query", ""))).urlencode()
     share_with = None
     if request.POST.get("share"):
         share_with = Team.objects.filter(pk__in=team_ids_of(user), code=request.POST["share"]).first()
