@@ -240,6 +240,17 @@ class Ticket(NoDeleteModel):
                 condition=OPEN_STATUS_CONDITION,
                 name="ticket_assignee_open_created",
             ),
+            # Most recently updated first: the workspace queues' default order, its "recently updated"
+            # queue and the `updated_after` filter walk these instead of sorting every match.
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
+            models.Index(
+                fields=["team", "-updated_at", "-id"], condition=OPEN_STATUS_CONDITION, name="ticket_team_open_updated"
+            ),
+            models.Index(
+                fields=["assignee", "-updated_at", "-id"],
+                condition=OPEN_STATUS_CONDITION,
+                name="ticket_assignee_open_updated",
+            ),
         ]
 
     def __str__(self) -> str:
