@@ -54,6 +54,8 @@ def pages(long_ticket: str) -> dict[str, list[tuple[str, str]]]:
             ("queue: unassigned", "/desk/queues/unassigned/"),
             ("queue: everything, newest first", "/desk/queues/all/"),
             ("queue: about to breach", "/desk/queues/warning/"),
+            ("queue: pending customer", "/desk/queues/pending/"),
+            ("queue: recently updated", "/desk/queues/recent/"),
             ("queue counts (8 bounded counts)", "/desk/queues/counts/"),
             ("ticket page (50 events)", ticket),
             ("ticket live update poll", f"{ticket}updates/?after=0&version=1"),

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, User
+from sopdesk.casework.choices import CaseworkEventKind, VerificationOutcome
 from sopdesk.sla.choices import Metric, SlaEventKind
 from sopdesk.tickets.attachments import INLINE_IMAGE_TYPES
 from sopdesk.tickets.choices import EventKind, Priority, Status
@@ -96,7 +99,41 @@ def _summary(event: TicketEvent, names: _Names) -> str:
         return str(data.get("name", ""))
     if kind in (SlaEventKind.SLA_WARNING, SlaEventKind.SLA_BREACHED, SlaEventKind.SLA_PAUSED, SlaEventKind.SLA_RESUMED):
         return _metric(data.get("metric"))
+    return _casework_summary(kind, data)
+
+
+_REMOTE_KINDS = {
+    CaseworkEventKind.REMOTE_REQUESTED,
+    CaseworkEventKind.REMOTE_GRANTED,
+    CaseworkEventKind.REMOTE_REFUSED,
+    CaseworkEventKind.REMOTE_REVOKED,
+}
+_PLAN_KINDS = {CaseworkEventKind.PLAN_PROPOSED, CaseworkEventKind.PLAN_CONFIRMED, CaseworkEventKind.PLAN_REJECTED}
+
+
+def _casework_summary(kind: str, data: dict[str, Any]) -> str:
+    """The facts a casework entry carries in its data (its text, if any, is the entry's body)."""
+    if kind in _REMOTE_KINDS:
+        until = _instant(data.get("ends_at"))
+        return _("%(method)s, until %(until)s") % {"method": data.get("method", ""), "until": until}
+    if kind in _PLAN_KINDS:
+        if data.get("scheduled_at"):
+            return _("Version %(version)s, scheduled for %(when)s") % {
+                "version": data.get("version"),
+                "when": _instant(data.get("scheduled_at")),
+            }
+        return _("Version %(version)s") % {"version": data.get("version")}
+    if kind == CaseworkEventKind.VERIFICATION_RECORDED:
+        return _choice_label(VerificationOutcome, data.get("outcome"))
     return ""
+
+
+def _instant(value: Any) -> str:
+    """An ISO 8601 instant from event data, in the viewer's time zone ("—" when missing or unreadable)."""
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is None:
+        return "—"
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
 
 
 def timeline_entries(

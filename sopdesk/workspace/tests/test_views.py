@@ -380,6 +380,10 @@ def test_take_reply_note_and_resolve_through_the_page(requester: User, agent: Us
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED
     assert ticket.closure_solution == "Updated the driver"
+    page = client.get(f"{url}/").content.decode()
+    closure = page[page.index('id="closure-summary"') : page.index('id="timeline-heading"')]
+    assert "Blank pages" in closure
+    assert "Updated the driver" in closure
 
 
 def test_a_stale_edit_is_refused_with_412_and_keeps_what_was_typed(requester: User, agent: User) -> None:
@@ -739,6 +743,13 @@ def test_casework_records_are_written_through_the_page(requester: User, agent: U
     html = client.get(f"{url}/").content.decode()
     assert "Clear the spooler" in html
     assert "Restart spooler" in html
+    # The timeline entries carry the facts of their record, in the viewer's time zone.
+    timeline = html[html.index('id="timeline"') : html.index('id="timeline-poller"')]
+    when = later.replace("T", " ")
+    assert f"RDP, until {when}" in timeline
+    assert f"Version 1, scheduled for {when}" in timeline
+    assert "Passed" in timeline
+    assert 'id="closure-summary"' not in html
 
 
 def test_bad_casework_input_names_the_field_and_writes_nothing(requester: User, agent: User) -> None:
