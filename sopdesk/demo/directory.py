@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 
 from sopdesk.accounts.choices import RequesterType, Role, TeamTier
 from sopdesk.accounts.models import CustomerLevel, Department, Organization, Team, TeamMembership, User
+from sopdesk.core import config_cache
 from sopdesk.tickets.models import Category
 
 DEMO_PASSWORD = "sopdesk-demo"  # noqa: S105  (published on purpose; only loaded in demo mode)
@@ -181,9 +182,14 @@ def create_directory(*, password_hash: str) -> Directory:
                 "email": f"{team_spec.code}@{mail_domains[INTERNAL]}",
             },
         )[0]
+    routed = 0
     for code, team_code in CATEGORY_TEAMS.items():
         # Keep a routing an administrator has already chosen.
-        Category.objects.filter(code=code, default_team__isnull=True).update(default_team=directory.teams[team_code])
+        routed += Category.objects.filter(code=code, default_team__isnull=True).update(
+            default_team=directory.teams[team_code]
+        )
+    if routed:
+        config_cache.bump()  # a bulk update sends no signal: running processes must reload the categories
     directory.categories = {category.code: category for category in Category.objects.select_related("default_team")}
     for number, person in enumerate(PEOPLE, start=1):
         directory.people[person.username] = person
