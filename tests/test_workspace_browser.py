@@ -119,6 +119,16 @@ def test_an_agent_takes_replies_notes_and_resolves_a_ticket(
     page = watched.page
     log_in(page, base_url, "wang")
 
+    # Canned responses: the list from the navigation, and the new form's live preview.
+    page.click("a.nav-link:has-text('Canned responses')")
+    expect(page.locator("tr[data-canned-row]")).to_contain_text("Looking into it")
+    assert serious_accessibility_problems(page) == []
+    page.screenshot(path=str(screenshot_dir / "canned-en.png"), full_page=True)
+    page.click("a:has-text('New canned response')")
+    page.fill("#id_body", "Dear {requester_name}, {agent_name} here.")
+    expect(page.locator("#canned-preview")).to_contain_text("Dear Li Wei, wang here.")
+    assert serious_accessibility_problems(page) == []
+
     page.click("a.nav-link:has-text('Unassigned')")
     expect(page.locator("[data-count-for=unassigned]")).to_have_text("1")
     assert serious_accessibility_problems(page) == []
@@ -232,6 +242,13 @@ def test_bulk_actions_language_hostile_text_and_who_may_do_what(
         now=now,
         closure=actions.ClosureSummary(problem="p", diagnosis="d", solution="s"),
     )
+    create_canned_response(
+        actor=desk["agent"],
+        title=HOSTILE,
+        body="您好，{requester_name}，我们正在处理 {ticket_number}。",
+        language="zh-hans",
+        now=now,
+    )
     watched = open_context(browser, contexts, locale="zh-CN")
     page = watched.page
     log_in(page, base_url, "wang")
@@ -254,6 +271,10 @@ def test_bulk_actions_language_hostile_text_and_who_may_do_what(
         plain.number,
     }
 
+    page.goto(f"{base_url}/desk/canned/")
+    expect(page.locator(".canned-title")).to_have_text(HOSTILE)
+    assert page.evaluate("window.hacked") is None
+    page.screenshot(path=str(screenshot_dir / "canned-zh.png"), full_page=True)
     page.goto(f"{base_url}/desk/tickets/{hostile.number}/")
     expect(page.locator(".ticket-heading")).to_have_text(HOSTILE)
     assert page.evaluate("window.hacked") is None

@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sopdesk.casework.choices import VerificationOutcome
+from sopdesk.casework.choices import Language, VerificationOutcome
+from sopdesk.casework.models import CANNED_BODY_MAX_LENGTH
 from sopdesk.tickets.actions import DETAIL_FIELDS
 from sopdesk.tickets.choices import Priority, Status
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, Category, Ticket
@@ -186,3 +187,39 @@ class VerificationForm(VersionedForm):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=VerificationOutcome.choices)
     notes = forms.CharField(label=_("Notes"), max_length=TEXT_MAX_LENGTH, required=False)
     is_public = forms.BooleanField(label=_("Visible to the requester"), required=False)
+
+
+# Canned responses
+
+PERSONAL_SCOPE = "personal"
+CANNED_TITLE_MAX_LENGTH = 200
+
+
+class CannedResponseForm(forms.Form):
+    """A canned response's title, language and body, and on creation its scope ("personal" or a team code).
+
+    Required fields, lengths and variables are checked by the canned-response actions; the
+    form only bounds the input. Who may write for which team is the action's decision too.
+    """
+
+    title = forms.CharField(label=_("Title"), max_length=CANNED_TITLE_MAX_LENGTH, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    body = forms.CharField(
+        label=_("Text"), max_length=CANNED_BODY_MAX_LENGTH, required=False, strip=False, widget=forms.Textarea
+    )
+    scope = forms.CharField(label=_("Who uses it"), max_length=100)
+
+    def __init__(self, *args: Any, with_scope: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_scope:
+            # The scope is set when a response is made (the update action does not change it).
+            del self.fields["scope"]
+
+
+class CannedFilterForm(forms.Form):
+    """The list's filters: personal or team responses, language, a search term."""
+
+    SCOPES = [("", _("All")), (PERSONAL_SCOPE, _("Personal")), ("team", _("Team"))]
+    scope = forms.ChoiceField(label=_("Scope"), choices=SCOPES, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=[("", _("All")), *Language.choices], required=False)
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)

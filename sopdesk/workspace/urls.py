@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sopdesk.workspace import views
+from sopdesk.workspace import canned_views, views
 
 app_name = "workspace"
 
@@ -11,6 +11,22 @@ urlpatterns = [
     path("views/", views.save_view, name="save_view"),
     path("views/<int:view_id>/remove/", views.retire_view, name="retire_view"),
     path("bulk/", views.bulk, name="bulk"),
+    path("canned/", canned_views.canned_list, name="canned_list"),
+    path("canned/new/", canned_views.canned_new, name="canned_new"),
+    path("canned/preview/", canned_views.canned_preview, name="canned_preview"),
+    path("canned/<int:response_id>/edit/", canned_views.canned_edit, name="canned_edit"),
+    path(
+        "canned/<int:response_id>/deactivate/",
+        canned_views.canned_set_active,
+        {"is_active": False},
+        name="canned_deactivate",
+    ),
+    path(
+        "canned/<int:response_id>/activate/",
+        canned_views.canned_set_active,
+        {"is_active": True},
+        name="canned_activate",
+    ),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
