@@ -34,7 +34,7 @@ from sopdesk.core.validation import ValidationFailed
 from sopdesk.tickets.numbering import format_ticket_number
 from sopdesk.tickets.querysets import team_ids_of
 from sopdesk.workspace.forms import PERSONAL_SCOPE, CannedFilterForm, CannedResponseForm
-from sopdesk.workspace.views import _nav_context, staff_required
+from sopdesk.workspace.views import nav_context, staff_required
 
 # More than this many responses in one list is a sign to search instead of scrolling.
 LIST_LIMIT = 500
@@ -94,7 +94,7 @@ def _writable(user: User) -> Writable:
 
 
 def _refused(request: HttpRequest, message: str) -> HttpResponse:
-    context = {**_nav_context(request, active="canned"), "message": message}
+    context = {**nav_context(request, active="canned"), "message": message}
     return render(request, "workspace/canned_refused.html", context, status=403)
 
 
@@ -148,7 +148,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
         is_truncated = len(found) > LIST_LIMIT
         groups = _grouped(found[:LIST_LIMIT], may_manage)
     context = {
-        **_nav_context(request, active="canned"),
+        **nav_context(request, active="canned"),
         "filters": filters,
         "groups": groups,
         "is_truncated": is_truncated,
@@ -164,7 +164,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 def _form_context(request: HttpRequest, form: CannedResponseForm, **extra: Any) -> dict[str, Any]:
     return {
-        **_nav_context(request, active="canned"),
+        **nav_context(request, active="canned"),
         "form": form,
         "variables": [(f"{{{name}}}", VARIABLE_HELP.get(name, "")) for name in VARIABLES],
         **extra,

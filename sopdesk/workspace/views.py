@@ -113,7 +113,7 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _nav_context(request: HttpRequest, *, active: str, team_ids: list[int] | None = None) -> dict[str, Any]:
+def nav_context(request: HttpRequest, *, active: str, team_ids: list[int] | None = None) -> dict[str, Any]:
     """What the navigation of every workspace page needs: queues, saved views, script phrases."""
     user = _user(request)
     ids = team_ids if team_ids is not None else team_ids_of(user)
@@ -167,7 +167,7 @@ def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
             rows = queue_rows(page.items, snapshots, ticket_url=ticket_url, now=now)
             next_cursor = page.next_cursor
     context = {
-        **_nav_context(request, active=chosen.slug, team_ids=viewer.team_ids),
+        **nav_context(request, active=chosen.slug, team_ids=viewer.team_ids),
         "queue": chosen,
         "select_label": _("Select"),
         "unassigned_label": _("Unassigned"),
@@ -325,7 +325,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         .order_by("-created_at")[:10]
     )
     return {
-        **_nav_context(request, active=""),
+        **nav_context(request, active=""),
         "ticket": ticket,
         "entries": timeline_entries(events, attachments=attachments_for(ticket, user)),
         "last_event_id": events[-1].pk if events else 0,
@@ -662,7 +662,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     notifications = list(inbox_for(user, is_unread_only=unread_only)[:NOTIFICATION_LIMIT])
     context = {
-        **_nav_context(request, active=""),
+        **nav_context(request, active=""),
         "notifications": notifications,
         "unread_only": unread_only,
     }
@@ -701,7 +701,7 @@ def ticket_edit(request: HttpRequest, number: str) -> HttpResponse:
     ticket = get_ticket_for_user(user, number)
     if not Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists():
         return render(
-            request, "workspace/read_only.html", {**_nav_context(request, active=""), "ticket": ticket}, status=403
+            request, "workspace/read_only.html", {**nav_context(request, active=""), "ticket": ticket}, status=403
         )
     status = 200
     if request.method == "POST":
@@ -727,7 +727,7 @@ def ticket_edit(request: HttpRequest, number: str) -> HttpResponse:
         initial.update(version=ticket.version, category=ticket.category.code if ticket.category else None)
         form = forms.DetailsForm(initial=initial)
     context = {
-        **_nav_context(request, active=""),
+        **nav_context(request, active=""),
         "ticket": ticket,
         "form": form,
         "stale": status == PreconditionFailed.status_code,
