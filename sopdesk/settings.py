@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "sopdesk.backup",
     "sopdesk.web",
     "sopdesk.workspace",
+    "sopdesk.portal",
     "sopdesk.demo",
 ]
 

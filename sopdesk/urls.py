@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", include("sopdesk.workspace.urls")),
+    path("portal/", include("sopdesk.portal.urls")),
     path("", include("sopdesk.web.urls")),
 ]

@@ -44,17 +44,17 @@ def log_in(page: Page, base_url: str, username: str, password: str) -> None:
     page.click("button[type=submit]:has-text('Log in')")
 
 
-def test_a_requester_logs_in_sees_the_landing_page_and_switches_to_chinese(
+def test_a_requester_logs_in_lands_in_the_portal_and_switches_to_chinese(
     page: Page, live_server: object, requester: User, tmp_path: Path
 ) -> None:
     base_url = str(live_server)
     log_in(page, base_url, "walter", PASSWORD)
-    page.wait_for_selector("h1:has-text('Welcome')")
-    assert "REST API documentation" in page.content()
+    page.wait_for_selector("h1:has-text('My requests')")
+    assert page.url == f"{base_url}/portal/"
 
     # Choosing a language submits the switch (the button is there for browsers without scripts).
     page.select_option("select[name=language]", "zh-hans")
-    page.wait_for_selector("h1:has-text('欢迎')")
+    page.wait_for_selector("h1:has-text('我的请求')")
     page.screenshot(path=str(tmp_path / "landing-zh.png"))
 
     page.click("button:has-text('退出登录')")

@@ -104,11 +104,11 @@ def test_catalogue_compiles_with_polib(catalogue: polib.POFile, tmp_path: Path) 
     assert compiled.gettext("Pending customer") == "等待客户反馈"
     assert (
         compiled.ngettext(
-            "You are signed in as %(role)s and can see %(counter)s ticket.",
-            "You are signed in as %(role)s and can see %(counter)s tickets.",
+            "You can follow %(counter)s request here.",
+            "You can follow %(counter)s requests here.",
             2,
         )
-        == "您当前以%(role)s身份登录，可查看 %(counter)s 个工单。"
+        == "您可以在这里跟进 %(counter)s 个请求。"
     )
 
 
@@ -127,11 +127,11 @@ def test_django_uses_the_single_chinese_plural_form_for_any_count() -> None:
     with translation.override("zh-hans"):
         for count in (1, 5):
             text = translation.ngettext(
-                "You are signed in as %(role)s and can see %(counter)s ticket.",
-                "You are signed in as %(role)s and can see %(counter)s tickets.",
+                "You can follow %(counter)s request here.",
+                "You can follow %(counter)s requests here.",
                 count,
-            ) % {"role": "工程师", "counter": count}
-            assert text == f"您当前以工程师身份登录，可查看 {count} 个工单。"
+            ) % {"counter": count}
+            assert text == f"您可以在这里跟进 {count} 个请求。"
 
 
 @pytest.mark.django_db
