@@ -53,6 +53,8 @@ OPERATIONS: dict[str, OperationName] = {
     "GET /notifications": OperationName("notifications", "notifications_list"),
     "POST /notifications/{notification_id}/read": OperationName("notifications", "notifications_read"),
     "POST /notifications/read-all": OperationName("notifications", "notifications_read_all"),
+    "GET /tickets/{number}/overdue-reasons": OperationName("sla_overdue_reasons", "sla_overdue_reasons_list"),
+    "POST /tickets/{number}/overdue-reasons": OperationName("sla_overdue_reasons", "sla_overdue_reasons_create"),
     "GET /sla/calendars": OperationName("sla_calendars", "sla_calendars_list"),
     "POST /sla/calendars": OperationName("sla_calendars", "sla_calendars_create"),
     "GET /sla/calendars/{code}": OperationName("sla_calendars", "sla_calendars_get"),
@@ -79,6 +81,7 @@ TAG_DESCRIPTIONS = {
     "sla_calendars": "Business-time calendars with their holidays and make-up working days.",
     "sla_policies": "SLA targets by priority, customer level, category and channel, with escalation rules.",
     "sla_breaches": "A team's open tickets whose SLA clocks are in warning or breached.",
+    "sla_overdue_reasons": "Why a ticket's SLA clock ran over its target (the SOP asks every overdue ticket to say).",
     "audit": "The configuration audit log: who changed which setting when, before and after (admins, auditors).",
 }
 
@@ -99,4 +102,5 @@ api.add_router("/tickets", "sopdesk.casework.api.views.tickets_router")
 api.add_router("/canned-responses", "sopdesk.casework.api.views.canned_router")
 api.add_router("/notifications", "sopdesk.notifications.api.views.router")
 api.add_router("/sla", "sopdesk.sla.api.views.router")
+api.add_router("/tickets", "sopdesk.sla.api.views.tickets_router")
 api.add_router("/audit", "sopdesk.audit.api.views.router")

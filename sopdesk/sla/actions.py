@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
+from sopdesk.core.errors import ActionError, PermissionRefused
+from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib.businesstime import BusinessCalendar
+from sopdesk.lib.text import has_forbidden_characters
 from sopdesk.sla import clocks, events
 from sopdesk.sla.backfill import replay
 from sopdesk.sla.calendars import business_calendar
 from sopdesk.sla.choices import Metric
-from sopdesk.sla.models import Calendar, SlaPolicy, TicketSla
+from sopdesk.sla.models import OVERDUE_REASON_MAX_LENGTH, Calendar, OverdueReason, SlaPolicy, TicketSla
 from sopdesk.sla.policies import policy_for, rule_specs
+from sopdesk.tickets.actions import changing_ticket, ticket_touched
 from sopdesk.tickets.models import Ticket
 
 
@@ -112,3 +117,47 @@ def retarget(ticket: Ticket, *, actor: User | None, now: datetime) -> TicketSla:
             ticket, now=now, actor=actor, policy_id=sla.policy_id, before=before, after=_dues(sla)
         ).save()
     return sla
+
+
+# --- overdue reasons (MISSION §3: an overdue ticket records the reason) ----------------------
+
+
+def is_overdue(sla: TicketSla | None, metric: str, *, now: datetime) -> bool:
+    """Return True when `metric`'s clock has run over its target (breached, or met only after its due instant)."""
+    if sla is None or metric not in Metric.values:
+        return False
+    return clocks.ran_over(clocks.metric_view(sla, metric, calendar=_calendar_for(sla), now=now))
+
+
+def record_overdue_reason(
+    ticket: Ticket,
+    *,
+    actor: User,
+    metric: str,
+    reason: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> OverdueReason:
+    """Record why `metric`'s clock of `ticket` ran over (staff who may change the ticket); a timeline entry too."""
+    if actor.is_requester:
+        raise PermissionRefused(_("Only staff record why a ticket is overdue."))
+    text = reason.strip()
+    errors: dict[str, list[str]] = {}
+    if metric not in Metric.values:
+        errors["metric"] = [_("Unknown clock.")]
+    if not text:
+        errors["reason"] = [_("This field is required.")]
+    elif len(text) > OVERDUE_REASON_MAX_LENGTH:
+        errors["reason"] = [_("Must be at most %(max)d characters.") % {"max": OVERDUE_REASON_MAX_LENGTH}]
+    elif has_forbidden_characters(text):
+        errors["reason"] = [_("Must not contain control characters.")]
+    if errors:
+        raise ValidationFailed(errors)
+    with changing_ticket(ticket, actor=actor, expected_version=expected_version):
+        if not is_overdue(TicketSla.objects.filter(ticket=ticket).first(), metric, now=now):
+            raise ActionError(_("This clock is not overdue."), field="metric")
+        row = OverdueReason(ticket=ticket, metric=metric, reason=text, recorded_by=actor, recorded_at=now)
+        row.save(force_insert=True)
+        events.overdue_reason_recorded(ticket, metric=metric, reason=text, actor=actor, now=now)
+        ticket_touched(ticket, now=now)
+    return row

@@ -34,6 +34,7 @@ from sopdesk.sla.models import (
     Calendar,
     CalendarDate,
     EscalationRule,
+    OverdueReason,
     SlaEscalation,
     SlaPolicy,
     TicketSla,
@@ -366,3 +367,13 @@ class SlaEscalationAdmin(ReadOnlyAdmin):
     list_select_related = ["ticket", "rule"]
     search_fields = ["ticket__number"]
     date_hierarchy = "fired_at"
+
+
+@admin.register(OverdueReason)
+class OverdueReasonAdmin(ReadOnlyAdmin):
+    """Overdue reasons are given on the ticket (workspace or API); the newest per clock counts."""
+
+    list_display = ["ticket", "metric", "recorded_by", "recorded_at"]
+    list_filter = ["metric"]
+    search_fields = ["ticket__number", "reason"]
+    list_select_related = ["ticket", "recorded_by"]

@@ -22,6 +22,7 @@ class SlaEventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     SLA_ESCALATED = "sla_escalated", _("Escalated")
+    OVERDUE_REASON = "sla_overdue_reason", _("Overdue reason recorded")
 
 
 class ClockState(models.TextChoices):

@@ -446,6 +446,11 @@ class MetricView:
     remaining: timedelta | None  # business time left (negative when overdue); None when met or no target
 
 
+def ran_over(view: MetricView) -> bool:
+    """Return True when the clock ran over its target (breached now, or met only after its due instant)."""
+    return view.breached_at is not None or view.state == ClockState.BREACHED
+
+
 def metric_view(sla: TicketSla, metric: str, *, calendar: BusinessCalendar | None, now: datetime) -> MetricView:
     """Describe `metric` of `sla` at `now` (state, due instant, business time left)."""
     target, due = sla.target(metric), _get(sla, metric, "due_at")

@@ -92,3 +92,18 @@ def resumed(ticket: Ticket, *, now: datetime, actor: User | None, due_at: dateti
     return build(
         ticket, SlaEventKind.SLA_RESUMED, now=now, actor=actor, data={"metric": "resolution", "due_at": _iso(due_at)}
     )
+
+
+def overdue_reason_recorded(ticket: Ticket, *, metric: str, reason: str, actor: User, now: datetime) -> TicketEvent:
+    """The overdue reason an agent gave for `metric` (internal; the reason is the entry's text)."""
+    event = new_event(
+        ticket,
+        SlaEventKind.OVERDUE_REASON,
+        actor=actor,
+        now=now,
+        body=reason,
+        is_internal=True,
+        data={"metric": metric},
+    )
+    event.save(force_insert=True)
+    return event

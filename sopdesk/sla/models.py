@@ -350,3 +350,31 @@ class SlaEscalation(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.rule_id} @ {self.fired_at:%Y-%m-%d %H:%M}"
+
+
+OVERDUE_REASON_MAX_LENGTH = 2000
+
+
+class OverdueReason(AppendOnlyModel):
+    """Why a clock ran over its target: the SOP asks every overdue ticket to record it.
+
+    Written once; a correction is a newer row, and the newest per clock is the one shown and counted.
+    """
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="overdue_reasons"
+    )
+    metric = models.CharField(_("clock"), max_length=20, choices=Metric.choices)
+    reason = models.TextField(_("reason"), max_length=OVERDUE_REASON_MAX_LENGTH)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("overdue reason")
+        verbose_name_plural = _("overdue reasons")
+        indexes = [models.Index(fields=["ticket", "metric", "-recorded_at"], name="overdue_reason_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.metric} @ {self.recorded_at:%Y-%m-%d %H:%M}"

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from sopdesk.accounts.models import User
 from sopdesk.lib.businesstime import BusinessCalendar
 from sopdesk.sla import clocks
 from sopdesk.sla.calendars import business_calendar, business_calendars
 from sopdesk.sla.choices import ClockState, Metric
 from sopdesk.sla.clocks import MetricView
-from sopdesk.sla.models import TicketSla
+from sopdesk.sla.models import OverdueReason, TicketSla
 from sopdesk.tickets.choices import OPEN_STATUSES
 from sopdesk.tickets.models import Ticket
 
@@ -114,3 +115,14 @@ def breaching_tickets(tickets: QuerySet[Ticket], *, now: datetime) -> QuerySet[T
             | Q(**{f"sla__{name}_due_at__lte": now})
         )
     return tickets.filter(status__in=OPEN_STATUSES).filter(late)
+
+
+def overdue_reasons_for(ticket: Ticket, user: User) -> dict[str, OverdueReason]:
+    """The newest overdue reason per clock of `ticket`, for staff (requesters are not shown them)."""
+    if user.is_requester:
+        return {}
+    newest: dict[str, OverdueReason] = {}
+    rows = OverdueReason.objects.filter(ticket=ticket).select_related("recorded_by").order_by("recorded_at", "pk")
+    for row in rows:
+        newest[row.metric] = row
+    return newest

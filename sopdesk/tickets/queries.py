@@ -14,7 +14,7 @@ from sopdesk.core.pagination import BoundedCount, Keyset, bounded_count
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib.text import has_forbidden_characters
 from sopdesk.tickets.filters import ORDERINGS
-from sopdesk.tickets.models import Attachment, Category, Ticket, TicketEvent
+from sopdesk.tickets.models import Attachment, Category, Ticket, TicketAccessLog, TicketEvent
 
 
 def get_ticket_for_user(user: User, number: str) -> Ticket:
@@ -146,3 +146,23 @@ def get_attachment_for_user(user: User, ticket: Ticket, attachment_id: int) -> A
     if attachment is None:
         raise Http404("No such attachment")
     return attachment
+
+
+ACCESS_LOG_PAGE = 50
+
+
+def may_read_access_log(user: User, ticket: Ticket) -> bool:
+    """Who audits a ticket's readers: managers, administrators, auditors, and the leads of its team."""
+    if not user.is_active or user.is_requester:
+        return False
+    if user.sees_all_tickets:
+        return True
+    return ticket.team_id is not None and user.memberships.filter(team_id=ticket.team_id, is_lead=True).exists()
+
+
+def access_log_for(user: User, ticket: Ticket, *, limit: int = ACCESS_LOG_PAGE) -> list[TicketAccessLog] | None:
+    """The newest `limit` reads of `ticket` (staff views, API reads, downloads), or None if `user` may not see them."""
+    if not may_read_access_log(user, ticket):
+        return None
+    rows = TicketAccessLog.objects.filter(ticket=ticket).select_related("user", "attachment")
+    return list(rows.order_by("-accessed_at", "-pk")[:limit])

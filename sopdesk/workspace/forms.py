@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sopdesk.casework.choices import Language, VerificationOutcome
 from sopdesk.casework.models import CANNED_BODY_MAX_LENGTH
+from sopdesk.sla.choices import Metric
+from sopdesk.sla.models import OVERDUE_REASON_MAX_LENGTH
 from sopdesk.tickets.actions import DETAIL_FIELDS
 from sopdesk.tickets.choices import Priority, Status
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, Category, Ticket
@@ -67,6 +69,11 @@ class AssignForm(VersionedForm):
 class PriorityForm(VersionedForm):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class OverdueReasonForm(VersionedForm):
+    metric = forms.ChoiceField(choices=Metric.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Why is it overdue?"), max_length=OVERDUE_REASON_MAX_LENGTH, widget=forms.Textarea)
 
 
 class TagsForm(VersionedForm):

@@ -97,7 +97,13 @@ def _summary(event: TicketEvent, names: _Names) -> str:
         return _("Changed: %(fields)s") % {"fields": ", ".join(sorted((data.get("changes") or {}).keys()))}
     if kind == EventKind.ATTACHMENT_ADDED:
         return str(data.get("name", ""))
-    if kind in (SlaEventKind.SLA_WARNING, SlaEventKind.SLA_BREACHED, SlaEventKind.SLA_PAUSED, SlaEventKind.SLA_RESUMED):
+    if kind in (
+        SlaEventKind.SLA_WARNING,
+        SlaEventKind.SLA_BREACHED,
+        SlaEventKind.SLA_PAUSED,
+        SlaEventKind.SLA_RESUMED,
+        SlaEventKind.OVERDUE_REASON,
+    ):
         return _metric(data.get("metric"))
     return _casework_summary(kind, data)
 

@@ -35,13 +35,17 @@ from sopdesk.core.http import client_address
 from sopdesk.core.pagination import bounded_count
 from sopdesk.notifications.actions import mark_all_read, mark_read
 from sopdesk.notifications.queries import get_notification_for_user, inbox_for
-from sopdesk.sla.queries import sla_snapshot, sla_snapshots
+from sopdesk.sla import actions as sla_actions
+from sopdesk.sla.clocks import ran_over
+from sopdesk.sla.queries import overdue_reasons_for, sla_snapshot, sla_snapshots
 from sopdesk.tickets import actions
 from sopdesk.tickets.attachments import attachment_download_response, check_upload
 from sopdesk.tickets.choices import OPEN_STATUSES, AccessChannel, Status
 from sopdesk.tickets.filters import ORDERINGS, TicketFilterSet
 from sopdesk.tickets.models import Category, Ticket
 from sopdesk.tickets.queries import (
+    ACCESS_LOG_PAGE,
+    access_log_for,
     attachments_for,
     events_for,
     get_attachment_for_user,
@@ -317,6 +321,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         if ticket.team_id
         else []
     )
+    snapshot = sla_snapshot(ticket, now=now)
+    overdue_reasons = overdue_reasons_for(ticket, user)
     visible = Ticket.objects.visible_to(user)
     requester_tickets = list(
         visible.filter(requester_id=ticket.requester_id)
@@ -329,7 +335,12 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         "ticket": ticket,
         "entries": timeline_entries(events, attachments=attachments_for(ticket, user)),
         "last_event_id": events[-1].pk if events else 0,
-        "clocks": clock_sentences(sla_snapshot(ticket, now=now), zone=_zone(request)),
+        # Each clock with whether it ran over its target and the newest reason given (the SOP asks for one).
+        "clocks": [
+            (view, words, colour, ran_over(view), overdue_reasons.get(view.metric))
+            for view, words, colour in clock_sentences(snapshot, zone=_zone(request))
+        ],
+        "overdue_form": forms.OverdueReasonForm(initial={"version": ticket.version}),
         "transitions": transitions,
         "reassignable": actions.may_be_reassigned(ticket),
         "writable": writable,
@@ -351,6 +362,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         "priority_form": forms.PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
         "resolved_status": Status.RESOLVED,
         "stale": False,
+        "access_log": access_log_for(user, ticket),
+        "access_log_limit": ACCESS_LOG_PAGE,
     }
 
 
@@ -421,6 +434,7 @@ _FORM_NAMES: dict[type[forms.VersionedForm], str] = {
     forms.PriorityForm: "priority_form",
     forms.AssignForm: "assign_form",
     forms.TagsForm: "tags_form",
+    forms.OverdueReasonForm: "overdue_form",
 }
 
 
@@ -519,6 +533,16 @@ def _priority(ticket: Ticket, form: forms.PriorityForm, *, user: User, now: Any,
     return _("Priority changed.")
 
 
+def _overdue_reason(
+    ticket: Ticket, form: forms.OverdueReasonForm, *, user: User, now: Any, expected_version: int | None
+) -> str:
+    data = form.cleaned_data
+    sla_actions.record_overdue_reason(
+        ticket, actor=user, metric=data["metric"], reason=data["reason"], now=now, expected_version=expected_version
+    )
+    return _("Overdue reason recorded.")
+
+
 def _tags(ticket: Ticket, form: forms.TagsForm, *, user: User, now: Any, expected_version: int | None) -> str:
     if actions.add_tags(ticket, actor=user, names=form.names(), now=now, expected_version=expected_version) is None:
         raise ActionError(_("The ticket has these tags already."), field="tags")
@@ -592,6 +616,7 @@ ACTIONS: dict[str, tuple[type[forms.VersionedForm], Callable[..., str]]] = {
     "take": (forms.VersionedForm, _take),
     "priority": (forms.PriorityForm, _priority),
     "tags": (forms.TagsForm, _tags),
+    "overdue_reason": (forms.OverdueReasonForm, _overdue_reason),
 }
 _FORM_NAMES[forms.VersionedForm] = "take_form"
 

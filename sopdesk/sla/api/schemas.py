@@ -11,8 +11,8 @@ from pydantic_core import PydanticCustomError
 
 from sopdesk.core.api import PlainStr
 from sopdesk.sla.choices import DateKind, Metric, Weekday
-from sopdesk.sla.models import MAX_TARGET_MINUTES
-from sopdesk.tickets.api.schemas import TicketSummaryOut
+from sopdesk.sla.models import MAX_TARGET_MINUTES, OVERDUE_REASON_MAX_LENGTH
+from sopdesk.tickets.api.schemas import TicketSummaryOut, UserRef
 from sopdesk.tickets.choices import Channel, Priority
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True)
@@ -324,3 +324,17 @@ class BreachListParams(Schema):
 class BreachPage(Schema):
     count: int
     items: list[TicketSummaryOut] = Field(description="Tickets with their SLA clocks as of now.")
+
+
+class OverdueReasonIn(Schema):
+    model_config = _STRICT
+
+    metric: Metric = Field(description="The clock that ran over its target.")
+    reason: str = Field(min_length=1, max_length=OVERDUE_REASON_MAX_LENGTH, description="Why it is overdue.")
+
+
+class OverdueReasonOut(Schema):
+    metric: Metric
+    reason: str
+    recorded_by: UserRef
+    recorded_at: dt.datetime

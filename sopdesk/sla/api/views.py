@@ -14,7 +14,7 @@ from ninja import Path, Query, Router, Status
 from sopdesk.accounts.models import Team
 from sopdesk.core.api import check_query_parameters, error_responses, request_user
 from sopdesk.core.validation import check_no_nulls
-from sopdesk.sla import breaches, config
+from sopdesk.sla import actions, breaches, config
 from sopdesk.sla.api import serializers
 from sopdesk.sla.api.schemas import (
     BreachListParams,
@@ -30,6 +30,8 @@ from sopdesk.sla.api.schemas import (
     CalendarPage,
     CalendarPath,
     CalendarUpdateIn,
+    OverdueReasonIn,
+    OverdueReasonOut,
     PolicyCreateIn,
     PolicyListParams,
     PolicyOut,
@@ -37,13 +39,14 @@ from sopdesk.sla.api.schemas import (
     PolicyPath,
     PolicyUpdateIn,
 )
-from sopdesk.sla.models import Calendar
-from sopdesk.sla.queries import sla_snapshots
-from sopdesk.tickets.api.serializers import ticket_summary
+from sopdesk.sla.models import Calendar, OverdueReason
+from sopdesk.sla.queries import overdue_reasons_for, sla_snapshots
+from sopdesk.tickets.api.serializers import ticket_summary, user_ref
 from sopdesk.tickets.models import Ticket
-from sopdesk.tickets.queries import attach_list_relations, ticket_list_rows
+from sopdesk.tickets.queries import attach_list_relations, get_ticket_for_user, ticket_list_rows
 
 router = Router(tags=["sla"])
+tickets_router = Router(tags=["sla_overdue_reasons"])
 
 ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
@@ -249,3 +252,35 @@ def list_breaches(request: HttpRequest, params: Query[BreachListParams]) -> dict
     attach_list_relations(page)
     snapshots = sla_snapshots(page, now=now)
     return {"count": tickets.count(), "items": [ticket_summary(ticket, snapshots[ticket.pk]) for ticket in page]}
+
+
+# --- overdue reasons of a ticket ------------------------------------------------------------
+
+
+def _overdue_reason_out(row: OverdueReason) -> dict[str, Any]:
+    return {
+        "metric": row.metric,
+        "reason": row.reason,
+        "recorded_by": user_ref(row.recorded_by),
+        "recorded_at": row.recorded_at,
+    }
+
+
+@tickets_router.get("/{number}/overdue-reasons", response={200: list[OverdueReasonOut], **ERRORS})
+def list_overdue_reasons(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    """The newest overdue reason per clock (staff; requesters get an empty list)."""
+    user = request_user(request)
+    ticket = get_ticket_for_user(user, number)
+    return [_overdue_reason_out(row) for row in overdue_reasons_for(ticket, user).values()]
+
+
+@tickets_router.post("/{number}/overdue-reasons", response={201: OverdueReasonOut, **ERRORS})
+@transaction.atomic
+def create_overdue_reason(request: HttpRequest, number: str, payload: OverdueReasonIn) -> Status[Any]:
+    """Record why a clock ran over its target (staff who may change the ticket; 422 if it is not overdue)."""
+    user = request_user(request)
+    ticket = get_ticket_for_user(user, number)
+    row = actions.record_overdue_reason(
+        ticket, actor=user, metric=payload.metric, reason=payload.reason, now=timezone.now()
+    )
+    return Status(201, _overdue_reason_out(row))

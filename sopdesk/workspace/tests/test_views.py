@@ -112,6 +112,33 @@ def test_a_breached_clock_puts_the_ticket_in_the_breached_queue(requester: User,
     assert 'data-state="breached"' in html
 
 
+def test_an_overdue_clock_asks_why_and_shows_the_answer(requester: User, agent: User, auditor: User) -> None:
+    late = factories.make_ticket(requester, title="Late", now=timezone.now() - timedelta(days=30))
+    fresh = factories.make_ticket(requester, title="Fresh")
+    client = client_for(agent)
+    assert 'id="overdue-assignment"' not in client.get(f"/desk/tickets/{fresh.number}/").content.decode()
+    page = client.get(f"/desk/tickets/{late.number}/").content.decode()
+    assert 'id="overdue-assignment"' in page
+    assert "Record why it is overdue" in page
+
+    url = f"/desk/tickets/{late.number}/overdue_reason/"
+    refused = client.post(url, {"metric": "assignment", "reason": "bell\x07", "version": late.version})
+    assert refused.status_code == 422
+    assert "control characters" in refused.content.decode()
+    response = client.post(url, {"metric": "assignment", "reason": "<b>Vendor</b> late", "version": late.version})
+    assert response.status_code == 302
+    page = client.get(f"/desk/tickets/{late.number}/").content.decode()
+    reason = page[page.index('id="overdue-assignment"') :]
+    assert "&lt;b&gt;Vendor&lt;/b&gt; late" in reason[: reason.index("</div>") + 200]
+    assert "Give a newer reason" in reason
+    # The timeline has it as an internal entry; an auditor reads it but is offered no form.
+    assert "Overdue reason recorded" in page
+    audit = client_for(auditor).get(f"/desk/tickets/{late.number}/").content.decode()
+    assert "&lt;b&gt;Vendor&lt;/b&gt; late" in audit
+    assert "Give a newer reason" not in audit
+    assert client_for(auditor).post(url, {"metric": "assignment", "reason": "x"}).status_code == 403
+
+
 def test_filters_search_and_sorting_narrow_the_queue(requester: User, agent: User) -> None:
     vpn = factories.make_ticket(requester, title="VPN drops every hour", urgency="high")
     printer = factories.make_ticket(requester, title="Printer jams")
@@ -309,6 +336,25 @@ def test_the_ticket_page_shows_the_ticket_and_logs_the_view(requester: User, age
     assert 'class="timeline-entry timeline-note"' in html
     assert "Checked the concentrator" in html
     assert TicketAccessLog.objects.filter(ticket=ticket, user=agent, via="web").count() == 1
+    assert 'id="access-log"' not in html  # agents do not audit their colleagues
+
+
+def test_leads_managers_and_auditors_see_who_read_the_ticket(
+    requester: User, agent: User, team_lead: User, manager: User, auditor: User, second_line: Team, service_desk: Team
+) -> None:
+    ticket = factories.make_ticket(requester)
+    assert ticket.team == service_desk
+    client_for(agent).get(f"/desk/tickets/{ticket.number}/")
+
+    for reader in (team_lead, manager, auditor):
+        html = client_for(reader).get(f"/desk/tickets/{ticket.number}/").content.decode()
+        log = html[html.index('id="access-log"') :]
+        assert f"{agent} · " in log, reader.username
+    # Leading another team is not enough: a member of this one sees the ticket but not its readers.
+    other_lead = factories.make_user("other-lead", role=Role.TEAM_LEAD, teams=[service_desk], lead_of=[second_line])
+    response = client_for(other_lead).get(f"/desk/tickets/{ticket.number}/")
+    assert response.status_code == 200
+    assert 'id="access-log"' not in response.content.decode()
 
 
 def test_another_teams_agent_gets_404_on_the_page_and_its_actions(requester: User, engineer: User) -> None:
