@@ -545,3 +545,15 @@ def test_the_page_costs_the_same_queries_for_3_and_30_events(requester: User, ag
         now=now,
     )
     assert queries() == with_3
+
+
+def test_the_list_and_the_request_page_stay_light(requester: User, agent: User) -> None:
+    # The portal's budget is 100 KB of HTML, CSS and JS after the first visit (vendor files are cached).
+    tickets = [factories.make_ticket(requester, title=f"Request number {index}") for index in range(25)]
+    now = timezone.now()
+    for index in range(30):
+        actions.add_comment(tickets[0], actor=agent, body=f"Reply {index} " + "text " * 40, is_internal=False, now=now)
+    client = client_for(requester)
+
+    assert len(client.get("/portal/").content) < 30_000
+    assert len(client.get(f"/portal/requests/{tickets[0].number}/").content) < 40_000
