@@ -131,7 +131,6 @@ def _request_context(request: HttpRequest, ticket: Ticket, *, now: datetime) -> 
         "reply_form": request_forms.ReplyForm(initial={"version": ticket.version}),
         "resolution_form": request_forms.ResolutionForm(initial={"version": ticket.version}),
         "stale": False,
-        "failed": None,
     }
 
 
@@ -161,12 +160,9 @@ def request_attachment(request: HttpRequest, number: str, attachment_id: int) ->
 Apply = Callable[[Ticket, Any, User, datetime], str]
 
 
-def _act(
-    request: HttpRequest, number: str, form: forms.Form, apply: Apply, *, failed: tuple[str, int] = ("", 0)
-) -> HttpResponse:
+def _act(request: HttpRequest, ticket: Ticket, form: forms.Form, apply: Apply) -> HttpResponse:
     """Run one action from a posted form: back to the page on success, the page with the error on refusal."""
     user, now = portal_user(request), timezone.now()
-    ticket = get_ticket_for_user(user, number)
     status = 400
     if form.is_valid():
         try:
@@ -186,7 +182,6 @@ def _act(
     ticket.refresh_from_db()
     context = _request_context(request, ticket, now=now)
     context["stale"] = status == PreconditionFailed.status_code
-    context["failed"] = (type(form).__name__, *failed)
     context["failed_form"] = form
     if isinstance(form, request_forms.ReplyForm):
         context["reply_form"] = form
@@ -222,7 +217,8 @@ def _reply(ticket: Ticket, data: dict[str, Any], user: User, now: datetime) -> s
 @require_POST
 @requester_required
 def request_reply(request: HttpRequest, number: str) -> HttpResponse:
-    return _act(request, number, request_forms.ReplyForm(request.POST, request.FILES), _reply)
+    ticket = get_ticket_for_user(portal_user(request), number)
+    return _act(request, ticket, request_forms.ReplyForm(request.POST, request.FILES), _reply)
 
 
 def _resolution(ticket: Ticket, data: dict[str, Any], user: User, now: datetime) -> str:
@@ -247,7 +243,8 @@ def _resolution(ticket: Ticket, data: dict[str, Any], user: User, now: datetime)
 @requester_required
 def request_resolution(request: HttpRequest, number: str) -> HttpResponse:
     """ "Yes, solved" or "Not solved" (with a reason) on a request the team marked solved."""
-    return _act(request, number, request_forms.ResolutionForm(request.POST), _resolution)
+    ticket = get_ticket_for_user(portal_user(request), number)
+    return _act(request, ticket, request_forms.ResolutionForm(request.POST), _resolution)
 
 
 @require_POST
@@ -262,9 +259,8 @@ def authorization_decision(request: HttpRequest, number: str, authorization_id: 
     if decision not in forms_by_decision:
         raise Http404("No such decision")
     user = portal_user(request)
-    authorization = casework_queries.get_authorization_for_user(
-        user, get_ticket_for_user(user, number), authorization_id
-    )
+    ticket = get_ticket_for_user(user, number)
+    authorization = casework_queries.get_authorization_for_user(user, ticket, authorization_id)
 
     def apply(ticket: Ticket, data: dict[str, Any], actor: User, now: datetime) -> str:
         if decision == "grant":
@@ -277,7 +273,7 @@ def authorization_decision(request: HttpRequest, number: str, authorization_id: 
         return _("Remote assistance withdrawn.")
 
     form = forms_by_decision[decision](request.POST)
-    return _act(request, number, form, apply, failed=(decision, authorization.pk))
+    return _act(request, ticket, form, apply)
 
 
 @require_POST
@@ -287,7 +283,8 @@ def plan_decision(request: HttpRequest, number: str, plan_id: int, decision: str
     if decision not in ("confirm", "reject"):
         raise Http404("No such decision")
     user = portal_user(request)
-    plan = casework_queries.get_plan_for_user(user, get_ticket_for_user(user, number), plan_id)
+    ticket = get_ticket_for_user(user, number)
+    plan = casework_queries.get_plan_for_user(user, ticket, plan_id)
 
     def apply(ticket: Ticket, data: dict[str, Any], actor: User, now: datetime) -> str:
         if decision == "confirm":
@@ -297,4 +294,4 @@ def plan_decision(request: HttpRequest, number: str, plan_id: int, decision: str
         return _("Plan rejected; the team will propose another.")
 
     form = request_forms.RejectPlanForm(request.POST) if decision == "reject" else forms.Form(request.POST)
-    return _act(request, number, form, apply, failed=(decision, plan.pk))
+    return _act(request, ticket, form, apply)

@@ -449,7 +449,9 @@ def test_the_requester_confirms_or_rejects_a_plan(requester: User, agent: User) 
     assert client.post(f"/portal/requests/{ticket.number}/plans/{second.pk}/confirm/").status_code == 302
     second.refresh_from_db()
     assert second.state == PlanState.CONFIRMED
-    assert client.post(f"/portal/requests/{ticket.number}/plans/{second.pk}/confirm/").status_code == 409
+    again = client.post(f"/portal/requests/{ticket.number}/plans/{second.pk}/confirm/")
+    assert again.status_code == 409
+    assert "This plan has already been decided." in again.content.decode()
 
 
 def test_yes_solved_closes_a_resolved_request(requester: User, agent: User) -> None:
@@ -509,6 +511,7 @@ def test_confirming_a_request_that_is_not_solved_is_refused(requester: User) -> 
     assert 'id="resolution"' not in html
     response = client.post(f"/portal/requests/{ticket.number}/resolution/", {"outcome": "solved"})
     assert response.status_code == 422
+    assert "This request is not waiting for your confirmation." in response.content.decode()
     assert Ticket.objects.get(pk=ticket.pk).status == Status.NEW
 
 
