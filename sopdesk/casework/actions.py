@@ -199,6 +199,7 @@ def _decide_authorization(
     now: datetime,
     to_state: AuthorizationState,
     reason: str = "",
+    ends_at: datetime | None = None,
 ) -> RemoteAssistanceAuthorization:
     ticket = authorization.ticket
     with changing_ticket(ticket, actor=actor):
@@ -223,6 +224,14 @@ def _decide_authorization(
             authorization.decided_at = now
             authorization.refusal_reason = reason
             fields = ["state", "decided_by", "decided_at", "refusal_reason"]
+            if ends_at is not None:
+                # The requester may shorten the period asked for, never extend it.
+                if not now < ends_at <= authorization.ends_at:
+                    raise ValidationFailed(
+                        {"ends_at": [_("Choose a time in the future and no later than the time asked for.")]}
+                    )
+                authorization.ends_at = ends_at
+                fields.append("ends_at")
             granted = to_state == AuthorizationState.GRANTED
             kind = CaseworkEventKind.REMOTE_GRANTED if granted else CaseworkEventKind.REMOTE_REFUSED
         authorization.state = to_state
@@ -234,10 +243,12 @@ def _decide_authorization(
 
 
 def grant_remote_assistance(
-    authorization: RemoteAssistanceAuthorization, *, actor: User, now: datetime
+    authorization: RemoteAssistanceAuthorization, *, actor: User, now: datetime, ends_at: datetime | None = None
 ) -> RemoteAssistanceAuthorization:
-    """Grant a requested authorisation (the requester), until its `ends_at`."""
-    return _decide_authorization(authorization, actor=actor, now=now, to_state=AuthorizationState.GRANTED)
+    """Grant a requested authorisation (the requester) until its `ends_at`, or until the earlier `ends_at` given."""
+    return _decide_authorization(
+        authorization, actor=actor, now=now, to_state=AuthorizationState.GRANTED, ends_at=ends_at
+    )
 
 
 def refuse_remote_assistance(

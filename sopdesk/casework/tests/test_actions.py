@@ -221,6 +221,32 @@ def test_the_requester_grants_and_the_agent_is_told(ticket: Ticket, agent: User,
     assert Notification.objects.filter(recipient=agent, ticket=ticket).exists()
 
 
+def test_the_requester_may_grant_for_a_shorter_time_than_asked(ticket: Ticket, agent: User, requester: User) -> None:
+    authorization = ask(ticket, agent)
+
+    actions.grant_remote_assistance(authorization, actor=requester, now=NOW, ends_at=NOW + timedelta(hours=1))
+
+    authorization.refresh_from_db()
+    assert authorization.ends_at == NOW + timedelta(hours=1)
+    assert authorization.state_at(NOW + timedelta(hours=1)) == AuthorizationState.EXPIRED
+    event = TicketEvent.objects.get(ticket=ticket, kind=CaseworkEventKind.REMOTE_GRANTED)
+    assert event.data["ends_at"] == (NOW + timedelta(hours=1)).isoformat()
+
+
+@pytest.mark.parametrize("hours", [-1, 0, 5])
+def test_a_grant_cannot_end_in_the_past_or_later_than_asked(
+    ticket: Ticket, agent: User, requester: User, hours: int
+) -> None:
+    authorization = ask(ticket, agent)
+
+    with pytest.raises(ValidationFailed) as refused:
+        actions.grant_remote_assistance(authorization, actor=requester, now=NOW, ends_at=NOW + timedelta(hours=hours))
+
+    assert "ends_at" in refused.value.errors
+    authorization.refresh_from_db()
+    assert (authorization.state, authorization.ends_at) == (AuthorizationState.REQUESTED, NOW + timedelta(hours=4))
+
+
 def test_a_granted_authorisation_past_its_end_reads_as_expired(ticket: Ticket, agent: User, requester: User) -> None:
     authorization = ask(ticket, agent)
     actions.grant_remote_assistance(authorization, actor=requester, now=NOW)

@@ -29,4 +29,4 @@ def test_a_requester_sees_only_what_they_may_follow(requester: User, agent: User
     client.force_login(requester)
     response = client.get("/portal/")
     assert response.status_code == 200
-    assert "You can follow 1 request here." in response.content.decode()
+    assert "Printer on floor 3 prints blank pages" in response.content.decode()

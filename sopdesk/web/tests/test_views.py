@@ -58,7 +58,7 @@ def test_a_requester_logs_in_and_lands_in_the_portal(requester: User, service_de
     assert home.redirect_chain[-1][0] == "/portal/"
     assert home.status_code == 200
     assert "requester" in html
-    assert "1 request" in html
+    assert "Printer on floor 3 prints blank pages" in html  # the list of my requests
 
 
 def test_admins_land_in_the_workspace_with_a_link_to_the_admin(db: None) -> None:
