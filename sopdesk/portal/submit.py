@@ -63,7 +63,8 @@ def _preview(user: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
 def expected_response(request: HttpRequest) -> HttpResponse:
     """The expected first response for the step-1 values in the query (HTMX fragment)."""
     params = request.GET
-    category = Category.objects.filter(is_active=True, pk=params.get("category") or 0).first()
+    category_id = params.get("category", "")
+    category = Category.objects.filter(is_active=True, pk=int(category_id)).first() if category_id.isdigit() else None
     impact = params.get("impact") if params.get("impact") in Impact.values else Impact.SINGLE_USER
     urgency = params.get("urgency") if params.get("urgency") in Urgency.values else Urgency.MEDIUM
     context = _preview(

@@ -99,8 +99,10 @@ def test_the_expected_first_response_follows_the_sla_policy(requester: User) -> 
     assert "We will answer within" in critical
     assert "We will answer within" in low
     assert critical != low
-    empty = client.get("/portal/new/expected-response/", {"category": ""}).content.decode()
-    assert "Choose a category" in empty
+    for nonsense in ("", "abc", "99999999999999999999", "1\x00"):
+        answer = client.get("/portal/new/expected-response/", {"category": nonsense, "impact": "<b>"})
+        assert answer.status_code == 200
+        assert "Choose a category" in answer.content.decode()
 
 
 def _submit(client: Client, **files: Any) -> Any:
@@ -187,6 +189,33 @@ def test_hostile_text_is_shown_as_text(requester: User) -> None:
     page = client.post("/portal/new/", data).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_hostile_title_on_the_confirmation_is_text(requester: User) -> None:
+    client = _client(requester)
+    data = _start("other", step="submit", title='<img src=x onerror="alert(1)">')
+    page = client.get(client.post("/portal/new/", data)["Location"]).content.decode()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+
+
+def test_admins_edit_the_request_fields_and_an_extra_field_needs_a_label(manager: User) -> None:
+    manager.is_staff = manager.is_superuser = True
+    manager.save()
+    client = _client(manager)
+    assert client.get("/admin/portal/categoryrequestfield/").status_code == 200
+    network = Category.objects.get(code="network")
+    refused = client.post(
+        "/admin/portal/categoryrequestfield/add/",
+        {"category": network.pk, "standard_field": "", "label": "", "sort_order": 5},
+    )
+    assert refused.status_code == 200
+    assert "An extra field needs a label." in refused.content.decode()
+    client.post(
+        "/admin/portal/categoryrequestfield/add/",
+        {"category": network.pk, "standard_field": "", "label": "VLAN", "sort_order": 5},
+    )
+    assert CategoryRequestField.objects.filter(category=network, label="VLAN").exists()
 
 
 def test_someone_elses_confirmation_is_not_found(requester: User, outsider: User) -> None:
