@@ -91,12 +91,16 @@ def update_profile(user: User, *, changes: dict[str, object]) -> list[str]:
     if unknown:
         raise ValidationFailed({unknown[0]: [_("This field cannot be changed here.")]})
     changed = [name for name, value in changes.items() if getattr(user, name) != value]
+    if not changed:
+        return changed
+    before = {name: getattr(user, name) for name in changed}
     for name in changed:
         setattr(user, name, changes[name])
-    if changed:
-        try:
-            user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changed])
-        except ValidationError as error:
-            raise ValidationFailed({k: [str(m) for m in v] for k, v in error.message_dict.items()}) from None
-        user.save(update_fields=changed)
+    try:
+        user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changed])
+    except ValidationError as error:
+        for name, value in before.items():  # the caller's object stays as stored
+            setattr(user, name, value)
+        raise ValidationFailed({k: [str(m) for m in v] for k, v in error.message_dict.items()}) from None
+    user.save(update_fields=changed)
     return changed
