@@ -72,6 +72,19 @@ def test_a_subcategory_uses_its_parents_fields_until_it_has_its_own(requester: U
     assert 'name="network_environment"' not in wifi
 
 
+def test_going_back_keeps_what_was_entered(requester: User) -> None:
+    page = _client(requester).post("/portal/new/", _start("network", step="back")).content.decode()
+    assert "Step 1 of 2" in page
+    assert 'value="The Wi-Fi drops every few minutes"' in page
+
+
+def test_an_inactive_category_is_refused_next_to_the_field(requester: User) -> None:
+    Category.objects.filter(code="network").update(is_active=False)
+    response = _client(requester).post("/portal/new/", _start("network", step="details"))
+    assert response.status_code == 400
+    assert 'id="id_category_error"' in response.content.decode()
+
+
 def test_a_category_without_fields_gets_the_default_questions(requester: User) -> None:
     page = _client(requester).post("/portal/new/", _start("other", step="details")).content.decode()
     assert 'name="error_message"' in page
