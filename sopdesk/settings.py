@@ -272,6 +272,11 @@ LOGGING = {
 # --- sopdesk domain settings -------------------------------------------------------------
 SOPDESK_DEMO_MODE = env_bool("SOPDESK_DEMO_MODE", False)
 SOPDESK_TICKET_PREFIX = env_str("SOPDESK_TICKET_PREFIX", "TS")
+# How requesters reach the desk besides the portal: shown on the confirmation page and in the acknowledgement.
+SOPDESK_SUPPORT_PHONE = env_str("SOPDESK_SUPPORT_PHONE")
+SOPDESK_SUPPORT_EMAIL = env_str("SOPDESK_SUPPORT_EMAIL")
+# Password reset mails per address and hour; more requests are accepted but send nothing.
+SOPDESK_PASSWORD_RESET_LIMIT = env_int("SOPDESK_PASSWORD_RESET_LIMIT", 3, minimum=1)
 SOPDESK_REOPEN_WINDOW_DAYS = env_int("SOPDESK_REOPEN_WINDOW_DAYS", 7, minimum=0)
 SOPDESK_ATTACHMENT_MAX_BYTES = env_int("SOPDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 SOPDESK_API_TOKEN_TTL_DAYS = env_int("SOPDESK_API_TOKEN_TTL_DAYS", 30, minimum=1)

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from sopdesk.api import api
+from sopdesk.portal.urls import password_urlpatterns
 
 admin.site.site_header = _("sopdesk administration")
 admin.site.site_title = _("sopdesk")
@@ -13,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", include("sopdesk.workspace.urls")),
     path("portal/", include("sopdesk.portal.urls")),
+    path("password/", include(password_urlpatterns)),
     path("", include("sopdesk.web.urls")),
 ]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import ApiToken, User, hash_token
 from sopdesk.core.validation import ValidationFailed
@@ -79,3 +80,27 @@ def change_password(user: User, *, raw_password: str) -> None:
         raise ValidationFailed({"password": list(exc.messages)}) from exc
     user.set_password(raw_password)
     user.save(update_fields=["password"])
+
+
+PROFILE_FIELDS = ("display_name", "email", "phone", "language", "time_zone", "email_muted_kinds")
+
+
+def update_profile(user: User, *, changes: dict[str, object]) -> list[str]:
+    """Change `user`'s own name, contact, language, time zone and muted e-mail kinds; return the changed fields."""
+    unknown = sorted(set(changes) - set(PROFILE_FIELDS))
+    if unknown:
+        raise ValidationFailed({unknown[0]: [_("This field cannot be changed here.")]})
+    changed = [name for name, value in changes.items() if getattr(user, name) != value]
+    if not changed:
+        return changed
+    before = {name: getattr(user, name) for name in changed}
+    for name in changed:
+        setattr(user, name, changes[name])
+    try:
+        user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changed])
+    except ValidationError as error:
+        for name, value in before.items():  # the caller's object stays as stored
+            setattr(user, name, value)
+        raise ValidationFailed({k: [str(m) for m in v] for k, v in error.message_dict.items()}) from None
+    user.save(update_fields=changed)
+    return changed

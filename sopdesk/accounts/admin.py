@@ -49,7 +49,19 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
         *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
         (
             _("Service desk"),
-            {"fields": ["role", "display_name", "phone", "organization", "department", "requester_type", "language"]},
+            {
+                "fields": [
+                    "role",
+                    "display_name",
+                    "phone",
+                    "organization",
+                    "department",
+                    "requester_type",
+                    "language",
+                    "time_zone",
+                    "email_muted_kinds",
+                ]
+            },
         ),
     )
 

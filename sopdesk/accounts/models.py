@@ -167,6 +167,13 @@ class User(AbstractUser):
         _("requester type"), max_length=20, choices=RequesterType.choices, default=RequesterType.INTERNAL
     )
     language = models.CharField(_("language"), max_length=10, blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, help_text=_("IANA name; empty: the service desk's time zone.")
+    )
+    # Notification kinds (NotificationKind values) this user reads in the app only, not by e-mail.
+    email_muted_kinds: models.JSONField[list[str], list[str]] = models.JSONField(
+        _("notifications not sent by e-mail"), default=list, blank=True
+    )
     credentials_revoked_at = models.DateTimeField(
         _("credentials revoked at"),
         null=True,

@@ -9,6 +9,7 @@ class NotificationKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breach")
     SLA_ESCALATION = "sla_escalation", _("SLA escalation")
+    REQUEST_RECEIVED = "request_received", _("Request received")
 
 
 class DeliveryChannel(models.TextChoices):

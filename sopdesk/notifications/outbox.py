@@ -168,7 +168,7 @@ def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime) -> 
                 created_at=now,
             )
             for item in new
-            if item.send_email and item.recipient.email
+            if item.send_email and item.recipient.email and item.kind not in item.recipient.email_muted_kinds
         ]
         if messages:
             OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)

@@ -1,6 +1,7 @@
+from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 
-from sopdesk.portal import requests
+from sopdesk.portal import account, requests, submit
 
 app_name = "portal"
 
@@ -20,4 +21,29 @@ urlpatterns: list[URLPattern] = [
         name="authorization_decision",
     ),
     path("requests/<str:number>/plans/<int:plan_id>/<slug:decision>/", requests.plan_decision, name="plan_decision"),
+    path("new/", submit.new_request, name="new_request"),
+    path("new/expected-response/", submit.expected_response, name="expected_response"),
+    path("new/<str:number>/", submit.submitted, name="submitted"),
+    path("profile/", account.profile, name="profile"),
+]
+
+# Forgot password: Django's views with the portal's templates, mounted at /password/ without a namespace
+# (the views find each other by these names).
+password_urlpatterns: list[URLPattern] = [
+    path("reset/", account.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="portal/account_password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="portal/account_password_reset_confirm.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="portal/account_password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
 ]

@@ -16,6 +16,7 @@ from sopdesk.sla.calendars import business_calendar, business_calendars
 from sopdesk.sla.choices import ClockState, Metric
 from sopdesk.sla.clocks import MetricView
 from sopdesk.sla.models import OverdueReason, TicketSla
+from sopdesk.sla.policies import policy_for
 from sopdesk.tickets.choices import OPEN_STATUSES
 from sopdesk.tickets.models import Ticket
 
@@ -90,6 +91,16 @@ def new_ticket_sla_snapshot(ticket: Ticket, *, now: datetime) -> SlaSnapshot:
         return sla_snapshot(ticket, now=now)
     calendar = business_calendar(row.policy.calendar)
     return snapshot_of(row, status=ticket.status, calendar=calendar, policy_name=row.policy.name, now=now)
+
+
+def expected_clocks(ticket: Ticket, *, now: datetime) -> SlaSnapshot:
+    """Return the clocks an unsaved `ticket` would start at `now`: the policy and targets its creation would use."""
+    policy = policy_for(ticket)
+    calendar = business_calendar(policy.calendar) if policy is not None else None
+    sla = TicketSla()
+    clocks.start(sla, policy=policy, calendar=calendar, now=now)
+    name = policy.name if policy is not None else ""
+    return snapshot_of(sla, status=ticket.status, calendar=calendar, policy_name=name, now=now)
 
 
 def running_clock(metric: Metric) -> Q:

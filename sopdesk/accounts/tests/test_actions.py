@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pytest_django import Settings
 
-from sopdesk.accounts.actions import TOKEN_PREFIX, authenticate_token, issue_token, revoke_token
+from sopdesk.accounts.actions import TOKEN_PREFIX, authenticate_token, issue_token, revoke_token, update_profile
 from sopdesk.accounts.models import ApiToken, User
 from sopdesk.core.models import HardDeleteRefused
+from sopdesk.core.validation import ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +122,18 @@ def test_tokens_are_revoked_not_deleted(requester: User) -> None:
         issued.token.delete()
     with pytest.raises(HardDeleteRefused):
         ApiToken.objects.all().delete()
+
+
+def test_a_profile_update_saves_only_what_changed_and_refuses_other_fields(requester: User) -> None:
+    assert update_profile(requester, changes={"display_name": "Alice", "phone": ""}) == ["display_name"]
+    requester.refresh_from_db()
+    assert requester.display_name == "Alice"
+    with pytest.raises(ValidationFailed) as refused:
+        update_profile(requester, changes={"role": "admin"})
+    assert "role" in refused.value.errors
+    with pytest.raises(ValidationFailed) as invalid:
+        update_profile(requester, changes={"email": "not an address"})
+    assert "email" in invalid.value.errors
+    assert requester.email == "requester@example.com"
+    requester.refresh_from_db()
+    assert (requester.role, requester.email) == ("requester", "requester@example.com")

@@ -140,3 +140,11 @@ def test_the_subject_is_stored_on_one_line_and_cut_to_length(requester: User) ->
 def test_a_dedupe_key_is_required_and_bounded(requester: User, key: str) -> None:
     with pytest.raises(ValueError, match="dedupe key"):
         outgoing(requester, key)
+
+
+def test_a_kind_the_recipient_muted_by_mail_reaches_only_the_inbox(requester: User, agent: User) -> None:
+    agent.email_muted_kinds = [NotificationKind.SLA_WARNING]
+    agent.save(update_fields=["email_muted_kinds"])
+    assert enqueue([outgoing(requester, "sla:2:user:r"), outgoing(agent, "sla:2:user:a")], now=NOW) == 2
+    assert Notification.objects.count() == 2
+    assert [m.address for m in OutboxMessage.objects.all()] == ["requester@example.com"]

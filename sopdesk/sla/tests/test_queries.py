@@ -14,7 +14,7 @@ from sopdesk.sla.calendars import business_calendar
 from sopdesk.sla.choices import ClockState, DateKind, Metric
 from sopdesk.sla.config import put_calendar_date
 from sopdesk.sla.models import Calendar, TicketSla
-from sopdesk.sla.queries import breaching_tickets, sla_snapshot, sla_snapshots
+from sopdesk.sla.queries import breaching_tickets, expected_clocks, sla_snapshot, sla_snapshots
 from sopdesk.sla.scanner import sweep
 from sopdesk.sla.tests.conftest import FrozenClock, beijing
 from sopdesk.testing.factories import make_ticket
@@ -90,3 +90,15 @@ def test_remaining_business_time_is_reported_per_clock(requester: User, clock: F
     # Due 14:30: 12 min before lunch and 1 h after it.
     assert view.remaining == timedelta(hours=1, minutes=12)
     assert view.state == ClockState.OK
+
+
+def test_the_expected_clocks_of_an_unsaved_ticket_are_those_its_creation_starts(requester: User) -> None:
+    now = beijing(2026, 3, 10, 17, 30)  # a Tuesday, half an hour before the office closes
+    for facts in (P1, P3):
+        created = make_ticket(requester, category="network", now=now, **facts)
+        unsaved = Ticket(requester=requester, organization=requester.organization, category=created.category, **facts)
+        unsaved.priority = created.priority
+        expected, actual = expected_clocks(unsaved, now=now), sla_snapshot(created, now=now)
+        assert expected.policy_id == actual.policy_id is not None
+        for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+            assert expected.metric(metric).due_at == actual.metric(metric).due_at is not None
