@@ -8,12 +8,16 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from sopdesk.core.admin import ReadOnlyAdmin
+from sopdesk.core.admin import NoDeleteAdmin, ReadOnlyAdmin
 from sopdesk.notifications.actions import retry_failed_messages
-from sopdesk.notifications.models import Notification, OutboxMessage
+from sopdesk.notifications.mailtemplates import request_url
+from sopdesk.notifications.models import MailTemplate, Notification, OutboxMessage
+from sopdesk.notifications.templating import VARIABLES, render_text, template_errors
 
 
 @admin.register(Notification)
@@ -50,4 +54,48 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
             ngettext("%(count)d failed message queued again.", "%(count)d failed messages queued again.", count)
             % {"count": count},
             messages.SUCCESS if count else messages.WARNING,
+        )
+
+
+def sample_values() -> dict[str, str]:
+    """Return made-up values for every template variable, for the admin's preview."""
+    number = "TS-2026-000123"
+    return {
+        "ticket_number": number,
+        "ticket_title": str(_("The printer on floor 3 prints blank pages")),
+        "recipient_name": str(_("Alice Example")),
+        "request_url": request_url(number),
+        "message": str(_("Could you send a photo of the printer's display?")),
+        "solution": str(_("The toner cartridge was replaced.")),
+        "close_date": "2026-10-15 15:00",
+        "working_days": "3",
+    }
+
+
+@admin.register(MailTemplate)
+class MailTemplateAdmin(NoDeleteAdmin):
+    """Admins edit the requester mails' texts; the page lists the variables and previews the saved text."""
+
+    list_display = ["event", "language", "subject", "updated_at"]
+    list_filter = ["event", "language"]
+    search_fields = ["subject", "body"]
+    readonly_fields = ["variables", "preview"]
+    fields = ["event", "language", "subject", "body", "variables", "preview"]
+
+    @admin.display(description=_("variables"))
+    def variables(self, obj: MailTemplate | None) -> SafeString:
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li><code>{{{{ {} }}}}</code>: {}</li>", ((n, str(d)) for n, d in VARIABLES.items())),
+        )
+
+    @admin.display(description=_("preview (saved text, sample values)"))
+    def preview(self, obj: MailTemplate | None) -> SafeString | str:
+        if obj is None or obj.pk is None:
+            return "—"
+        if template_errors(obj.subject) or template_errors(obj.body):
+            return str(_("The saved text has errors; save a corrected one to preview it."))
+        values = sample_values()
+        return format_html(
+            "<p><strong>{}</strong></p><pre>{}</pre>", render_text(obj.subject, values), render_text(obj.body, values)
         )
