@@ -30,7 +30,7 @@ from sopdesk.accounts.choices import Role
 from sopdesk.closing.choices import ClosingEventKind
 from sopdesk.closing.models import PendingClosure
 from sopdesk.notifications.choices import MailEvent, NotificationKind
-from sopdesk.notifications.mailtemplates import render_mail
+from sopdesk.notifications.mailtemplates import mail_templates, render_mail
 from sopdesk.notifications.outbox import NotificationRow, OutgoingNotification, enqueue, enqueue_rows
 from sopdesk.tickets.actions import close_unanswered
 from sopdesk.tickets.choices import EventKind
@@ -97,11 +97,12 @@ def send_reminders(*, now: datetime, batch: int = BATCH_SIZE) -> int:
             ]
         )
         notifications = []
+        templates = mail_templates()
         for row in rows:
             ticket, requester = row.ticket, row.ticket.requester
             if not requester.is_active:
                 continue
-            mail = render_mail(
+            mail = templates.render(
                 MailEvent.AUTOCLOSE_REMINDER,
                 language=requester.language or settings.LANGUAGE_CODE,
                 values=mail_values(ticket, requester, close_date=_close_date(row.close_at)),

@@ -33,11 +33,26 @@ def request_url(number: str) -> str:
     return f"{settings.SOPDESK_BASE_URL.rstrip('/')}/portal/requests/{number}/"
 
 
+class MailTemplates:
+    """The templates as they were when read: render many mails with one look at the configuration stamp."""
+
+    def __init__(self, templates: Mapping[tuple[str, str], tuple[str, str]]) -> None:
+        self._templates = templates
+
+    def render(self, event: str, *, language: str, values: Mapping[str, str]) -> RenderedMail | None:
+        """Render mail `event` in `language` (else the desk's default); None when neither has a template."""
+        found = self._templates.get((event, language)) or self._templates.get((event, settings.LANGUAGE_CODE))
+        if found is None:
+            return None
+        subject, body = found
+        return RenderedMail(subject=render_text(subject, values), body=render_text(body, values))
+
+
+def mail_templates() -> MailTemplates:
+    """Return the current templates (one stamp query when unchanged since the last load)."""
+    return MailTemplates(_templates.get())
+
+
 def render_mail(event: str, *, language: str, values: Mapping[str, str]) -> RenderedMail | None:
     """Render mail `event` in `language` (else the desk's default language); None when neither has a template."""
-    templates = _templates.get()
-    found = templates.get((event, language)) or templates.get((event, settings.LANGUAGE_CODE))
-    if found is None:
-        return None
-    subject, body = found
-    return RenderedMail(subject=render_text(subject, values), body=render_text(body, values))
+    return mail_templates().render(event, language=language, values=values)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
 from sopdesk.notifications.choices import MailEvent, NotificationKind
-from sopdesk.notifications.mailtemplates import RenderedMail, render_mail, request_url
+from sopdesk.notifications.mailtemplates import MailTemplates, RenderedMail, mail_templates, request_url
 from sopdesk.notifications.outbox import OutgoingNotification
 from sopdesk.tickets.choices import EventKind, Status
 from sopdesk.tickets.events import kind_label
@@ -73,20 +73,23 @@ def mail_values(ticket: Ticket, recipient: User, **extra: str) -> dict[str, str]
     }
 
 
-def requester_mail(event: TicketEvent, recipient: User) -> RenderedMail | None:
+def requester_mail(event: TicketEvent, recipient: User, templates: MailTemplates) -> RenderedMail | None:
     """Return the templated mail `event` sends `recipient` (its requester), or None when none applies."""
     mail_event = requester_mail_event(event)
     if mail_event is None or recipient.pk != event.ticket.requester_id:
         return None
     values = mail_values(event.ticket, recipient, message=event.body, solution=event.ticket.closure_solution)
-    return render_mail(mail_event, language=recipient.language or settings.LANGUAGE_CODE, values=values)
+    return templates.render(mail_event, language=recipient.language or settings.LANGUAGE_CODE, values=values)
 
 
 def notifications_for_event(event: TicketEvent) -> list[OutgoingNotification]:
     """Return one notification per recipient of `event`, worded in the recipient's language."""
     notifications = []
-    for user in recipients_for(event):
-        mail = requester_mail(event, user)
+    recipients = recipients_for(event)
+    # Staff-only events never look at the templates (no configuration read for them).
+    templates = mail_templates() if any(user.pk == event.ticket.requester_id for user in recipients) else None
+    for user in recipients:
+        mail = requester_mail(event, user, templates) if templates is not None else None
         if mail is not None:
             subject, body = mail.subject, mail.body
         else:

@@ -7,13 +7,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from sopdesk.accounts.models import User
 from sopdesk.closing.autoclose import sweep
 from sopdesk.closing.choices import ClosingEventKind
 from sopdesk.closing.models import PendingClosure
+from sopdesk.closing.tasks import autoclose_unanswered
 from sopdesk.notifications.models import OutboxMessage
 from sopdesk.sla.choices import DateKind
 from sopdesk.sla.models import Calendar, CalendarDate, TicketSla, WorkingInterval
@@ -206,3 +210,42 @@ def test_a_hostile_title_stays_text_in_the_reminder(
     (mail,) = [message for message in mailoutbox if "Reminder" in message.subject]
     assert f"“{title}”" in mail.body
     assert mail.content_subtype == "plain"
+
+
+def test_the_periodic_job_sweeps_at_the_current_time(resolved: Ticket, requester: User) -> None:
+    with time_machine.travel(REMIND, tick=False):
+        autoclose_unanswered.call_local()
+    with time_machine.travel(CLOSE, tick=False):
+        autoclose_unanswered.call_local()
+    resolved.refresh_from_db()
+    assert resolved.status == Status.CLOSED
+    assert len(mails_to(requester, "Reminder")) == 1
+
+
+def test_reminding_many_tickets_takes_as_many_statements_as_reminding_one(
+    requester: User, agent: User, team_lead: User
+) -> None:
+    def resolve_tickets(count: int) -> None:
+        calendar = Calendar.objects.filter(code="test-office").first() or office_calendar()
+        for _ in range(count):
+            ticket = factories.make_ticket(requester, now=beijing(3, 12, 9))
+            TicketSla.objects.filter(pk=ticket.pk).update(calendar=calendar)
+            assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=beijing(3, 12, 10))
+            change_status(ticket, to_status=Status.RESOLVED, actor=agent, now=RESOLVED, closure=CLOSURE)
+
+    resolve_tickets(1)
+    with CaptureQueriesContext(connection) as one:
+        assert sweep(now=REMIND).reminded == 1
+    resolve_tickets(5)
+    with CaptureQueriesContext(connection) as five:
+        assert sweep(now=REMIND).reminded == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
+
+
+def test_an_answer_after_the_reminder_still_cancels_the_close(resolved: Ticket, requester: User) -> None:
+    sweep(now=REMIND)
+    add_comment(resolved, actor=requester, body="Not fixed, sorry.", is_internal=False, now=beijing(3, 18, 16))
+    report = sweep(now=CLOSE)
+    assert (report.cancelled, report.closed) == (1, 0)
+    resolved.refresh_from_db()
+    assert resolved.status == Status.RESOLVED
