@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -13,6 +14,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from sopdesk.audit.actions import field_values, record_config_change
+from sopdesk.audit.choices import Operation
 from sopdesk.core.admin import NoDeleteAdmin, ReadOnlyAdmin
 from sopdesk.notifications.actions import retry_failed_messages
 from sopdesk.notifications.mailtemplates import request_url
@@ -81,6 +84,22 @@ class MailTemplateAdmin(NoDeleteAdmin):
     search_fields = ["subject", "body"]
     readonly_fields = ["variables", "preview"]
     fields = ["event", "language", "subject", "body", "variables", "preview"]
+    audited_fields = ("event", "language", "subject", "body")
+
+    def save_model(self, request: HttpRequest, obj: MailTemplate, form: Any, change: bool) -> None:
+        """Save and record the edit in the configuration audit log, in one transaction."""
+        stored = MailTemplate.objects.filter(pk=obj.pk).first() if change else None
+        before = field_values(stored, self.audited_fields) if stored is not None else {}
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            record_config_change(
+                obj,
+                operation=Operation.CHANGED if stored is not None else Operation.CREATED,
+                before=before,
+                after=field_values(obj, self.audited_fields),
+                actor=request.user,  # type: ignore[arg-type]
+                now=timezone.now(),
+            )
 
     @admin.display(description=_("variables"))
     def variables(self, obj: MailTemplate | None) -> SafeString:

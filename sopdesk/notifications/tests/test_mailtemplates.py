@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import User
+from sopdesk.audit.models import ConfigChange
 from sopdesk.notifications.choices import MailEvent
 from sopdesk.notifications.mailtemplates import render_mail
 from sopdesk.notifications.models import MailTemplate, OutboxMessage
@@ -151,3 +152,9 @@ def test_the_admin_previews_a_template_and_refuses_a_broken_one(db: None) -> Non
     assert "Unknown variable “secret”." in response.content.decode()
     template.refresh_from_db()
     assert template.subject.startswith("[{{ ticket_number }}]")
+    response = client.post(
+        page, {"event": template.event, "language": "en", "subject": "{{ ticket_number }} soon", "body": template.body}
+    )
+    assert response.status_code == 302
+    change = ConfigChange.objects.get(object_type="notifications.mailtemplate", object_id=str(template.pk))
+    assert change.after["subject"] == "{{ ticket_number }} soon"
