@@ -29,10 +29,11 @@ from django.utils import timezone
 from sopdesk.accounts.choices import Role
 from sopdesk.closing.choices import ClosingEventKind
 from sopdesk.closing.models import PendingClosure
+from sopdesk.closing.schedule import calendar_for, deadlines
 from sopdesk.notifications.choices import MailEvent, NotificationKind
 from sopdesk.notifications.mailtemplates import mail_templates, render_mail
 from sopdesk.notifications.outbox import NotificationRow, OutgoingNotification, enqueue, enqueue_rows
-from sopdesk.tickets.actions import close_unanswered
+from sopdesk.tickets.actions import AWAITING_CONFIRMATION, close_unanswered
 from sopdesk.tickets.choices import EventKind
 from sopdesk.tickets.events import EventRow, record_rows
 from sopdesk.tickets.models import Ticket, TicketEvent
@@ -173,3 +174,20 @@ def sweep(*, now: datetime, batch: int = BATCH_SIZE) -> SweepReport:
         reminded=send_reminders(now=now, batch=batch),
         closed=close_due(now=now, batch=batch),
     )
+
+
+def schedule_waiting_tickets(*, now: datetime) -> int:
+    """Give every waiting ticket without a schedule one that starts counting at `now`; return how many.
+
+    For tickets resolved before auto-close existed (run once after upgrading): counting from
+    `now`, not from their resolution, so an upgrade never closes a backlog at once without a reminder.
+    """
+    waiting = Ticket.objects.filter(status__in=[status.value for status in AWAITING_CONFIRMATION])
+    missing = list(waiting.exclude(Exists(PendingClosure.objects.filter(ticket_id=OuterRef("pk")))))
+    working_days = settings.SOPDESK_AUTOCLOSE_WORKING_DAYS
+    rows = []
+    for ticket in missing:
+        due = deadlines(calendar_for(ticket), waiting_since=now, working_days=working_days)
+        rows.append(PendingClosure(ticket=ticket, waiting_since_at=now, remind_at=due.remind_at, close_at=due.close_at))
+    PendingClosure.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -249,3 +251,15 @@ def test_an_answer_after_the_reminder_still_cancels_the_close(resolved: Ticket, 
     assert (report.cancelled, report.closed) == (1, 0)
     resolved.refresh_from_db()
     assert resolved.status == Status.RESOLVED
+
+
+def test_tickets_waiting_before_the_upgrade_are_scheduled_from_now_by_the_command(resolved: Ticket) -> None:
+    PendingClosure.objects.all().delete()
+    out = StringIO()
+    with time_machine.travel(beijing(3, 20, 10), tick=False):
+        call_command("schedule_autoclose", stdout=out)
+        call_command("schedule_autoclose", stdout=StringIO())  # a second run finds nothing to do
+    assert out.getvalue().strip() == "1 ticket scheduled for auto-close."
+    pending = PendingClosure.objects.get(pk=resolved.pk)
+    # Counted from the command's run (Friday 20 March, 10:00), not from the resolution a week earlier.
+    assert (pending.remind_at, pending.close_at) == (beijing(3, 24, 10), beijing(3, 25, 10))
