@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "sopdesk.tickets",
     "sopdesk.sla",
     "sopdesk.casework",
+    "sopdesk.closing",
     "sopdesk.notifications",
     "sopdesk.backup",
     "sopdesk.web",
@@ -278,6 +279,12 @@ SOPDESK_SUPPORT_EMAIL = env_str("SOPDESK_SUPPORT_EMAIL")
 # Password reset mails per address and hour; more requests are accepted but send nothing.
 SOPDESK_PASSWORD_RESET_LIMIT = env_int("SOPDESK_PASSWORD_RESET_LIMIT", 3, minimum=1)
 SOPDESK_REOPEN_WINDOW_DAYS = env_int("SOPDESK_REOPEN_WINDOW_DAYS", 7, minimum=0)
+# Where requesters reach the desk: the links in their mails point here (/portal/requests/<number>/).
+SOPDESK_BASE_URL = env_str("SOPDESK_BASE_URL", "http://localhost:8000")
+# A resolved or pending-confirmation ticket closes after this many working days without an answer.
+SOPDESK_AUTOCLOSE_WORKING_DAYS = env_int("SOPDESK_AUTOCLOSE_WORKING_DAYS", 3, minimum=1)
+# The calendar (code) that counts those days for tickets without SLA clocks; empty: Monday to Friday.
+SOPDESK_DEFAULT_CALENDAR = env_str("SOPDESK_DEFAULT_CALENDAR", "")
 SOPDESK_ATTACHMENT_MAX_BYTES = env_int("SOPDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 SOPDESK_API_TOKEN_TTL_DAYS = env_int("SOPDESK_API_TOKEN_TTL_DAYS", 30, minimum=1)
 # Backups: `sopdesk backup` writes here by default; the daily job keeps the newest KEEP archives.

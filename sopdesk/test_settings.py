@@ -19,3 +19,4 @@ if DATABASES["default"]["ENGINE"] == "sopdesk.core.sqlite":
 # flush, with new ids; restoring serialized copies of them afterwards would collide. They are
 # derived data (re-created on demand), so serialized rollbacks restore only the apps' own rows.
 TEST_NON_SERIALIZED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+SOPDESK_BASE_URL = "http://testserver"

@@ -28,7 +28,9 @@ __all__ = [
     "BusinessCalendar",
     "WorkingInterval",
     "add",
+    "add_working_days",
     "elapsed",
+    "is_working_day",
     "is_working_instant",
     "next_off_hours",
     "next_working_instant",
@@ -249,6 +251,33 @@ def elapsed(calendar: BusinessCalendar, start: datetime, end: datetime) -> timed
         return timedelta(microseconds=_elapsed_us(calendar, begin, finish))
     except OverflowError:
         raise ValueError(_OUT_OF_RANGE) from None
+
+
+def is_working_day(calendar: BusinessCalendar, day: date) -> bool:
+    """Return True when local date `day` has working time (a make-up day does, a holiday does not)."""
+    return calendar.always_open or bool(calendar._pattern_for(day))
+
+
+def add_working_days(calendar: BusinessCalendar, start: datetime, days: int) -> datetime:
+    """Return the wall-clock time of `start` (in the calendar's zone) on the `days`-th working day after its date.
+
+    Days, not hours: a ticket resolved on Friday at 15:00 with three working days to go is due on
+    Wednesday at 15:00 (Thursday when Monday is a holiday), whatever the working hours of those days.
+    A wall-clock time that does not exist on that date (a DST gap) is read as zoneinfo does (fold 0).
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    local = start.astimezone(calendar.zone)
+    day = local.date()
+    for _ in range(days):
+        day += _ONE_DAY
+        searched = 0
+        while not is_working_day(calendar, day):
+            day += _ONE_DAY
+            searched += 1
+            if searched > SEARCH_HORIZON.days:
+                raise ValueError("no working day within the search horizon")
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=calendar.zone).astimezone(UTC)
 
 
 def is_working_instant(calendar: BusinessCalendar, at: datetime) -> bool:

@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from sopdesk.core.admin import ReadOnlyAdmin
+from sopdesk.audit.actions import field_values, record_config_change
+from sopdesk.audit.choices import Operation
+from sopdesk.core.admin import NoDeleteAdmin, ReadOnlyAdmin
 from sopdesk.notifications.actions import retry_failed_messages
-from sopdesk.notifications.models import Notification, OutboxMessage
+from sopdesk.notifications.mailtemplates import request_url
+from sopdesk.notifications.models import MailTemplate, Notification, OutboxMessage
+from sopdesk.notifications.templating import VARIABLES, render_text, template_errors
 
 
 @admin.register(Notification)
@@ -50,4 +57,64 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
             ngettext("%(count)d failed message queued again.", "%(count)d failed messages queued again.", count)
             % {"count": count},
             messages.SUCCESS if count else messages.WARNING,
+        )
+
+
+def sample_values() -> dict[str, str]:
+    """Return made-up values for every template variable, for the admin's preview."""
+    number = "TS-2026-000123"
+    return {
+        "ticket_number": number,
+        "ticket_title": str(_("The printer on floor 3 prints blank pages")),
+        "recipient_name": str(_("Alice Example")),
+        "request_url": request_url(number),
+        "message": str(_("Could you send a photo of the printer's display?")),
+        "solution": str(_("The toner cartridge was replaced.")),
+        "close_date": "2026-10-15 15:00",
+        "working_days": "3",
+    }
+
+
+@admin.register(MailTemplate)
+class MailTemplateAdmin(NoDeleteAdmin):
+    """Admins edit the requester mails' texts; the page lists the variables and previews the saved text."""
+
+    list_display = ["event", "language", "subject", "updated_at"]
+    list_filter = ["event", "language"]
+    search_fields = ["subject", "body"]
+    readonly_fields = ["variables", "preview"]
+    fields = ["event", "language", "subject", "body", "variables", "preview"]
+    audited_fields = ("event", "language", "subject", "body")
+
+    def save_model(self, request: HttpRequest, obj: MailTemplate, form: Any, change: bool) -> None:
+        """Save and record the edit in the configuration audit log, in one transaction."""
+        stored = MailTemplate.objects.filter(pk=obj.pk).first() if change else None
+        before = field_values(stored, self.audited_fields) if stored is not None else {}
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            record_config_change(
+                obj,
+                operation=Operation.CHANGED if stored is not None else Operation.CREATED,
+                before=before,
+                after=field_values(obj, self.audited_fields),
+                actor=request.user,  # type: ignore[arg-type]
+                now=timezone.now(),
+            )
+
+    @admin.display(description=_("variables"))
+    def variables(self, obj: MailTemplate | None) -> SafeString:
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li><code>{{{{ {} }}}}</code>: {}</li>", ((n, str(d)) for n, d in VARIABLES.items())),
+        )
+
+    @admin.display(description=_("preview (saved text, sample values)"))
+    def preview(self, obj: MailTemplate | None) -> SafeString | str:
+        if obj is None or obj.pk is None:
+            return "—"
+        if template_errors(obj.subject) or template_errors(obj.body):
+            return str(_("The saved text has errors; save a corrected one to preview it."))
+        values = sample_values()
+        return format_html(
+            "<p><strong>{}</strong></p><pre>{}</pre>", render_text(obj.subject, values), render_text(obj.body, values)
         )

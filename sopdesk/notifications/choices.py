@@ -23,3 +23,14 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+
+
+class MailEvent(models.TextChoices):
+    """The mails a requester receives, each with an admin-editable template per language."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", _("Request received")
+    PUBLIC_REPLY = "public_reply", _("Reply from the support team")
+    INFORMATION_REQUESTED = "information_requested", _("Information requested")
+    RESOLVED = "resolved", _("Request resolved")
+    AUTOCLOSE_REMINDER = "autoclose_reminder", _("Reminder before automatic closing")
+    AUTO_CLOSED = "auto_closed", _("Request closed automatically")

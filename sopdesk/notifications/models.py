@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sopdesk.core.models import NoDeleteModel
-from sopdesk.notifications.choices import DeliveryChannel, DeliveryStatus, NotificationKind
+from sopdesk.notifications.choices import DeliveryChannel, DeliveryStatus, MailEvent, NotificationKind
+from sopdesk.notifications.templating import template_errors
 
 SUBJECT_MAX_LENGTH = 300
 DEDUPE_KEY_MAX_LENGTH = 200
@@ -139,3 +141,42 @@ class OutboxMessage(NoDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.address}: {self.subject}"
+
+
+class MailTemplate(models.Model):
+    """The subject and body of one requester mail in one language (Django template syntax, plain text).
+
+    Only the variables `sopdesk.notifications.mailtemplates.VARIABLES` names are available, and
+    only a few harmless tags; `clean()` refuses anything else, so an admin cannot reach other data.
+    """
+
+    event = models.CharField(_("mail"), max_length=40, choices=MailEvent.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(
+        _("subject"),
+        max_length=SUBJECT_MAX_LENGTH,
+        help_text=_("One line; keep {{ ticket_number }} in it so that replies find their request."),
+    )
+    body = models.TextField(_("body"), help_text=_("Plain text; the variables are listed below."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["event", "language"]
+        verbose_name = _("mail template")
+        verbose_name_plural = _("mail templates")
+        constraints = [models.UniqueConstraint(fields=["event", "language"], name="mail_template_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} ({self.language})"
+
+    def clean(self) -> None:
+        errors = {
+            field: messages
+            for field, messages in (
+                ("subject", template_errors(self.subject)),
+                ("body", template_errors(self.body)),
+            )
+            if messages
+        }
+        if errors:
+            raise ValidationError(errors)

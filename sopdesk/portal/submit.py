@@ -16,11 +16,10 @@ from sopdesk.accounts.models import User
 from sopdesk.core.errors import ActionError
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.portal.access import portal_user, requester_required
-from sopdesk.portal.acknowledgement import queue_acknowledgement
 from sopdesk.portal.expectations import contact_ways, expectation
 from sopdesk.portal.forms import RequestDetailsForm, RequestStartForm, mark_invalid
 from sopdesk.portal.request_fields import extra_block, request_fields_for
-from sopdesk.sla.queries import expected_clocks, new_ticket_sla_snapshot, sla_snapshot
+from sopdesk.sla.queries import expected_clocks, sla_snapshot
 from sopdesk.tickets.actions import TicketDraft, add_attachment, computed_priority, create_ticket
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.choices import Channel, Impact, Urgency
@@ -116,7 +115,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
 
 
 def _submit(request: HttpRequest, start: RequestStartForm, details: RequestDetailsForm) -> Ticket:
-    """Create the ticket with its attachments and queue the acknowledgement, all or nothing."""
+    """Create the ticket with its attachments, all or nothing (the creation queues the acknowledgement mail)."""
     user, now = portal_user(request), timezone.now()
     files = details.cleaned_data["attachments"]
     for upload in files:  # every file is checked before anything is written
@@ -142,8 +141,6 @@ def _submit(request: HttpRequest, start: RequestStartForm, details: RequestDetai
         ticket = create_ticket(actor=user, requester=user, draft=draft, now=now)
         for upload in files:
             add_attachment(ticket, actor=user, upload=upload, is_internal=False, now=now)
-        link = request.build_absolute_uri(request_path(ticket.number))
-        queue_acknowledgement(ticket, snapshot=new_ticket_sla_snapshot(ticket, now=now), link=link, now=now)
     return ticket
 
 

@@ -234,8 +234,9 @@ def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: date
         ticket.save()
         if draft.tags:
             _set_tags(ticket, draft.tags)
-        events.ticket_created(ticket, actor=actor, now=now)
+        created = events.ticket_created(ticket, actor=actor, now=now)
         changed.ticket_created(ticket, now=now)
+        _notify(created)  # the requester's acknowledgement
     return ticket
 
 
@@ -717,3 +718,38 @@ def _notify(event: TicketEvent) -> None:
     if are_notifications_suppressed():
         return  # skip rendering too: bulk imports write thousands of events
     enqueue(notifications_for_event(event), now=event.created_at)
+
+
+# The statuses in which a ticket waits for its requester to confirm a fix (auto-close applies).
+AWAITING_CONFIRMATION = frozenset({Status.RESOLVED, Status.PENDING_CONFIRMATION})
+
+
+def close_unanswered(ticket: Ticket, *, kind: str, now: datetime, reason: str) -> TicketEvent | None:
+    """System path: close `ticket`, resolved or pending confirmation, whose requester did not answer.
+
+    The requester's silence confirms the fix, so a proposed fix (pending confirmation) closes too,
+    with its stored summary. The event is of the caller's registered `kind` with no actor (the
+    system). Return None, changing nothing, when the ticket no longer waits for confirmation.
+    """
+    with _changing(ticket, actor=None):
+        current = Status(ticket.status)
+        if current not in AWAITING_CONFIRMATION:
+            return None
+        ticket.status = Status.CLOSED
+        ticket.closed_at = now
+        update_fields = ["status", "closed_at"]
+        if ticket.resolved_at is None:
+            ticket.resolved_at = now
+            update_fields.append("resolved_at")
+        _save(ticket, now=now, fields=update_fields)
+        event = events.new_event(
+            ticket,
+            kind,
+            actor=None,
+            now=now,
+            body=reason,
+            data={"from": current.value, "to": Status.CLOSED.value, "automatic": True},
+        )
+        event.save(force_insert=True)
+        changed.status_changed(ticket, from_status=current, actor=None, now=now)
+    return event

@@ -1,7 +1,9 @@
 """Who hears about a timeline event, and what they are told (in their own language).
 
 The notifications leave through the outbox (sopdesk.notifications.outbox): an inbox entry for
-each recipient and an e-mail for those with an address.
+each recipient and an e-mail for those with an address. What the requester is told on their
+request's main moments (received, staff reply, question, resolution) comes from the editable
+mail templates (sopdesk.notifications.mailtemplates), with a link to the request page.
 """
 
 from __future__ import annotations
@@ -11,16 +13,21 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
-from sopdesk.notifications.choices import NotificationKind
+from sopdesk.notifications.choices import MailEvent, NotificationKind
+from sopdesk.notifications.mailtemplates import MailTemplates, RenderedMail, mail_templates, request_url
 from sopdesk.notifications.outbox import OutgoingNotification
-from sopdesk.tickets.choices import EventKind
+from sopdesk.tickets.choices import EventKind, Status
 from sopdesk.tickets.events import kind_label
-from sopdesk.tickets.models import TicketEvent
+from sopdesk.tickets.models import Ticket, TicketEvent
 
 
 def recipients_for(event: TicketEvent) -> list[User]:
     """Return the active users to notify of `event` (never the actor, never requesters for internal events)."""
     ticket = event.ticket
+    if event.kind == EventKind.CREATED:
+        # The acknowledgement goes to the requester even when they filed the request themselves.
+        requester = ticket.requester
+        return [requester] if requester.is_active else []
     candidates: list[User | None] = []
     if event.kind == EventKind.ASSIGNED:
         candidates.append(ticket.assignee)
@@ -39,22 +46,68 @@ def recipients_for(event: TicketEvent) -> list[User]:
     return list(result.values())
 
 
+def requester_mail_event(event: TicketEvent) -> MailEvent | None:
+    """Return which templated mail `event` sends its requester, or None for the plain event notice."""
+    if event.kind == EventKind.CREATED:
+        return MailEvent.ACKNOWLEDGEMENT
+    if event.kind == EventKind.PUBLIC_REPLY:
+        return MailEvent.PUBLIC_REPLY
+    if event.kind == EventKind.STATUS_CHANGED:
+        to_status, from_status = event.data.get("to"), event.data.get("from")
+        if to_status == Status.PENDING_CUSTOMER:
+            return MailEvent.INFORMATION_REQUESTED
+        if to_status in (Status.RESOLVED, Status.PENDING_CONFIRMATION) and from_status != Status.PENDING_CONFIRMATION:
+            return MailEvent.RESOLVED
+    return None
+
+
+def mail_values(ticket: Ticket, recipient: User, **extra: str) -> dict[str, str]:
+    """Return the variables of a requester mail about `ticket` (see notifications.templating.VARIABLES)."""
+    return {
+        "ticket_number": ticket.number,
+        "ticket_title": ticket.title,
+        "recipient_name": str(recipient),
+        "request_url": request_url(ticket.number),
+        "working_days": str(settings.SOPDESK_AUTOCLOSE_WORKING_DAYS),
+        **extra,
+    }
+
+
+def requester_mail(event: TicketEvent, recipient: User, templates: MailTemplates) -> RenderedMail | None:
+    """Return the templated mail `event` sends `recipient` (its requester), or None when none applies."""
+    mail_event = requester_mail_event(event)
+    if mail_event is None or recipient.pk != event.ticket.requester_id:
+        return None
+    values = mail_values(event.ticket, recipient, message=event.body, solution=event.ticket.closure_solution)
+    return templates.render(mail_event, language=recipient.language or settings.LANGUAGE_CODE, values=values)
+
+
 def notifications_for_event(event: TicketEvent) -> list[OutgoingNotification]:
     """Return one notification per recipient of `event`, worded in the recipient's language."""
     notifications = []
-    for user in recipients_for(event):
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject = _("[%(number)s] %(title)s: %(kind)s") % {
-                "number": event.ticket.number,
-                "title": event.ticket.title,
-                "kind": kind_label(event.kind),
-            }
-            body = event.body or kind_label(event.kind)
+    recipients = recipients_for(event)
+    # Staff-only events never look at the templates (no configuration read for them).
+    templates = mail_templates() if any(user.pk == event.ticket.requester_id for user in recipients) else None
+    for user in recipients:
+        mail = requester_mail(event, user, templates) if templates is not None else None
+        if mail is not None:
+            subject, body = mail.subject, mail.body
+        else:
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                subject = _("[%(number)s] %(title)s: %(kind)s") % {
+                    "number": event.ticket.number,
+                    "title": event.ticket.title,
+                    "kind": kind_label(event.kind),
+                }
+                body = event.body or kind_label(event.kind)
         notifications.append(
             OutgoingNotification(
                 recipient=user,
                 ticket=event.ticket,
-                kind=NotificationKind.TICKET_EVENT,
+                # The acknowledgement has a kind of its own, so that a requester can choose to skip its e-mail.
+                kind=NotificationKind.REQUEST_RECEIVED
+                if event.kind == EventKind.CREATED
+                else NotificationKind.TICKET_EVENT,
                 subject=subject,
                 body=body,
                 dedupe_key=f"event:{event.pk}:user:{user.pk}",

@@ -64,7 +64,10 @@ def test_a_muted_kind_reaches_the_inbox_but_not_the_mailbox(requester: User, age
     ticket = factories.make_ticket(requester)
     add_comment(ticket, actor=agent, body="Please restart the router.", is_internal=False, now=timezone.now())
     assert requester.notifications.filter(kind=NotificationKind.TICKET_EVENT).exists()
-    assert not OutboxMessage.objects.filter(recipient=requester).exists()
+    # Only the acknowledgement (a kind still wanted) is mailed; the reply stays in the inbox.
+    (mail,) = OutboxMessage.objects.filter(recipient=requester)
+    assert ticket.number in mail.subject
+    assert "restart the router" not in mail.body
 
 
 def test_bad_profile_input_is_refused_next_to_the_field(requester: User) -> None:

@@ -906,7 +906,7 @@ def test_a_status_change_emails_the_requester_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         change_status(assigned, to_status="pending_customer", actor=agent, now=LATER, reason="Need a screenshot.")
     assert [message.to for message in mailoutbox] == [["requester@example.com"]]
-    assert mailoutbox[0].body == "Need a screenshot."
+    assert "\n\nNeed a screenshot.\n\n" in mailoutbox[0].body
 
 
 def test_a_refused_change_schedules_no_mail(
