@@ -233,7 +233,9 @@ def _huey() -> dict[str, object]:
         },
     }
     if backend == "sqlite":
-        return {**common, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}
+        # Huey's SQLite queue, committed with synchronous=NORMAL (sopdesk.core.jobqueue).
+        huey_class = "sopdesk.core.jobqueue.EmbeddedHuey"
+        return {**common, "huey_class": huey_class, "filename": str(DATA_DIR / "jobs.sqlite3")}
     if backend == "redis":
         return {
             **common,
