@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -74,3 +76,35 @@ class NoStoreMiddleware:
         if request.path_info.startswith(API_PATH_PREFIX) or (user is not None and user.is_authenticated):
             patch_cache_control(response, no_store=True)
         return response
+
+
+class UserTimeZoneMiddleware:
+    """Show times in the signed-in user's own time zone (their profile), else the desk's.
+
+    Only presentation changes: stored instants are UTC, the API answers with offsets, and the SLA
+    clocks count in their calendars' zones whatever the reader's zone is.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = _user_zone(getattr(request, "user", None))
+        if zone is None:
+            timezone.deactivate()
+        else:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _user_zone(user: object) -> ZoneInfo | None:
+    name = getattr(user, "time_zone", "") if getattr(user, "is_authenticated", False) else ""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # a zone removed from the system's database since it was chosen

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -129,3 +130,27 @@ def test_attachment_downloads_keep_their_own_sandbox_policy(
     attachment = ticket_with_attachment.attachments.get()
     response = api_client(agent).get(f"/api/v1/tickets/{ticket_with_attachment.number}/attachments/{attachment.pk}")
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+# --- the user's time zone -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        ("America/New_York", "2026-03-01 20:00"),  # UTC-5 in March
+        ("", "2026-03-02 09:00"),  # the desk's zone (Asia/Shanghai)
+        ("Mars/Olympus_Mons", "2026-03-02 09:00"),  # unknown since it was chosen: the desk's zone
+    ],
+)
+def test_pages_show_times_in_the_users_own_time_zone(requester: User, agent: User, zone: str, shown: str) -> None:
+    ticket = factories.make_ticket(requester, now=datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    User.objects.filter(pk=agent.pk).update(time_zone=zone)
+    client = Client()
+    client.force_login(agent)
+
+    page = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
+
+    assert page.count(shown) >= 1
+    assert timezone.get_current_timezone_name() == "Asia/Shanghai"  # nothing leaks past the request
