@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import subprocess
 import sys
 import threading
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -97,6 +100,13 @@ def assert_attachments_restored_byte_for_byte(target: RestoreTarget) -> int:
     return len(rows)
 
 
+CHANGED_LATER_BY_DESIGN = {"notifications_outboxmessage"}
+
+
+def _row_ids(rows: Counter[str]) -> set[Any]:
+    return {json.loads(row)[0] for row in rows}
+
+
 @committed_db
 @pytest.mark.slow
 def test_a_backup_taken_while_tickets_are_written_restores_a_consistent_snapshot(
@@ -120,9 +130,13 @@ def test_a_backup_taken_while_tickets_are_written_restores_a_consistent_snapshot
 
     source, restored = source_contents(), restored_contents(restore_target)
     assert source.keys() == restored.keys()
-    for table in source.keys() - {SEQUENCE_TABLE}:
+    for table in source.keys() - {SEQUENCE_TABLE} - CHANGED_LATER_BY_DESIGN:
         # Every restored row exists unchanged in the live database: a copy of one instant.
         assert not restored[table] - source[table], table
+    for table in CHANGED_LATER_BY_DESIGN:
+        # Each new ticket's acknowledgement e-mail is sent right after its commit, possibly after the
+        # copy: the restored rows are live rows, their delivery state may have moved on since.
+        assert _row_ids(restored[table]) <= _row_ids(source[table]), table
     ticket_ids = [row[0] for row in query_restored(restore_target, "SELECT id FROM tickets_ticket ORDER BY id")]
     # The tickets committed before that instant, without gaps, and none committed after it.
     assert ticket_ids == list(Ticket.objects.order_by("id").values_list("id", flat=True)[: len(ticket_ids)])
