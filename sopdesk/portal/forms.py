@@ -15,9 +15,9 @@ from sopdesk.portal.choices import StandardField
 from sopdesk.portal.models import CategoryRequestField
 from sopdesk.portal.request_fields import field_key
 from sopdesk.tickets.choices import Frequency, Impact, Urgency
+from sopdesk.tickets.forms import MultipleFileField
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Category
 
-MAX_FILES = 10
 SHORT_MAX_LENGTH = 200
 LONG_TEXT_FIELDS = frozenset(
     {StandardField.ERROR_MESSAGE, StandardField.STEPS_TO_REPRODUCE, StandardField.ATTEMPTED_MEASURES}
@@ -77,24 +77,6 @@ class RequestStartForm(forms.Form):
         if not title:
             raise forms.ValidationError(_("This field is required."))
         return title
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name; each is checked by the attachment rules before anything is created."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
-        if len(files) > MAX_FILES:
-            raise forms.ValidationError(_("Attach at most %(count)d files at once.") % {"count": MAX_FILES})
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 def _detail_field(spec: CategoryRequestField) -> forms.Field:

@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sopdesk.tickets.forms import MultipleFileField, VersionedForm
 from sopdesk.tickets.models import TEXT_MAX_LENGTH
 
-MAX_FILES = 10
 REASON_MAX_LENGTH = 2000
 LIST_FILTERS = (("open", _("Open")), ("closed", _("Closed")))
 LIST_SCOPES = (("mine", _("Mine")), ("organization", _("My organisation's")))
@@ -19,29 +19,6 @@ class RequestListForm(forms.Form):
     state = forms.ChoiceField(choices=LIST_FILTERS, required=False)
     scope = forms.ChoiceField(choices=LIST_SCOPES, required=False)
     cursor = forms.CharField(max_length=500, required=False)
-
-
-class VersionedForm(forms.Form):
-    # The ticket version the page showed: a stale change is refused (the action's If-Match).
-    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name; each is checked by the attachment action, not here."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
-        if len(files) > MAX_FILES:
-            raise forms.ValidationError(_("Attach at most %(count)d files at once.") % {"count": MAX_FILES})
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 class ReplyForm(VersionedForm):

@@ -13,35 +13,10 @@ from sopdesk.sla.choices import Metric
 from sopdesk.sla.models import OVERDUE_REASON_MAX_LENGTH
 from sopdesk.tickets.actions import DETAIL_FIELDS
 from sopdesk.tickets.choices import Priority, Status
+from sopdesk.tickets.forms import MultipleFileField, VersionedForm
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, Category, Ticket
 
 MAX_BULK_TICKETS = 100
-
-
-class VersionedForm(forms.Form):
-    # The ticket version the page showed: a stale edit is refused (the action's If-Match).
-    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
-
-
-MAX_FILES = 10
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name; each is checked by the attachment action, not here."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
-        if len(files) > MAX_FILES:
-            raise forms.ValidationError(_("Attach at most %(count)d files at once.") % {"count": MAX_FILES})
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 class CommentForm(VersionedForm):

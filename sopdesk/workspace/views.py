@@ -42,6 +42,7 @@ from sopdesk.tickets import actions
 from sopdesk.tickets.attachments import attachment_download_response, check_upload
 from sopdesk.tickets.choices import OPEN_STATUSES, AccessChannel, Status
 from sopdesk.tickets.filters import ORDERINGS, TicketFilterSet
+from sopdesk.tickets.forms import VersionedForm
 from sopdesk.tickets.models import Category, Ticket
 from sopdesk.tickets.queries import (
     ACCESS_LOG_PAGE,
@@ -398,9 +399,7 @@ def ticket_updates(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "workspace/_ticket_updates.html", context)
 
 
-def _act(
-    request: HttpRequest, number: str, form_class: type[forms.VersionedForm], apply: Callable[..., Any]
-) -> HttpResponse:
+def _act(request: HttpRequest, number: str, form_class: type[VersionedForm], apply: Callable[..., Any]) -> HttpResponse:
     """Run one ticket action from a posted form: redirect on success, the page with the error on refusal."""
     user, now = _user(request), timezone.now()
     ticket = get_ticket_for_user(user, number)
@@ -424,7 +423,7 @@ def _act(
     return render(request, "workspace/ticket.html", context, status=status)
 
 
-_FORM_NAMES: dict[type[forms.VersionedForm], str] = {
+_FORM_NAMES: dict[type[VersionedForm], str] = {
     forms.DiagnosisForm: "diagnosis_form",
     forms.RemoteAssistanceForm: "remote_form",
     forms.PlanForm: "plan_form",
@@ -520,7 +519,7 @@ def _assign(ticket: Ticket, form: forms.AssignForm, *, user: User, now: Any, exp
     return _("Assigned to %(name)s.") % {"name": assignee.username} if assignee else _("Unassigned.")
 
 
-def _take(ticket: Ticket, form: forms.VersionedForm, *, user: User, now: Any, expected_version: int | None) -> str:
+def _take(ticket: Ticket, form: VersionedForm, *, user: User, now: Any, expected_version: int | None) -> str:
     actions.assign_ticket(ticket, team=None, assignee=user, actor=user, now=now, expected_version=expected_version)
     return _("The ticket is yours.")
 
@@ -605,7 +604,7 @@ def _verification(
     return _("Verification result recorded.")
 
 
-ACTIONS: dict[str, tuple[type[forms.VersionedForm], Callable[..., str]]] = {
+ACTIONS: dict[str, tuple[type[VersionedForm], Callable[..., str]]] = {
     "diagnosis": (forms.DiagnosisForm, _diagnosis),
     "remote": (forms.RemoteAssistanceForm, _remote),
     "plan": (forms.PlanForm, _plan),
@@ -613,12 +612,12 @@ ACTIONS: dict[str, tuple[type[forms.VersionedForm], Callable[..., str]]] = {
     "comment": (forms.CommentForm, _comment),
     "status": (forms.StatusForm, _status),
     "assign": (forms.AssignForm, _assign),
-    "take": (forms.VersionedForm, _take),
+    "take": (VersionedForm, _take),
     "priority": (forms.PriorityForm, _priority),
     "tags": (forms.TagsForm, _tags),
     "overdue_reason": (forms.OverdueReasonForm, _overdue_reason),
 }
-_FORM_NAMES[forms.VersionedForm] = "take_form"
+_FORM_NAMES[VersionedForm] = "take_form"
 
 
 @require_POST
