@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 
 from sopdesk.core.config_cache import StampedCache
 from sopdesk.notifications.models import MailTemplate
@@ -30,7 +31,8 @@ _templates = StampedCache(_load)
 
 def request_url(number: str) -> str:
     """Return the absolute address of the portal's page for request `number`."""
-    return f"{settings.SOPDESK_BASE_URL.rstrip('/')}/portal/requests/{number}/"
+    # The path comes from the URLconf, the one place that names it.
+    return settings.SOPDESK_BASE_URL.rstrip("/") + reverse("portal:request", args=[number])
 
 
 class MailTemplates:

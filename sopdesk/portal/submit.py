@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,10 +29,7 @@ from sopdesk.tickets.queries import get_ticket_for_user
 
 def request_path(number: str) -> str:
     """Return the path of the portal's request page for `number`."""
-    try:
-        return reverse("portal:request", args=[number])
-    except NoReverseMatch:  # the request page is built alongside; its path is agreed
-        return f"/portal/requests/{number}/"
+    return reverse("portal:request", args=[number])
 
 
 def _unsaved_ticket(user: User, *, category: Category | None, impact: str, urgency: str) -> Ticket:
