@@ -119,6 +119,7 @@ def send_reminders(*, now: datetime, batch: int = BATCH_SIZE) -> int:
                     subject=mail.subject,
                     body=mail.body,
                     dedupe_key=f"autoclose-reminder:{ticket.pk}:{row.waiting_since_at.timestamp():.0f}",
+                    muted_kinds=requester.email_muted_kinds,
                 )
             )
         enqueue_rows(notifications, now=now)

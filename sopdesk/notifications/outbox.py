@@ -187,6 +187,7 @@ class NotificationRow(NamedTuple):
     subject: str
     body: str
     dedupe_key: str  # as OutgoingNotification.dedupe_key
+    muted_kinds: Sequence[str] = ()  # the recipient's User.email_muted_kinds: no e-mail for these kinds
 
 
 _NOTIFICATION_COLUMNS = ("recipient", "ticket", "kind", "subject", "body", "created_at", "dedupe_key")
@@ -255,12 +256,17 @@ def enqueue_rows(rows: Sequence[NotificationRow], *, now: datetime) -> int:
                 now,
             )
             for row in new
-            if row.email
+            if _mails(row)
         ]
         insert_rows(OutboxMessage, _OUTBOX_COLUMNS, messages, ignore_conflicts=True)
     if messages:
         _deliver_after_commit([message[5] for message in messages])
     return len(new)
+
+
+def _mails(row: NotificationRow) -> bool:
+    """Whether `row` also goes out by e-mail: an address, and a kind its recipient has not switched off."""
+    return bool(row.email) and row.kind not in row.muted_kinds
 
 
 def _subjects(rows: Sequence[NotificationRow]) -> dict[str, str]:
@@ -309,7 +315,7 @@ def _enqueue_rows_postgresql(rows: Sequence[NotificationRow], *, now: datetime) 
         [subjects[row.subject] for row in rows],
         [row.body for row in rows],
         [row.dedupe_key for row in rows],
-        [row.email for row in rows],
+        [row.email if _mails(row) else "" for row in rows],
         [outbox_key_for(email, row.recipient_id, row.dedupe_key) for row in rows],
         now,
         email,

@@ -100,6 +100,7 @@ class DueClock(NamedTuple):
 class _Person(NamedTuple):
     email: str
     language: str
+    muted_kinds: tuple[str, ...]
 
 
 @dataclass
@@ -497,8 +498,8 @@ def _people_by_id(ids: set[int]) -> dict[int, _Person]:
     if not ids:
         return {}
     default = settings.LANGUAGE_CODE
-    users = User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "email", "language")
-    return {pk: _Person(email or "", language or default) for pk, email, language in users}
+    users = User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "email", "language", "email_muted_kinds")
+    return {pk: _Person(email or "", language or default, tuple(muted or ())) for pk, email, language, muted in users}
 
 
 def _evaluate(clock: DueClock, batch: _Batch) -> _Outcome:
@@ -639,6 +640,7 @@ def _notify(
                 subject=text[0],
                 body=text[1],
                 dedupe_key=f"{prefix}:user:{user_id}",
+                muted_kinds=person.muted_kinds,
             )
         )
 

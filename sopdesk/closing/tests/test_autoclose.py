@@ -20,6 +20,7 @@ from sopdesk.closing.autoclose import sweep
 from sopdesk.closing.choices import ClosingEventKind
 from sopdesk.closing.models import PendingClosure
 from sopdesk.closing.tasks import autoclose_unanswered
+from sopdesk.notifications.choices import NotificationKind
 from sopdesk.notifications.models import OutboxMessage
 from sopdesk.sla.choices import DateKind
 from sopdesk.sla.models import Calendar, CalendarDate, TicketSla, WorkingInterval
@@ -263,3 +264,12 @@ def test_tickets_waiting_before_the_upgrade_are_scheduled_from_now_by_the_comman
     pending = PendingClosure.objects.get(pk=resolved.pk)
     # Counted from the command's run (Friday 20 March, 10:00), not from the resolution a week earlier.
     assert (pending.remind_at, pending.close_at) == (beijing(3, 24, 10), beijing(3, 25, 10))
+
+
+def test_a_requester_who_muted_request_mails_gets_the_reminder_in_the_inbox_only(
+    resolved: Ticket, requester: User
+) -> None:
+    User.objects.filter(pk=requester.pk).update(email_muted_kinds=[NotificationKind.TICKET_EVENT])
+    assert sweep(now=REMIND).reminded == 1
+    assert resolved.notifications.filter(recipient=requester, subject__contains="Reminder").count() == 1
+    assert not OutboxMessage.objects.filter(recipient=requester, subject__contains="Reminder").exists()

@@ -52,6 +52,14 @@ def test_each_row_becomes_an_inbox_entry_and_a_pending_e_mail(requester: User, a
     assert message.body == "Body of sla:1:user:a"
 
 
+def test_a_kind_the_recipient_muted_by_mail_reaches_only_the_inbox(requester: User, agent: User) -> None:
+    muted = row(agent, "sla:3:user:a")._replace(muted_kinds=[NotificationKind.SLA_WARNING])
+    other_kind_muted = row(requester, "sla:3:user:r")._replace(muted_kinds=[NotificationKind.TICKET_EVENT])
+    assert enqueue_rows([muted, other_kind_muted], now=NOW) == 2
+    assert Notification.objects.count() == 2
+    assert [m.address for m in OutboxMessage.objects.all()] == ["requester@example.com"]
+
+
 def test_rows_already_written_create_nothing_and_send_nothing_twice(
     requester: User,
     agent: User,

@@ -130,6 +130,8 @@ def test_notifications_are_worded_in_each_recipients_language_and_inactive_users
     requester: User, service_desk: Team
 ) -> None:
     make_user("lead_en", role=Role.TEAM_LEAD, lead_of=[service_desk])
+    quiet = make_user("lead_quiet", role=Role.TEAM_LEAD, lead_of=[service_desk])
+    User.objects.filter(pk=quiet.pk).update(email_muted_kinds=["sla_warning"])  # the inbox only
     chinese = make_user("lead_zh", role=Role.TEAM_LEAD, lead_of=[service_desk])
     User.objects.filter(pk=chinese.pk).update(language="zh-hans")
     retired = make_user("lead_gone", role=Role.TEAM_LEAD, lead_of=[service_desk])
@@ -140,9 +142,9 @@ def test_notifications_are_worded_in_each_recipients_language_and_inactive_users
     # Unassigned: the assignment warning (due at 10:05 Beijing time) goes to the team's active leads.
     report = sweep(now=OPENED + timedelta(minutes=4))
 
-    assert (report.warnings, report.notifications) == (1, 2)
+    assert (report.warnings, report.notifications) == (1, 3)
     sent = {n.recipient.username: n for n in Notification.objects.filter(ticket=ticket).exclude(recipient=requester)}
-    assert set(sent) == {"lead_en", "lead_zh"}
+    assert set(sent) == {"lead_en", "lead_quiet", "lead_zh"}
     headline = "SLA warning: Assignment due Mon 2026-10-12 10:05"
     assert sent["lead_en"].subject == f"[{ticket.number}] {headline}"
     assert sent["lead_en"].body == f"{headline}\n{ticket.number} Outage 0\nPriority: P1"
