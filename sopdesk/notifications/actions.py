@@ -13,7 +13,7 @@ from sopdesk.accounts.models import User
 from sopdesk.core.errors import PermissionRefused
 from sopdesk.notifications.choices import DeliveryStatus
 from sopdesk.notifications.models import Notification, OutboxMessage
-from sopdesk.notifications.tasks import deliver_outbox
+from sopdesk.notifications.tasks import schedule_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,8 @@ def retry_failed_messages(message_ids: Iterable[int], *, actor: User, now: datet
     """Give failed outbox messages a fresh set of attempts, the first right after commit; return how many."""
     with transaction.atomic():
         failed = OutboxMessage.objects.filter(pk__in=list(message_ids), status=DeliveryStatus.FAILED)
-        keys = list(failed.values_list("dedupe_key", flat=True))
         count = failed.update(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, claimed_until=None)
     if count:
         logger.info("%s queued %d failed outbox messages again", actor, count)
-        transaction.on_commit(lambda: deliver_outbox(keys), robust=True)
+        transaction.on_commit(schedule_delivery, robust=True)
     return count

@@ -1,4 +1,4 @@
-"""The consumer side of the outbox: claim due messages one by one, send them, record the outcome.
+"""The consumer side of the outbox: claim due messages a batch at a time, send them, record the outcome.
 
 Delivery is at least once: a claim is a lease, and a worker that outlives its lease (or dies) hands
 the message to the next one. Two live workers never send the same message.
@@ -11,12 +11,13 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import F, QuerySet
 
 from sopdesk.notifications.choices import DeliveryChannel, DeliveryStatus
 from sopdesk.notifications.models import OutboxMessage
@@ -24,9 +25,12 @@ from sopdesk.notifications.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-# Long enough for one message at EMAIL_TIMEOUT, and for a batch of healthy sends: a message is
-# claimed just before it is sent, and a failure ends the batch (see _deliver).
+# Long enough for one message at EMAIL_TIMEOUT, and for a batch of healthy sends: a batch is
+# claimed at once, and a failure ends it and hands the rest back (see _deliver).
 LEASE = timedelta(minutes=15)
+# Rows per claim statement: two parameters each, well below SQLite's limit of 999 per statement.
+_CLAIM_CHUNK = 400
+_RECORD_EVERY = 25
 BACKOFF_CAP = timedelta(hours=1)
 LAST_ERROR_MAX_LENGTH = 2000
 INTERRUPTED = "The delivery was interrupted: the worker stopped or timed out before it finished."
@@ -128,15 +132,49 @@ def release_expired_leases(*, now: datetime) -> tuple[int, int]:
 
 def claim(message: OutboxMessage, *, now: datetime) -> bool:
     """Take `message` for sending if it is still pending as read (compare-and-set); lease it until now + LEASE."""
-    attempts = message.attempts + 1
+    return bool(claim_batch([message], now=now))
+
+
+def claim_batch(messages: Sequence[OutboxMessage], *, now: datetime) -> list[OutboxMessage]:
+    """Take the `messages` still pending as read for sending, in one statement; return those taken.
+
+    Compare-and-set per row (status and attempts as read), so two workers never take the same
+    message; a row another worker took or changed since it was read is left out. The lease runs
+    until now + LEASE. RETURNING names exactly the rows this statement changed (SQLite 3.35+).
+    """
+    if not messages:
+        return []
     claimed_until = now + LEASE
-    updated = OutboxMessage.objects.filter(
-        pk=message.pk, status=DeliveryStatus.PENDING, attempts=message.attempts
-    ).update(status=DeliveryStatus.SENDING, attempts=attempts, claimed_until=claimed_until)
-    if updated != 1:
-        return False
-    message.status, message.attempts, message.claimed_until = DeliveryStatus.SENDING, attempts, claimed_until
-    return True
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    taken: set[int] = set()
+    for start in range(0, len(messages), _CLAIM_CHUNK):
+        chunk = messages[start : start + _CLAIM_CHUNK]
+        rows = ", ".join(["(%s, %s)"] * len(chunk))
+        parameters: list[Any] = [
+            DeliveryStatus.SENDING.value,
+            connection.ops.adapt_datetimefield_value(claimed_until),
+            DeliveryStatus.PENDING.value,
+        ]
+        for message in chunk:
+            parameters += [message.pk, message.attempts]
+        with connection.cursor() as cursor:
+            # Only the model's quoted table name goes into the text; every value is a parameter.
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, attempts = attempts + 1, claimed_until = %s"  # noqa: S608
+                f" WHERE status = %s AND (id, attempts) IN (VALUES {rows}) RETURNING id",
+                parameters,
+            )
+            taken.update(row[0] for row in cursor.fetchall())
+    claimed = []
+    for message in messages:
+        if message.pk in taken:
+            message.status, message.attempts, message.claimed_until = (
+                DeliveryStatus.SENDING,
+                message.attempts + 1,
+                claimed_until,
+            )
+            claimed.append(message)
+    return claimed
 
 
 def _claimed(message: OutboxMessage) -> QuerySet[OutboxMessage]:
@@ -144,11 +182,46 @@ def _claimed(message: OutboxMessage) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(pk=message.pk, status=DeliveryStatus.SENDING, attempts=message.attempts)
 
 
+def _claimed_batch(messages: Sequence[OutboxMessage]) -> QuerySet[OutboxMessage]:
+    # The messages of one claim_batch() share its lease end; a message released and claimed again by
+    # another worker has a later one.
+    return OutboxMessage.objects.filter(
+        pk__in=[message.pk for message in messages],
+        status=DeliveryStatus.SENDING,
+        claimed_until=messages[0].claimed_until,
+    )
+
+
 def record_sent(message: OutboxMessage, *, now: datetime) -> None:
     """Mark a claimed message sent."""
-    if not _claimed(message).update(status=DeliveryStatus.SENT, sent_at=now, claimed_until=None):
-        logger.warning("Outbox message %s was sent after its lease expired; it may go out twice", message.pk)
-    message.status, message.sent_at, message.claimed_until = DeliveryStatus.SENT, now, None
+    record_sent_batch([message], now=now)
+
+
+def record_sent_batch(messages: Sequence[OutboxMessage], *, now: datetime) -> None:
+    """Mark messages of one claim sent, in one statement."""
+    if not messages:
+        return
+    updated = _claimed_batch(messages).update(status=DeliveryStatus.SENT, sent_at=now, claimed_until=None)
+    if updated != len(messages):
+        logger.warning(
+            "Outbox: %d of %d messages were sent after their lease expired; they may go out twice",
+            len(messages) - updated,
+            len(messages),
+        )
+    for message in messages:
+        message.status, message.sent_at, message.claimed_until = DeliveryStatus.SENT, now, None
+
+
+def release_unsent(messages: Sequence[OutboxMessage]) -> None:
+    """Hand claimed messages that were not tried back, as they were before the claim (a batch stopped early)."""
+    if messages:
+        _claimed_batch(messages).update(status=DeliveryStatus.PENDING, attempts=F("attempts") - 1, claimed_until=None)
+        for message in messages:
+            message.status, message.attempts, message.claimed_until = (
+                DeliveryStatus.PENDING,
+                message.attempts - 1,
+                None,
+            )
 
 
 def record_failure(message: OutboxMessage, *, now: datetime, error: str, is_permanent: bool = False) -> bool:
@@ -170,11 +243,11 @@ def record_failure(message: OutboxMessage, *, now: datetime, error: str, is_perm
 
 def _deliver(messages: Sequence[OutboxMessage], *, now: datetime) -> DeliveryReport:
     report = DeliveryReport()
+    claimed = claim_batch(messages, now=now)
+    report.lost_count = len(messages) - len(claimed)
+    sent: list[OutboxMessage] = []
     with _senders() as senders:
-        for message in messages:
-            if not claim(message, now=now):
-                report.lost_count += 1
-                continue
+        for position, message in enumerate(claimed):
             sender = senders.get(message.channel)
             try:
                 if sender is None:
@@ -196,10 +269,16 @@ def _deliver(messages: Sequence[OutboxMessage], *, now: datetime) -> DeliveryRep
                 # The server is probably down: every further message would wait out the timeout
                 # and stretch the batch past its leases. The rest waits for the next run.
                 report.is_stopped = True
+                release_unsent(claimed[position + 1 :])
                 break
             else:
-                record_sent(message, now=now)
+                sent.append(message)
                 report.sent_count += 1
+                if len(sent) == _RECORD_EVERY:
+                    # Recorded in groups: a worker that dies mid-batch re-sends at most this many.
+                    record_sent_batch(sent, now=now)
+                    sent = []
+    record_sent_batch(sent, now=now)
     return report
 
 
@@ -218,17 +297,16 @@ def deliver_due(*, now: datetime, batch_size: int = 100) -> DeliveryReport:
     return report
 
 
-def deliver_new(dedupe_keys: Sequence[str], *, now: datetime) -> DeliveryReport:
-    """Send the messages enqueue() just wrote under `dedupe_keys` that nobody has tried yet.
+def deliver_new(*, now: datetime, batch_size: int = 100) -> DeliveryReport:
+    """Send every message nobody has tried yet (queued, or given a fresh start by an admin), oldest first.
 
-    Their next_attempt_at is not checked: it is the writer's clock, which may run ahead of this one.
+    This is the after-commit delivery: one run sends what many transactions queued. Their
+    next_attempt_at is not checked: it is the writer's clock, which may run ahead of this one.
     """
     report = DeliveryReport()
-    for start in range(0, len(dedupe_keys), 500):  # stay well below SQLite's limit of query parameters
+    while True:
         messages = list(
-            OutboxMessage.objects.filter(
-                dedupe_key__in=dedupe_keys[start : start + 500], status=DeliveryStatus.PENDING, attempts=0
-            ).order_by("pk")
+            OutboxMessage.objects.filter(status=DeliveryStatus.PENDING, attempts=0).order_by("pk")[:batch_size]
         )
         part = _deliver(messages, now=now)
         report.sent_count += part.sent_count
@@ -237,5 +315,7 @@ def deliver_new(dedupe_keys: Sequence[str], *, now: datetime) -> DeliveryReport:
         report.lost_count += part.lost_count
         if part.is_stopped:
             report.is_stopped = True
-            break
-    return report
+            return report
+        # A short batch was the last; a batch another worker took entirely is that worker's to finish.
+        if len(messages) < batch_size or part.lost_count == len(messages):
+            return report

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from sopdesk.core.bulk import array_parameters, bulk_cursor, insert_rows
 from sopdesk.notifications.choices import DeliveryChannel, DeliveryStatus
 from sopdesk.notifications.models import DEDUPE_KEY_MAX_LENGTH, SUBJECT_MAX_LENGTH, Notification, OutboxMessage
-from sopdesk.notifications.tasks import deliver_outbox
+from sopdesk.notifications.tasks import schedule_delivery
 
 if TYPE_CHECKING:
     from sopdesk.accounts.models import User
@@ -125,7 +125,8 @@ def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime) -> 
 
     Inactive recipients are skipped, and so is the e-mail of recipients without an address.
     Return how many notifications were new. Three queries however many notifications there are
-    (SQLite: Django splits inserts at 999 parameters, about 76 e-mails), and one delivery job per call.
+    (SQLite: Django splits inserts at 999 parameters, about 76 e-mails). After commit, delivery is
+    nudged (tasks.schedule_delivery).
     """
     if are_notifications_suppressed():
         return 0
@@ -173,7 +174,7 @@ def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime) -> 
         if messages:
             OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
     if messages:
-        _deliver_after_commit([message.dedupe_key for message in messages])
+        _deliver_after_commit()
     return len(new)
 
 
@@ -212,7 +213,7 @@ def enqueue_rows(rows: Sequence[NotificationRow], *, now: datetime) -> int:
     No model instances. SQLite: the keys already stored in one query, then each table gets one
     INSERT for all rows (executemany). PostgreSQL: one statement sends every row once (one array
     per column), inserts the inbox rows and, for the ones that were new, the e-mails. Return how
-    many notifications were new; at most three queries in all, and one delivery job per call.
+    many notifications were new; at most three queries in all; delivery is nudged after commit.
     """
     if are_notifications_suppressed():
         return 0
@@ -260,7 +261,7 @@ def enqueue_rows(rows: Sequence[NotificationRow], *, now: datetime) -> int:
         ]
         insert_rows(OutboxMessage, _OUTBOX_COLUMNS, messages, ignore_conflicts=True)
     if messages:
-        _deliver_after_commit([message[5] for message in messages])
+        _deliver_after_commit()
     return len(new)
 
 
@@ -328,14 +329,11 @@ def _enqueue_rows_postgresql(rows: Sequence[NotificationRow], *, now: datetime) 
         result = cursor.fetchone()
     new, keys = (result[0], result[1] or []) if result is not None else (0, [])
     if keys:
-        _deliver_after_commit(list(keys))
+        _deliver_after_commit()
     return int(new)
 
 
-def _deliver_after_commit(dedupe_keys: list[str]) -> None:
-    def schedule_delivery() -> None:
-        deliver_outbox(dedupe_keys)
-
+def _deliver_after_commit() -> None:
     # Robust: if the job queue is unavailable the committed messages wait for the every-minute
     # retry job instead of turning a saved change into an error page.
     transaction.on_commit(schedule_delivery, robust=True)

@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from sopdesk.accounts.models import User
 from sopdesk.notifications.choices import DeliveryStatus, NotificationKind
+from sopdesk.notifications.delivery import deliver_new
 from sopdesk.notifications.models import Notification, OutboxMessage
 from sopdesk.notifications.outbox import enqueue
 from sopdesk.testing import factories
@@ -34,14 +36,23 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CLOSURE = ClosureSummary(problem="No network.", diagnosis="Unplugged cable.", solution="Plugged it in.")
 
 
+def delivered_so_far() -> None:
+    """Send what earlier steps queued (a delivery job sends every untried message), then forget those mails."""
+    deliver_new(now=NOW)
+    mail.outbox.clear()
+
+
 @pytest.fixture
 def ticket(requester: User, service_desk: Any) -> Ticket:
-    return factories.make_ticket(requester, title="No network on desk 12", now=NOW)
+    ticket = factories.make_ticket(requester, title="No network on desk 12", now=NOW)
+    delivered_so_far()
+    return ticket
 
 
 @pytest.fixture
 def assigned(ticket: Ticket, agent: User, team_lead: User) -> Ticket:
     assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=NOW)
+    delivered_so_far()
     return ticket
 
 
@@ -206,9 +217,10 @@ def test_a_title_with_line_breaks_cannot_break_the_mail_headers(
     ticket = factories.make_ticket(requester, title="Printer", now=NOW)
     Ticket.objects.filter(pk=ticket.pk).update(title="Printer\r\nBcc: victim@example.com")
     ticket.refresh_from_db()
+    delivered_so_far()
     with django_capture_on_commit_callbacks(execute=True):
         assign_ticket(ticket, team=None, assignee=agent, actor=team_lead, now=NOW)
-    (message,) = mailoutbox
+    (message,) = mail.outbox
     assert "\n" not in message.subject
     assert "\r" not in message.subject
     assert message.recipients() == ["agent@example.com"]
@@ -222,11 +234,13 @@ def test_markup_in_a_title_is_sent_as_plain_text(
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     ticket = factories.make_ticket(requester, title="<b>bold</b> & co", now=NOW)
+    delivered_so_far()
     with django_capture_on_commit_callbacks(execute=True):
         add_comment(ticket, actor=agent, body="<i>hi</i>", is_internal=False, now=NOW)
-    assert "<b>bold</b> & co" in mailoutbox[0].subject
-    assert "\n\n<i>hi</i>\n\n" in mailoutbox[0].body
-    assert mailoutbox[0].content_subtype == "plain"
+    (message,) = mail.outbox
+    assert "<b>bold</b> & co" in message.subject
+    assert "\n\n<i>hi</i>\n\n" in message.body
+    assert message.content_subtype == "plain"
 
 
 # --- when ----------------------------------------------------------------------------------
@@ -273,10 +287,11 @@ def test_each_action_schedules_exactly_the_mails_it_should(
     mailoutbox: list[Any],
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
+    earlier = list(OutboxMessage.objects.values_list("pk", flat=True))
     with django_capture_on_commit_callbacks(execute=True):
         change_status(assigned, to_status="in_progress", actor=agent, now=NOW)
         add_comment(assigned, actor=agent, body="Note to self", is_internal=True, now=NOW)
         add_comment(assigned, actor=requester, body="Thanks", is_internal=False, now=NOW)
     assert sorted(message.to[0] for message in mailoutbox) == ["agent@example.com", "requester@example.com"]
-    sent = OutboxMessage.objects.filter(status=DeliveryStatus.SENT)
+    sent = OutboxMessage.objects.filter(status=DeliveryStatus.SENT).exclude(pk__in=earlier)
     assert sorted(sent.values_list("address", flat=True)) == ["agent@example.com", "requester@example.com"]

@@ -1,0 +1,41 @@
+"""When to start the after-commit delivery job: at most two jobs per window in each process.
+
+A job per committed transaction cost a queue write per ticket on the request path and a worker
+run per message. A job sends every message nobody has tried yet, so one job can serve many
+transactions: the first commit of a quiet spell starts one at once (a lone request's mail leaves
+without delay), and the commits that follow within the window share one more, started when the
+window ends, late enough to see all of them committed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+# A mail waits at most this long (plus the queue's polling) behind a burst of commits.
+WINDOW_SECONDS = 0.5
+
+
+class Nudge:
+    """Decide, per committed transaction, whether to start a delivery job now, later or not at all."""
+
+    def __init__(self, window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self._window = window
+        self._clock = clock
+        self._lock = threading.Lock()  # a web process commits from several threads
+        self._window_ends = float("-inf")
+        self._has_trailing_job = False
+
+    def delay(self) -> float | None:
+        """Return in how many seconds a new job should run (0: now), or None when one already will."""
+        now = self._clock()
+        with self._lock:
+            if now >= self._window_ends:
+                self._window_ends = now + self._window
+                self._has_trailing_job = False
+                return 0.0
+            if self._has_trailing_job:
+                return None
+            self._has_trailing_job = True
+            return self._window_ends - now
