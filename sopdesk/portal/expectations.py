@@ -9,10 +9,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from sopdesk.core.contacts import contact_ways
 from sopdesk.sla.choices import Metric, Weekday
 from sopdesk.sla.models import Calendar
 from sopdesk.sla.queries import SlaSnapshot
 from sopdesk.sla.wording import duration_words, instant_words
+
+# contact_ways lives in core (the acknowledgement mail tells the same ways); the confirmation page imports it here.
+__all__ = ["Expectation", "contact_ways", "expectation", "service_hours"]
 
 
 @dataclass(frozen=True)
@@ -59,21 +63,3 @@ def expectation(snapshot: SlaSnapshot) -> Expectation:
         resolution=_when(snapshot, Metric.RESOLUTION, zone),
         service_hours=service_hours(calendar) if calendar is not None else (),
     )
-
-
-@dataclass(frozen=True)
-class ContactWay:
-    label: str
-    value: str
-    href: str
-
-
-def contact_ways() -> list[ContactWay]:
-    """Return the desk's phone and e-mail from the settings (SOPDESK_SUPPORT_PHONE / _EMAIL), when set."""
-    ways = []
-    if settings.SOPDESK_SUPPORT_PHONE:
-        phone = settings.SOPDESK_SUPPORT_PHONE
-        ways.append(ContactWay(_("Phone"), phone, "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")))
-    if settings.SOPDESK_SUPPORT_EMAIL:
-        ways.append(ContactWay(_("E-mail"), settings.SOPDESK_SUPPORT_EMAIL, "mailto:" + settings.SOPDESK_SUPPORT_EMAIL))
-    return ways
