@@ -24,7 +24,6 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from sopdesk.accounts.choices import Role
 from sopdesk.closing.choices import ClosingEventKind
@@ -37,7 +36,7 @@ from sopdesk.tickets.actions import AWAITING_CONFIRMATION, close_unanswered
 from sopdesk.tickets.choices import EventKind
 from sopdesk.tickets.events import EventRow, record_rows
 from sopdesk.tickets.models import Ticket, TicketEvent
-from sopdesk.tickets.notifications import mail_values
+from sopdesk.tickets.notifications import mail_values, recipient_language
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
@@ -66,10 +65,6 @@ def cancel_answered(*, now: datetime) -> int:
     due = Q(remind_at__lte=now, reminded_at__isnull=True) | Q(close_at__lte=now)
     deleted, _ = PendingClosure.objects.filter(due).filter(_answered()).delete()
     return deleted
-
-
-def _close_date(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
 
 
 def send_reminders(*, now: datetime, batch: int = BATCH_SIZE) -> int:
@@ -105,8 +100,8 @@ def send_reminders(*, now: datetime, batch: int = BATCH_SIZE) -> int:
                 continue
             mail = templates.render(
                 MailEvent.AUTOCLOSE_REMINDER,
-                language=requester.language or settings.LANGUAGE_CODE,
-                values=mail_values(ticket, requester, close_date=_close_date(row.close_at)),
+                language=recipient_language(requester),
+                values=mail_values(ticket, requester, close_date=row.close_at),  # in their zone and language
             )
             if mail is None:
                 continue
@@ -136,7 +131,7 @@ def close_one(ticket: Ticket, *, now: datetime) -> TicketEvent | None:
         requester = ticket.requester
         mail = render_mail(
             MailEvent.AUTO_CLOSED,
-            language=requester.language or settings.LANGUAGE_CODE,
+            language=recipient_language(requester),
             values=mail_values(ticket, requester),
         )
         if mail is not None:

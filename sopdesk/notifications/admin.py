@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib import admin, messages
@@ -17,8 +18,9 @@ from django.utils.translation import ngettext
 from sopdesk.audit.actions import field_values, record_config_change
 from sopdesk.audit.choices import Operation
 from sopdesk.core.admin import NoDeleteAdmin, ReadOnlyAdmin
+from sopdesk.core.contacts import contact_ways
 from sopdesk.notifications.actions import retry_failed_messages
-from sopdesk.notifications.mailtemplates import request_url
+from sopdesk.notifications.mailtemplates import format_mail_time, request_url
 from sopdesk.notifications.models import MailTemplate, Notification, OutboxMessage
 from sopdesk.notifications.templating import VARIABLES, render_text, template_errors
 
@@ -70,8 +72,18 @@ def sample_values() -> dict[str, str]:
         "request_url": request_url(number),
         "message": str(_("Could you send a photo of the printer's display?")),
         "solution": str(_("The toner cartridge was replaced.")),
-        "close_date": "2026-10-15 15:00",
+        "close_date": format_mail_time(datetime(2026, 10, 15, 7, 0, tzinfo=UTC)),
         "working_days": "3",
+        "first_response_due": format_mail_time(datetime(2026, 10, 13, 2, 30, tzinfo=UTC)),
+        "resolution_due": format_mail_time(datetime(2026, 10, 13, 9, 0, tzinfo=UTC)),
+        "service_hours": "\n".join(
+            [
+                f"{_('Monday')} – {_('Friday')}: 09:00–12:00, 13:30–18:00",
+                _("Times in %(zone)s; public holidays excepted.") % {"zone": "Asia/Shanghai"},
+            ]
+        ),
+        "contact_ways": "\n".join(f"{way.label}: {way.value}" for way in contact_ways())
+        or f"{_('E-mail')}: help@example.com",
     }
 
 

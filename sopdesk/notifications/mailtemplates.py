@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import pgettext
 
 from sopdesk.core.config_cache import StampedCache
 from sopdesk.notifications.models import MailTemplate
@@ -33,6 +36,16 @@ def request_url(number: str) -> str:
     """Return the absolute address of the portal's page for request `number`."""
     # The path comes from the URLconf, the one place that names it.
     return settings.SOPDESK_BASE_URL.rstrip("/") + reverse("portal:request", args=[number])
+
+
+def format_mail_time(value: datetime) -> str:
+    """Return `value` in the active time zone as the active language writes it.
+
+    "7 Dec 2026, 14:00" in English, "2026年12月7日 14:00" in Chinese.
+    """
+    # Django's English DATETIME_FORMAT is the 12-hour "Dec. 7, 2026, 2 p.m.": a mail states one
+    # 24-hour style per language, so the format string is part of the translation (zh: "Y年n月j日 H:i").
+    return formats.date_format(timezone.localtime(value), pgettext("date and time format in mails", "j M Y, H:i"))
 
 
 class MailTemplates:

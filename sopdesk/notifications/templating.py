@@ -26,6 +26,18 @@ VARIABLES: Mapping[str, object] = {
     "solution": gettext_lazy("The solution from the closure summary (resolution mail)."),
     "close_date": gettext_lazy("When the request closes by itself (reminder mail)."),
     "working_days": gettext_lazy("After how many working days without an answer a request closes."),
+    "first_response_due": gettext_lazy(
+        "When the first response is expected, in the recipient's time zone; a phrase when the request has "
+        "no target (acknowledgement)."
+    ),
+    "resolution_due": gettext_lazy(
+        "When the resolution is expected, in the recipient's time zone; a phrase when the request has no "
+        "target (acknowledgement)."
+    ),
+    "service_hours": gettext_lazy(
+        "The service hours of the request's business calendar, one line per group of days (acknowledgement)."
+    ),
+    "contact_ways": gettext_lazy("The desk's phone and e-mail, one per line (empty when none is set)."),
 }
 ALLOWED_TAGS = frozenset({"if", "elif", "else", "endif", "comment", "endcomment"})
 ALLOWED_FILTERS = frozenset(

@@ -9,10 +9,15 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from sopdesk.sla.choices import Metric, Weekday
+from sopdesk.core.contacts import contact_ways
+from sopdesk.sla.calendars import business_calendar
+from sopdesk.sla.choices import Metric
 from sopdesk.sla.models import Calendar
 from sopdesk.sla.queries import SlaSnapshot
-from sopdesk.sla.wording import duration_words, instant_words
+from sopdesk.sla.wording import duration_words, instant_words, service_hours_lines
+
+# contact_ways lives in core (the acknowledgement mail tells the same ways); the confirmation page imports it here.
+__all__ = ["Expectation", "contact_ways", "expectation", "service_hours"]
 
 
 @dataclass(frozen=True)
@@ -35,45 +40,19 @@ def _when(snapshot: SlaSnapshot, metric: Metric, zone: ZoneInfo) -> str:
 
 
 def service_hours(calendar: Calendar) -> tuple[str, ...]:
-    """Return the calendar's weekly hours as lines: "Monday: 09:00–12:00, 13:30–18:00"."""
-    if calendar.is_24x7:
-        return (_("Around the clock, every day (24×7)"),)
-    days: dict[int, list[str]] = {}
-    for interval in calendar.intervals.all():
-        days.setdefault(interval.weekday, []).append(f"{interval.starts_at:%H:%M}–{interval.ends_at:%H:%M}")
-    lines = [f"{Weekday(day).label}: {', '.join(spans)}" for day, spans in sorted(days.items())]
-    lines.append(_("Times in %(zone)s; public holidays excepted.") % {"zone": calendar.time_zone})
-    return tuple(lines)
+    """Return the calendar's weekly hours as lines: "Monday – Friday: 09:00–12:00, 13:30–18:00".
+
+    The same words as the acknowledgement mail (sopdesk.sla.wording.service_hours_lines).
+    """
+    return tuple(service_hours_lines(business_calendar(calendar)))
 
 
 def expectation(snapshot: SlaSnapshot) -> Expectation:
     """Describe `snapshot`'s first-response and resolution clocks in its calendar's time zone."""
-    calendar = (
-        Calendar.objects.prefetch_related("intervals").filter(pk=snapshot.calendar_id).first()
-        if snapshot.calendar_id is not None
-        else None
-    )
+    calendar = Calendar.objects.filter(pk=snapshot.calendar_id).first() if snapshot.calendar_id is not None else None
     zone = calendar.zone if calendar is not None else ZoneInfo(settings.TIME_ZONE)
     return Expectation(
         first_response=_when(snapshot, Metric.FIRST_RESPONSE, zone),
         resolution=_when(snapshot, Metric.RESOLUTION, zone),
         service_hours=service_hours(calendar) if calendar is not None else (),
     )
-
-
-@dataclass(frozen=True)
-class ContactWay:
-    label: str
-    value: str
-    href: str
-
-
-def contact_ways() -> list[ContactWay]:
-    """Return the desk's phone and e-mail from the settings (SOPDESK_SUPPORT_PHONE / _EMAIL), when set."""
-    ways = []
-    if settings.SOPDESK_SUPPORT_PHONE:
-        phone = settings.SOPDESK_SUPPORT_PHONE
-        ways.append(ContactWay(_("Phone"), phone, "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")))
-    if settings.SOPDESK_SUPPORT_EMAIL:
-        ways.append(ContactWay(_("E-mail"), settings.SOPDESK_SUPPORT_EMAIL, "mailto:" + settings.SOPDESK_SUPPORT_EMAIL))
-    return ways

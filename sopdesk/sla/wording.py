@@ -9,7 +9,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sopdesk.sla.choices import ClockState, Metric
+from sopdesk.lib.businesstime import BusinessCalendar
+from sopdesk.sla.choices import ClockState, Metric, Weekday
 from sopdesk.sla.clocks import MetricView
 
 
@@ -64,3 +65,35 @@ def clock_words(view: MetricView, *, zone: ZoneInfo) -> str:
     else:
         left = _("%(late)s of business time overdue") % {"late": duration_words(view.remaining)}
     return f"{label}: {phrase}, {left}"
+
+
+def _clock_time(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def service_hours_lines(calendar: BusinessCalendar) -> list[str]:
+    """Return `calendar`'s weekly hours in words, days with the same hours together.
+
+    ["Monday – Friday: 09:00–12:00, 13:30–18:00", "Times in Asia/Shanghai; public holidays excepted."]
+    """
+    if calendar.always_open:
+        return [_("Around the clock, every day (24×7)")]
+    spans: dict[int, list[str]] = {}
+    for interval in calendar.intervals:  # in weekday and time order
+        spans.setdefault(interval.weekday, []).append(
+            f"{_clock_time(interval.start_minute)}–{_clock_time(interval.end_minute)}"
+        )
+    # Runs of consecutive weekdays with the same hours: (first day, last day, hours).
+    runs: list[tuple[int, int, str]] = []
+    for day, day_spans in sorted(spans.items()):
+        hours = ", ".join(day_spans)
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == hours:
+            runs[-1] = (runs[-1][0], day, hours)
+        else:
+            runs.append((day, day, hours))
+    lines = []
+    for first, last, hours in runs:
+        days = Weekday(first).label if first == last else f"{Weekday(first).label} – {Weekday(last).label}"
+        lines.append(f"{days}: {hours}")
+    lines.append(_("Times in %(zone)s; public holidays excepted.") % {"zone": calendar.zone.key})
+    return lines

@@ -3,21 +3,35 @@
 The notifications leave through the outbox (sopdesk.notifications.outbox): an inbox entry for
 each recipient and an e-mail for those with an address. What the requester is told on their
 request's main moments (received, staff reply, question, resolution) comes from the editable
-mail templates (sopdesk.notifications.mailtemplates), with a link to the request page.
+mail templates (sopdesk.notifications.mailtemplates), with a link to the request page. Their
+values are worded in the recipient's language and times are in the recipient's time zone; apps
+above tickets add values through the providers of sopdesk.tickets.mailvalues (the SLA clocks' due
+times and service hours in the acknowledgement).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
+from sopdesk.core.contacts import contact_ways
 from sopdesk.notifications.choices import MailEvent, NotificationKind
-from sopdesk.notifications.mailtemplates import MailTemplates, RenderedMail, mail_templates, request_url
+from sopdesk.notifications.mailtemplates import (
+    MailTemplates,
+    RenderedMail,
+    format_mail_time,
+    mail_templates,
+    request_url,
+)
 from sopdesk.notifications.outbox import OutgoingNotification
 from sopdesk.tickets.choices import EventKind, Status
 from sopdesk.tickets.events import kind_label
+from sopdesk.tickets.mailvalues import MailValue, providers
 from sopdesk.tickets.models import Ticket, TicketEvent
 
 
@@ -61,16 +75,47 @@ def requester_mail_event(event: TicketEvent) -> MailEvent | None:
     return None
 
 
-def mail_values(ticket: Ticket, recipient: User, **extra: str) -> dict[str, str]:
-    """Return the variables of a requester mail about `ticket` (see notifications.templating.VARIABLES)."""
-    return {
-        "ticket_number": ticket.number,
-        "ticket_title": ticket.title,
-        "recipient_name": str(recipient),
-        "request_url": request_url(ticket.number),
-        "working_days": str(settings.SOPDESK_AUTOCLOSE_WORKING_DAYS),
-        **extra,
-    }
+def recipient_language(user: User) -> str:
+    """Return the language of the mails `user` receives (their own, else the desk's)."""
+    return user.language or settings.LANGUAGE_CODE
+
+
+def recipient_zone(user: User) -> ZoneInfo:
+    """Return the time zone of the times in the mails `user` receives (their own, else the desk's)."""
+    if user.time_zone:
+        try:
+            return ZoneInfo(user.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # a zone removed from the system's database since it was chosen
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _contact_lines() -> str:
+    return "\n".join(f"{way.label}: {way.value}" for way in contact_ways())
+
+
+def mail_values(
+    ticket: Ticket, recipient: User, *, mail_event: str | None = None, **extra: MailValue
+) -> dict[str, str]:
+    """Return the variables of a requester mail about `ticket` (see notifications.templating.VARIABLES).
+
+    Worded in `recipient`'s language, times (datetime values, from `extra` or the providers of
+    `mail_event`) formatted in their language and time zone.
+    """
+    with translation.override(recipient_language(recipient)), timezone.override(recipient_zone(recipient)):
+        values: dict[str, MailValue] = {
+            "ticket_number": ticket.number,
+            "ticket_title": ticket.title,
+            "recipient_name": str(recipient),
+            "request_url": request_url(ticket.number),
+            "working_days": str(settings.SOPDESK_AUTOCLOSE_WORKING_DAYS),
+            "contact_ways": _contact_lines(),
+            **(providers.values(ticket, mail_event=mail_event) if mail_event is not None else {}),
+            **extra,
+        }
+        return {
+            name: format_mail_time(value) if isinstance(value, datetime) else value for name, value in values.items()
+        }
 
 
 def requester_mail(event: TicketEvent, recipient: User, templates: MailTemplates) -> RenderedMail | None:
@@ -78,8 +123,10 @@ def requester_mail(event: TicketEvent, recipient: User, templates: MailTemplates
     mail_event = requester_mail_event(event)
     if mail_event is None or recipient.pk != event.ticket.requester_id:
         return None
-    values = mail_values(event.ticket, recipient, message=event.body, solution=event.ticket.closure_solution)
-    return templates.render(mail_event, language=recipient.language or settings.LANGUAGE_CODE, values=values)
+    values = mail_values(
+        event.ticket, recipient, mail_event=mail_event, message=event.body, solution=event.ticket.closure_solution
+    )
+    return templates.render(mail_event, language=recipient_language(recipient), values=values)
 
 
 def notifications_for_event(event: TicketEvent) -> list[OutgoingNotification]:
@@ -93,7 +140,7 @@ def notifications_for_event(event: TicketEvent) -> list[OutgoingNotification]:
         if mail is not None:
             subject, body = mail.subject, mail.body
         else:
-            with translation.override(user.language or settings.LANGUAGE_CODE):
+            with translation.override(recipient_language(user)):
                 subject = _("[%(number)s] %(title)s: %(kind)s") % {
                     "number": event.ticket.number,
                     "title": event.ticket.title,

@@ -58,6 +58,16 @@ class RemoteAssistanceIn(Schema):
     ends_at: InputDatetime = Field(description="Until when the authorisation is asked for (at most 30 days ahead).")
 
 
+class GrantIn(Schema):
+    model_config = _STRICT
+
+    ends_at: InputDatetime | None = Field(
+        None,
+        description="Grant a shorter period: an end after now and no later than the end asked for "
+        "(omitted: until the end asked for).",
+    )
+
+
 class RefuseIn(Schema):
     model_config = _STRICT
 

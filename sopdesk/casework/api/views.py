@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Status
+from ninja import Body, Path, Query, Router, Status
 
 from sopdesk.accounts.models import Team
 from sopdesk.casework import actions
@@ -20,6 +20,7 @@ from sopdesk.casework.api.schemas import (
     CannedResponseUpdateIn,
     DiagnosisStepIn,
     DiagnosisStepOut,
+    GrantIn,
     OffPeakOut,
     OffPeakParams,
     RecordPath,
@@ -131,9 +132,12 @@ def _decided_authorization(request: HttpRequest, path: RecordPath, decide: Any, 
 
 @tickets_router.post("/{number}/remote-assistance/{record_id}/grant", response={200: AuthorizationOut, **ERRORS})
 @transaction.atomic
-def grant_authorization(request: HttpRequest, path: Path[RecordPath]) -> dict[str, Any]:
-    """Grant a requested authorisation (the requester only)."""
-    return _decided_authorization(request, path, actions.grant_remote_assistance)
+def grant_authorization(
+    request: HttpRequest, path: Path[RecordPath], payload: Body[GrantIn | None] = None
+) -> dict[str, Any]:
+    """Grant a requested authorisation (the requester only), for the period asked or a shorter one."""
+    ends_at = payload.ends_at if payload is not None else None
+    return _decided_authorization(request, path, actions.grant_remote_assistance, ends_at=ends_at)
 
 
 @tickets_router.post("/{number}/remote-assistance/{record_id}/refuse", response={200: AuthorizationOut, **ERRORS})

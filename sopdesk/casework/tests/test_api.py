@@ -192,6 +192,72 @@ def test_a_refusal_reason_is_kept(
     assert refused.json()["refusal_reason"] == "Not now"
 
 
+def test_a_grant_may_shorten_the_period_asked_for(
+    api_client: ApiClientFactory, agent: User, requester: User, ticket: Ticket, url: Callable[[str], str]
+) -> None:
+    asked_until = (now() + timedelta(hours=3)).replace(microsecond=0)
+    authorization = actions.request_remote_assistance(
+        ticket, actor=agent, scope="x", method="y", ends_at=asked_until, now=now()
+    )
+    shorter = asked_until - timedelta(hours=2)
+
+    granted = post(
+        api_client(requester), url(f"remote-assistance/{authorization.pk}/grant"), {"ends_at": shorter.isoformat()}
+    )
+
+    assert granted.status_code == 200, granted.content
+    assert granted.json()["state"] == "granted"
+    assert datetime.fromisoformat(granted.json()["ends_at"]) == shorter
+    authorization.refresh_from_db()
+    assert authorization.ends_at == shorter
+
+
+def test_a_grant_without_a_body_keeps_the_period_asked_for(
+    api_client: ApiClientFactory, agent: User, requester: User, ticket: Ticket, url: Callable[[str], str]
+) -> None:
+    asked_until = (now() + timedelta(hours=3)).replace(microsecond=0)
+    authorization = actions.request_remote_assistance(
+        ticket, actor=agent, scope="x", method="y", ends_at=asked_until, now=now()
+    )
+
+    granted = api_client(requester).generic("POST", url(f"remote-assistance/{authorization.pk}/grant"))
+
+    assert granted.status_code == 200, granted.content
+    assert datetime.fromisoformat(granted.json()["ends_at"]) == asked_until
+
+
+@pytest.mark.parametrize(
+    "ends_at",
+    [
+        "2020-01-01T00:00:00Z",  # in the past
+        "beyond",  # after the end asked for (filled in below)
+        "soon",
+    ],
+)
+def test_a_grant_refuses_an_end_in_the_past_or_beyond_the_request_with_a_field_error(
+    api_client: ApiClientFactory,
+    agent: User,
+    requester: User,
+    ticket: Ticket,
+    url: Callable[[str], str],
+    ends_at: str,
+) -> None:
+    asked_until = now() + timedelta(hours=3)
+    authorization = actions.request_remote_assistance(
+        ticket, actor=agent, scope="x", method="y", ends_at=asked_until, now=now()
+    )
+    if ends_at == "beyond":
+        ends_at = (asked_until + timedelta(hours=1)).isoformat()
+
+    response = post(api_client(requester), url(f"remote-assistance/{authorization.pk}/grant"), {"ends_at": ends_at})
+
+    assert response.status_code == 422, response.content
+    assert "ends_at" in fields_of(response)
+    authorization.refresh_from_db()
+    assert authorization.state == "requested"
+    assert abs(authorization.ends_at - asked_until) < timedelta(seconds=1)
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -82,7 +82,7 @@ def test_the_reminder_is_sent_exactly_one_working_day_before_the_close(resolved:
     assert sweep(now=beijing(3, 18, 14, 59)).reminded == 0
     assert sweep(now=REMIND).reminded == 1
     (reminder,) = mails_to(requester, "Reminder")
-    assert reminder.subject == f"[{resolved.number}] Reminder: your request closes on 2026-03-19 15:00"
+    assert reminder.subject == f"[{resolved.number}] Reminder: your request closes on 19 Mar 2026, 15:00"
     assert f"http://testserver/portal/requests/{resolved.number}/" in reminder.body
     event = resolved.events.get(kind=ClosingEventKind.AUTOCLOSE_REMINDER)
     assert (event.actor_id, event.is_internal, event.created_at) == (None, False, REMIND)
@@ -170,7 +170,7 @@ def test_the_mails_are_in_the_requesters_language(resolved: Ticket, requester: U
     sweep(now=REMIND)
     sweep(now=CLOSE)
     subjects = sorted(OutboxMessage.objects.filter(recipient=requester).values_list("subject", flat=True))
-    assert f"[{resolved.number}] 提醒：您的请求将于 2026-03-19 15:00 关闭" in subjects
+    assert f"[{resolved.number}] 提醒：您的请求将于 2026年3月19日 15:00 关闭" in subjects
     assert f"[{resolved.number}] 已自动关闭：No network on desk 12" in subjects
 
 

@@ -144,7 +144,7 @@ def test_the_admin_previews_a_template_and_refuses_a_broken_one(db: None) -> Non
     page = reverse("admin:notifications_mailtemplate_change", args=[template.pk])
     response = client.get(page)
     assert response.status_code == 200
-    assert "[TS-2026-000123] Reminder: your request closes on 2026-10-15 15:00" in response.content.decode()
+    assert "[TS-2026-000123] Reminder: your request closes on 15 Oct 2026, 15:00" in response.content.decode()
     response = client.post(
         page, {"event": template.event, "language": "en", "subject": "{{ secret }}", "body": "{% debug %}"}
     )
@@ -158,3 +158,70 @@ def test_the_admin_previews_a_template_and_refuses_a_broken_one(db: None) -> Non
     assert response.status_code == 302
     change = ConfigChange.objects.get(object_type="notifications.mailtemplate", object_id=str(template.pk))
     assert change.after["subject"] == "{{ ticket_number }} soon"
+
+
+# --- times in mails and the acknowledgement's shipped text ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "zone", "expected"),
+    [
+        ("zh-hans", "Asia/Shanghai", "2026年12月7日 14:00"),
+        ("en", "Asia/Shanghai", "7 Dec 2026, 14:00"),
+        ("en", "America/New_York", "7 Dec 2026, 01:00"),
+        ("zh-hans", "America/New_York", "2026年12月7日 01:00"),
+    ],
+)
+def test_a_time_in_a_mail_is_written_in_the_active_language_and_zone(language: str, zone: str, expected: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone, translation
+
+    from sopdesk.notifications.mailtemplates import format_mail_time
+
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
+        assert format_mail_time(datetime(2026, 12, 7, 6, 0, tzinfo=UTC)) == expected
+
+
+def _acknowledgement_migration() -> Any:
+    import importlib
+
+    return importlib.import_module("sopdesk.notifications.migrations.0004_acknowledgement_states_expectations")
+
+
+def test_the_shipped_acknowledgement_is_replaced_but_an_edited_one_is_kept() -> None:
+    from django.apps import apps
+
+    migration = _acknowledgement_migration()
+    MailTemplate.objects.filter(event=MailEvent.ACKNOWLEDGEMENT).delete()
+    old_subject, old_body = migration.OLD["en"]
+    MailTemplate.objects.create(event=MailEvent.ACKNOWLEDGEMENT, language="en", subject=old_subject, body=old_body)
+    edited = "Dear {{ recipient_name }}, thanks! {{ request_url }}"
+    MailTemplate.objects.create(
+        event=MailEvent.ACKNOWLEDGEMENT, language="zh-hans", subject=migration.OLD["zh-hans"][0], body=edited
+    )
+
+    migration.state_expectations(apps, None)
+
+    english = MailTemplate.objects.get(event=MailEvent.ACKNOWLEDGEMENT, language="en")
+    chinese = MailTemplate.objects.get(event=MailEvent.ACKNOWLEDGEMENT, language="zh-hans")
+    assert (english.subject, english.body) == migration.NEW["en"]
+    assert chinese.body == edited
+    migration.restore_shipped_text(apps, None)
+    english.refresh_from_db()
+    assert english.body == old_body
+
+
+def test_the_new_acknowledgement_texts_are_valid_templates_naming_every_expectation() -> None:
+    from sopdesk.notifications.templating import template_errors
+
+    migration = _acknowledgement_migration()
+    for subject, body in migration.NEW.values():
+        assert template_errors(subject) == []
+        assert template_errors(body) == []
+        for name in ("ticket_number", "first_response_due", "resolution_due", "service_hours", "contact_ways"):
+            assert "{{ " + name + " }}" in body
+        assert "{{ request_url }}" in body
+    # The database holds them after migrating (no admin edit in a fresh test database).
+    stored = MailTemplate.objects.get(event=MailEvent.ACKNOWLEDGEMENT, language="en")
+    assert (stored.subject, stored.body) == migration.NEW["en"]

@@ -48,3 +48,28 @@ def test_met_paused_and_missing_clocks_read_naturally() -> None:
     paused = clock_words(view(ClockState.PAUSED, remaining=timedelta(hours=3)), zone=SHANGHAI)
     assert paused == "First response: paused, 3 h of business time left"
     assert clock_words(view(ClockState.NONE), zone=SHANGHAI) == "First response: no target"
+
+
+def test_service_hours_put_days_with_the_same_hours_together() -> None:
+    from django.utils import translation
+
+    from sopdesk.lib.businesstime import BusinessCalendar, WorkingInterval
+    from sopdesk.sla.wording import service_hours_lines
+
+    week = [WorkingInterval(weekday=day, start_minute=9 * 60, end_minute=18 * 60) for day in range(4)]
+    friday = [WorkingInterval(weekday=4, start_minute=9 * 60, end_minute=15 * 60)]
+    sunday = [WorkingInterval(weekday=6, start_minute=0, end_minute=24 * 60)]
+    calendar = BusinessCalendar(zone=SHANGHAI, intervals=(*sunday, *friday, *week))
+
+    with translation.override("en"):
+        assert service_hours_lines(calendar) == [
+            "Monday – Thursday: 09:00–18:00",
+            "Friday: 09:00–15:00",
+            "Sunday: 00:00–24:00",
+            "Times in Asia/Shanghai; public holidays excepted.",
+        ]
+        assert service_hours_lines(BusinessCalendar(zone=SHANGHAI, always_open=True)) == [
+            "Around the clock, every day (24×7)"
+        ]
+    with translation.override("zh-hans"):
+        assert service_hours_lines(calendar)[0] == "星期一 – 星期四: 09:00–18:00"
