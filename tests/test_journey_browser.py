@@ -204,6 +204,7 @@ def test_alice_and_the_desk_take_a_request_from_asking_to_closed_through_both_we
     expect(clocks).to_contain_text("Resolution: paused")
     desk.page.screenshot(path=str(screenshot_dir / "journey-desk-waiting-en.png"), full_page=True)
     portal.shows(presentation.WAITING, question)
+    expect(page.locator("#question")).to_contain_text(question)  # her task is the card at the top
     expect(page.locator("#waiting-for-you")).to_be_visible()
     assert serious_accessibility_problems(page) == []
     page.screenshot(path=str(screenshot_dir / "journey-portal-waiting-zh.png"), full_page=True)
@@ -214,6 +215,7 @@ def test_alice_and_the_desk_take_a_request_from_asking_to_closed_through_both_we
     page.click("#reply button[type=submit]")
     expect(page.locator("#request-status")).to_have_text(zh(presentation.WORKED_ON.label))
     expect(page.locator("#timeline")).to_contain_text(answer)
+    expect(page.locator("#question")).to_have_count(0)
     clock = resolution_clock(ticket)
     assert clock.resolution_paused_at is None
     assert clock.resolution_due_at is not None

@@ -152,13 +152,13 @@ def test_every_portal_page_fits_a_desktop_and_a_phone_in_both_languages(
     team = factories.make_team("service-desk", is_intake=True)
     agent = factories.make_user("wang", role=Role.AGENT, teams=[team])
     alice = factories.make_user("alice", organization=factories.make_organization("Eastern Manufacturing"))
-    now = timezone.now()
     ticket = factories.make_ticket(
         alice,
         title="The second-floor printer prints blank pages after the driver update 打印机打印空白页",
         description="Every page comes out blank since Monday's update.\nThe display shows no error.",
     )
     factories.make_ticket(alice, title="New laptop for the intern")
+    now = timezone.now()
     actions.assign_ticket(ticket, team=None, assignee=agent, actor=agent, now=now)
     actions.add_comment(ticket, actor=agent, body="Which room is the printer in?", is_internal=False, now=now)
     actions.change_status(ticket, to_status=Status.PENDING_CUSTOMER, actor=agent, now=now)
