@@ -1,15 +1,13 @@
 """The customer portal in a real browser: a requester follows her request and closes the loop (Chromium).
 
 The pages are checked for Content-Security-Policy violations and script errors and for serious
-accessibility problems (axe-core from the npm lock file); screenshots of the list and the request
-page in both languages are saved as artefacts (var/screenshots, git-ignored).
+accessibility problems (axe-core from the npm lock file); screenshots of every portal page in both
+languages at desktop and phone width are saved as artefacts (var/screenshots, git-ignored).
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,64 +20,26 @@ from sopdesk.casework import actions as casework
 from sopdesk.casework.choices import AuthorizationState
 from sopdesk.casework.models import RemoteAssistanceAuthorization
 from sopdesk.testing import factories
-from sopdesk.testing.factories import PASSWORD
 from sopdesk.tickets import actions
 from sopdesk.tickets.choices import Status
 from sopdesk.tickets.models import Ticket
-from tests.conftest import CHROMIUM
+from tests.conftest import (
+    CHROMIUM,
+    DESKTOP,
+    HOSTILE,
+    PHONE,
+    Watched,
+    log_in,
+    open_context,
+    serious_accessibility_problems,
+)
 
 if not Path(CHROMIUM).exists() and os.environ.get("SOPDESK_REQUIRE_BROWSER") != "1":
     pytest.skip("Chromium is not installed; scripts/test.sh installs it where it can", allow_module_level=True)
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-HOSTILE = '<img src=x onerror="window.hacked=1"><script>window.hacked=2</script>Printer'
-
-
-class Watched:
-    """A page whose CSP violations, script errors and dialogs are collected."""
-
-    def __init__(self, context: BrowserContext) -> None:
-        self.page = context.new_page()
-        self.problems: list[str] = []
-        self.page.on(
-            "console",
-            lambda message: (
-                self.problems.append(message.text)
-                if message.type == "error" and not message.text.startswith("Failed to load resource")
-                else None
-            ),
-        )
-        self.page.on("pageerror", lambda error: self.problems.append(str(error)))
-        self.page.on("dialog", lambda dialog: self.problems.append(f"dialog: {dialog.message}"))
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    made: list[BrowserContext] = []
-    yield made
-    for context in made:
-        context.close()
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/portal/$"))
-
-
-def serious_accessibility_problems(page: Page) -> list[str]:
-    page.evaluate(AXE.read_text())
-    return page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-            .filter((v) => v.impact === "serious" || v.impact === "critical")
-            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)"""
-    )
 
 
 def test_alice_answers_grants_remote_assistance_and_confirms_the_fix(
@@ -183,3 +143,50 @@ def test_alice_answers_grants_remote_assistance_and_confirms_the_fix(
     response = bob.page.goto(f"{base_url}/portal/requests/{ticket.number}/")
     assert response is not None
     assert response.status == 404
+
+
+def test_every_portal_page_fits_a_desktop_and_a_phone_in_both_languages(
+    browser: Browser, contexts: list[BrowserContext], live_server: Any, screenshot_dir: Path
+) -> None:
+    base_url = str(live_server)
+    team = factories.make_team("service-desk", is_intake=True)
+    agent = factories.make_user("wang", role=Role.AGENT, teams=[team])
+    alice = factories.make_user("alice", organization=factories.make_organization("Eastern Manufacturing"))
+    ticket = factories.make_ticket(
+        alice,
+        title="The second-floor printer prints blank pages after the driver update 打印机打印空白页",
+        description="Every page comes out blank since Monday's update.\nThe display shows no error.",
+    )
+    factories.make_ticket(alice, title="New laptop for the intern")
+    now = timezone.now()
+    actions.assign_ticket(ticket, team=None, assignee=agent, actor=agent, now=now)
+    actions.add_comment(ticket, actor=agent, body="Which room is the printer in?", is_internal=False, now=now)
+    actions.change_status(ticket, to_status=Status.PENDING_CUSTOMER, actor=agent, now=now)
+    casework.request_remote_assistance(
+        ticket,
+        actor=agent,
+        scope="Reinstall the printer driver",
+        method="Remote desktop",
+        ends_at=now + timedelta(hours=4),
+        now=now,
+    )
+    pages = {
+        "list": "/portal/",
+        "request": f"/portal/requests/{ticket.number}/",
+        "new": "/portal/new/",
+        "profile": "/portal/profile/",
+    }
+
+    for language, locale in (("en", "en-US"), ("zh", "zh-CN")):
+        watched = open_context(browser, contexts, locale=locale)
+        page = watched.page
+        log_in(page, base_url, "alice")
+        for name, path in pages.items():
+            page.goto(f"{base_url}{path}")
+            for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+                page.set_viewport_size(viewport)
+                page.screenshot(path=str(screenshot_dir / f"portal-{name}-{language}-{size}.png"), full_page=True)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= viewport["width"], (name, language, size, width)
+            page.set_viewport_size(DESKTOP)
+        assert watched.problems == []

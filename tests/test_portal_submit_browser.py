@@ -15,19 +15,15 @@ from typing import Any
 import pytest
 
 from sopdesk.testing import factories
-from sopdesk.testing.factories import PASSWORD
 from sopdesk.tickets.models import Ticket
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, log_in, open_context, serious_accessibility_problems
 
 if not Path(CHROMIUM).exists() and os.environ.get("SOPDESK_REQUIRE_BROWSER") != "1":
     pytest.skip("Chromium is not installed; scripts/test.sh installs it where it can", allow_module_level=True)
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
-
-from tests.test_workspace_browser import contexts, open_context, serious_accessibility_problems
+from playwright.sync_api import Browser, BrowserContext, expect
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-__all__ = ["contexts"]  # the fixture, used by name
 
 # A 1×1 PNG, as a screenshot on the clipboard would be.
 PNG = base64.b64encode(
@@ -41,14 +37,6 @@ PASTE = """([selector, data]) => {
     const event = new ClipboardEvent("paste", { clipboardData: clipboard, bubbles: true, cancelable: true });
     document.querySelector(selector).dispatchEvent(event);
 }"""
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/portal/$"))
 
 
 def test_alice_asks_for_help_with_a_pasted_screenshot_and_sees_the_confirmation(

@@ -8,8 +8,6 @@ pages in both languages are saved as artefacts (var/screenshots, git-ignored).
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,40 +18,17 @@ from django.utils import timezone
 from sopdesk.accounts.choices import Role
 from sopdesk.casework.actions import create_canned_response
 from sopdesk.testing import factories
-from sopdesk.testing.factories import PASSWORD
 from sopdesk.tickets import actions
 from sopdesk.tickets.choices import Status
 from sopdesk.tickets.models import Ticket
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, HOSTILE, log_in, open_context, serious_accessibility_problems
 
 if not Path(CHROMIUM).exists() and os.environ.get("SOPDESK_REQUIRE_BROWSER") != "1":
     pytest.skip("Chromium is not installed; scripts/test.sh installs it where it can", allow_module_level=True)
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-HOSTILE = '<img src=x onerror="window.hacked=1"><script>window.hacked=2</script>Printer'
-
-
-class Watched:
-    """A page whose CSP violations, script errors and dialogs are collected."""
-
-    def __init__(self, context: BrowserContext) -> None:
-        self.page = context.new_page()
-        self.problems: list[str] = []
-        self.page.on(
-            "console",
-            # Refused requests (a 412, a 404) are the tests' business; violations and errors are not.
-            lambda message: (
-                self.problems.append(message.text)
-                if message.type == "error" and not message.text.startswith("Failed to load resource")
-                else None
-            ),
-        )
-        self.page.on("pageerror", lambda error: self.problems.append(str(error)))
-        self.page.on("dialog", lambda dialog: self.problems.append(f"dialog: {dialog.message}"))
 
 
 @pytest.fixture
@@ -70,37 +45,6 @@ def desk(transactional_db: None) -> dict[str, Any]:
         "requester": factories.make_user("alice", organization=organisation),
     }
     return people
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    made: list[BrowserContext] = []
-    yield made
-    for context in made:
-        context.close()
-
-
-def open_context(browser: Browser, made: list[BrowserContext], locale: str = "en-US", **options: Any) -> Watched:
-    context = browser.new_context(locale=locale, viewport={"width": 1366, "height": 768}, **options)
-    made.append(context)
-    return Watched(context)
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/desk/$"))
-
-
-def serious_accessibility_problems(page: Page) -> list[str]:
-    page.evaluate(AXE.read_text())
-    return page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-            .filter((v) => v.impact === "serious" || v.impact === "critical")
-            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)"""
-    )
 
 
 def test_an_agent_takes_replies_notes_and_resolves_a_ticket(

@@ -28,7 +28,11 @@ def _styled(form: forms.Form) -> None:
     """Give every widget Tabler's class; the template renders Django's widgets as they are."""
     for field in form.fields.values():
         widget = field.widget
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+        if isinstance(widget, forms.CheckboxSelectMultiple):
+            # Each box beside its label (the template wraps each in a form-check), not above it.
+            widget.attrs.setdefault("class", "form-check-input")
+            continue
+        if isinstance(widget, forms.CheckboxInput):
             continue
         widget.attrs.setdefault("class", "form-select" if isinstance(widget, forms.Select) else "form-control")
 

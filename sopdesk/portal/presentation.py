@@ -171,6 +171,10 @@ def timeline_entries(
         )
         if event.kind == EventKind.ATTACHMENT_ADDED and attachment is None:
             continue  # a file the requester may not open is not mentioned either
+        if event.kind == EventKind.STATUS_CHANGED and _status_words(event.data.get("from")) == _status_words(
+            event.data.get("to")
+        ):
+            continue  # assigned → in progress is "being worked on" twice: nothing changed for the requester
         if event.actor_id is None:
             author, style = str(_("automatic")), SYSTEM
         elif event.actor_id == viewer_id:
@@ -195,3 +199,11 @@ def timeline_entries(
             )
         )
     return entries
+
+
+def open_question(entries: Sequence[PortalEntry]) -> PortalEntry | None:
+    """Return the support team's newest written reply in `entries` (oldest first), the one to answer."""
+    for entry in reversed(entries):
+        if entry.style == THEIRS and entry.event.kind == EventKind.PUBLIC_REPLY and entry.event.body:
+            return entry
+    return None

@@ -28,7 +28,13 @@ from sopdesk.core.errors import ActionError, PreconditionFailed
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.portal import request_forms
 from sopdesk.portal.access import portal_user, requester_required
-from sopdesk.portal.presentation import CONFIRMABLE_STATUSES, plain_status, request_cards, timeline_entries
+from sopdesk.portal.presentation import (
+    CONFIRMABLE_STATUSES,
+    open_question,
+    plain_status,
+    request_cards,
+    timeline_entries,
+)
 from sopdesk.tickets import actions
 from sopdesk.tickets.attachments import attachment_download_response, check_upload
 from sopdesk.tickets.choices import Status
@@ -117,12 +123,16 @@ def _request_context(request: HttpRequest, ticket: Ticket, *, now: datetime) -> 
     ]
     plans = [(plan, casework.plan_moves(plan, deciding=deciding)) for plan in casework_queries.plans_for(ticket, user)]
     confirmable = ticket.status in CONFIRMABLE_STATUSES
+    entries = timeline_entries(events, attachments=files, viewer_id=user.pk)
+    is_pending_customer = ticket.status == Status.PENDING_CUSTOMER
     return {
         "active": "",
         "ticket": ticket,
         "status": plain_status(ticket.status),
-        "is_pending_customer": ticket.status == Status.PENDING_CUSTOMER,
-        "entries": timeline_entries(events, attachments=files, viewer_id=user.pk),
+        "is_pending_customer": is_pending_customer,
+        "entries": entries,
+        # While the team waits for the requester, their question is the card at the top.
+        "question": open_question(entries) if is_pending_customer else None,
         "writable": writable,
         "may_confirm": confirmable and _solved_target(transitions) is not None,
         "may_reject": confirmable and Status.IN_PROGRESS in transitions,

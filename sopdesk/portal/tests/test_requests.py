@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,6 +17,7 @@ from sopdesk.accounts.models import User
 from sopdesk.casework import actions as casework
 from sopdesk.casework.choices import AuthorizationState, PlanState
 from sopdesk.casework.models import RemoteAssistanceAuthorization, SolutionPlan
+from sopdesk.notifications.models import OutboxMessage
 from sopdesk.sla.choices import ClockState, Metric
 from sopdesk.sla.queries import sla_snapshot
 from sopdesk.testing import factories
@@ -224,6 +226,19 @@ def test_the_page_shows_the_public_timeline_and_never_internal_notes(requester: 
     assert agent.username not in html  # who handles it is internal routing detail
 
 
+def test_the_timeline_leaves_out_status_changes_that_read_the_same_to_the_requester(
+    requester: User, agent: User
+) -> None:
+    ticket = factories.make_ticket(requester)
+    move(ticket, agent, Status.IN_PROGRESS, Status.PENDING_CUSTOMER)  # new → assigned → in progress → waiting
+
+    html = page_of(ticket, client_for(requester))
+
+    timeline = html[html.index('id="timeline"') :]
+    assert timeline.count("Now: Being worked on") == 1
+    assert timeline.count("Now: Waiting for you") == 1
+
+
 def test_another_requester_gets_404_for_the_page_files_and_every_action(
     requester: User, agent: User, outsider: User
 ) -> None:
@@ -314,6 +329,30 @@ def test_a_reply_with_files_ends_the_wait_and_resumes_the_clock(requester: User,
     assert "It is floor 3, room 301." in html
     assert "printer.png" in html
     assert "We are waiting for your answer." not in html
+
+
+def test_the_teams_newest_question_is_the_card_at_the_top_while_they_wait_for_the_requester(
+    requester: User, agent: User, colleague: User
+) -> None:
+    ticket = factories.make_ticket(requester)
+    now = timezone.now()
+    actions.add_comment(ticket, actor=agent, body="Is it plugged in?", is_internal=False, now=now)
+    actions.add_comment(ticket, actor=agent, body="SECRET note", is_internal=True, now=now)
+    actions.add_comment(ticket, actor=agent, body="Which room <b>exactly</b>?", is_internal=False, now=now)
+    move(ticket, agent, Status.IN_PROGRESS, Status.PENDING_CUSTOMER)
+    client = client_for(requester)
+
+    html = page_of(ticket, client)
+    card = html[html.index('id="question"') : html.index("</section>", html.index('id="question"'))]
+    assert "The support team needs your answer" in card
+    assert "Which room &lt;b&gt;exactly&lt;/b&gt;?" in card
+    assert "Is it plugged in?" not in card
+    assert "SECRET" not in html
+    assert html.index('id="question"') < html.index('id="timeline"')
+    assert 'id="question"' not in page_of(ticket, client_for(colleague))  # reads, may not answer
+
+    client.post(f"/portal/requests/{ticket.number}/reply/", {"version": ticket.version, "body": "Room 301."})
+    assert 'id="question"' not in page_of(ticket, client)
 
 
 def test_an_empty_reply_or_a_bad_file_is_refused_with_the_field_named(requester: User) -> None:
@@ -560,3 +599,26 @@ def test_the_list_and_the_request_page_stay_light(requester: User, agent: User) 
 
     assert len(client.get("/portal/").content) < 30_000
     assert len(client.get(f"/portal/requests/{tickets[0].number}/").content) < 40_000
+
+
+# The requester's mails
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Plain event notices (status changed, remote assistance requested) carry no link to the request page "
+    "(tickets.notifications, casework.notifications); drop this mark when they do.",
+)
+def test_every_mail_the_requester_receives_links_to_her_request(
+    requester: User, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = factories.make_ticket(requester)
+        move(ticket, agent, Status.IN_PROGRESS)
+        actions.add_comment(ticket, actor=agent, body="Which room?", is_internal=False, now=timezone.now())
+        ask_remote(ticket, agent)
+        move(ticket, agent, Status.RESOLVED)
+    mails = OutboxMessage.objects.filter(recipient=requester)
+    assert mails.count() >= 5
+    link = f"http://testserver/portal/requests/{ticket.number}/"
+    assert [mail.subject for mail in mails if link not in mail.body] == []
