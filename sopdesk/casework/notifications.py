@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils import translation
-from django.utils.translation import gettext as _
-
 from sopdesk.accounts.models import User
 from sopdesk.casework.choices import CaseworkEventKind
 from sopdesk.notifications.choices import NotificationKind
 from sopdesk.notifications.outbox import OutgoingNotification, are_notifications_suppressed, enqueue
-from sopdesk.tickets.events import kind_label
 from sopdesk.tickets.models import TicketEvent
+from sopdesk.tickets.notifications import event_notice
 
 # Entries the requester must act on; the others are decisions the staff who asked wait for.
 _FOR_REQUESTER = frozenset({CaseworkEventKind.REMOTE_REQUESTED, CaseworkEventKind.PLAN_PROPOSED})
@@ -47,13 +43,7 @@ def notify(event: TicketEvent, *, asked_by: User | None = None) -> None:
         return
     notifications = []
     for user in recipients_for(event, asked_by=asked_by):
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject = _("[%(number)s] %(title)s: %(kind)s") % {
-                "number": event.ticket.number,
-                "title": event.ticket.title,
-                "kind": kind_label(event.kind),
-            }
-            body = event.body or kind_label(event.kind)
+        subject, body = event_notice(event, user)
         notifications.append(
             OutgoingNotification(
                 recipient=user,

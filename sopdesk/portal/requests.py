@@ -41,9 +41,9 @@ from sopdesk.tickets.choices import Status
 from sopdesk.tickets.models import Ticket
 from sopdesk.tickets.queries import (
     attachments_for,
-    events_for,
     get_attachment_for_user,
     get_ticket_for_user,
+    latest_events_for,
     ticket_list_page,
 )
 
@@ -112,7 +112,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 def _request_context(request: HttpRequest, ticket: Ticket, *, now: datetime) -> dict[str, Any]:
     user = portal_user(request)
-    events = list(events_for(ticket, user)[:TIMELINE_LIMIT])
+    events, has_older_events = latest_events_for(ticket, user, limit=TIMELINE_LIMIT)
     files = {attachment.pk: attachment for attachment in attachments_for(ticket, user)}
     transitions = actions.allowed_transitions(ticket, actor=user, now=now)
     writable = bool(transitions) or Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists()
@@ -131,6 +131,8 @@ def _request_context(request: HttpRequest, ticket: Ticket, *, now: datetime) -> 
         "status": plain_status(ticket.status),
         "is_pending_customer": is_pending_customer,
         "entries": entries,
+        "has_older_events": has_older_events,
+        "timeline_limit": TIMELINE_LIMIT,
         # While the team waits for the requester, their question is the card at the top.
         "question": open_question(entries) if is_pending_customer else None,
         "writable": writable,

@@ -34,6 +34,15 @@ from sopdesk.tickets.events import kind_label
 from sopdesk.tickets.mailvalues import MailValue, providers
 from sopdesk.tickets.models import Ticket, TicketEvent
 
+# Statuses the requester reads as one ("being worked on"): moving between them is staff routine, no news.
+_ROUTINE_FOR_REQUESTER = frozenset({Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS})
+
+
+def _is_news_for_requester(event: TicketEvent) -> bool:
+    if event.kind != EventKind.STATUS_CHANGED:
+        return True
+    return not {event.data.get("from"), event.data.get("to")} <= _ROUTINE_FOR_REQUESTER
+
 
 def recipients_for(event: TicketEvent) -> list[User]:
     """Return the active users to notify of `event` (never the actor, never requesters for internal events)."""
@@ -49,7 +58,7 @@ def recipients_for(event: TicketEvent) -> list[User]:
         actor_is_requester = event.actor is not None and event.actor.is_requester
         candidates.append(ticket.assignee if actor_is_requester else ticket.requester)
     elif event.kind in (EventKind.STATUS_CHANGED, EventKind.REOPENED):
-        candidates += [ticket.requester, ticket.assignee]
+        candidates += [ticket.requester if _is_news_for_requester(event) else None, ticket.assignee]
     result: dict[int, User] = {}
     for user in candidates:
         if user is None or not user.is_active or user.pk == event.actor_id:
@@ -129,6 +138,23 @@ def requester_mail(event: TicketEvent, recipient: User, templates: MailTemplates
     return templates.render(mail_event, language=recipient_language(recipient), values=values)
 
 
+def event_notice(event: TicketEvent, recipient: User) -> tuple[str, str]:
+    """Return the plain subject and body telling `recipient` of `event` (no template applies).
+
+    The ticket's requester also gets the link to the request page: every mail they receive leads there.
+    """
+    with translation.override(recipient_language(recipient)):
+        subject = _("[%(number)s] %(title)s: %(kind)s") % {
+            "number": event.ticket.number,
+            "title": event.ticket.title,
+            "kind": kind_label(event.kind),
+        }
+        body = event.body or str(kind_label(event.kind))
+        if recipient.pk == event.ticket.requester_id:
+            body += "\n\n" + _("Your request: %(url)s") % {"url": request_url(event.ticket.number)}
+    return subject, body
+
+
 def notifications_for_event(event: TicketEvent) -> list[OutgoingNotification]:
     """Return one notification per recipient of `event`, worded in the recipient's language."""
     notifications = []
@@ -140,13 +166,7 @@ def notifications_for_event(event: TicketEvent) -> list[OutgoingNotification]:
         if mail is not None:
             subject, body = mail.subject, mail.body
         else:
-            with translation.override(recipient_language(user)):
-                subject = _("[%(number)s] %(title)s: %(kind)s") % {
-                    "number": event.ticket.number,
-                    "title": event.ticket.title,
-                    "kind": kind_label(event.kind),
-                }
-                body = event.body or kind_label(event.kind)
+            subject, body = event_notice(event, user)
         notifications.append(
             OutgoingNotification(
                 recipient=user,

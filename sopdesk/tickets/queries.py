@@ -136,6 +136,13 @@ def events_for(ticket: Ticket, user: User) -> QuerySet[TicketEvent]:
     )
 
 
+def latest_events_for(ticket: Ticket, user: User, *, limit: int) -> tuple[list[TicketEvent], bool]:
+    """Return the newest `limit` entries of `ticket`'s timeline as `user` may see it, oldest first,
+    and whether older entries were left out (a long ticket's page shows what happened last)."""
+    newest_first = list(events_for(ticket, user).reverse()[: limit + 1])
+    return newest_first[:limit][::-1], len(newest_first) > limit
+
+
 def attachments_for(ticket: Ticket, user: User) -> QuerySet[Attachment]:
     return Attachment.objects.visible_to(user).filter(ticket=ticket).order_by("created_at", "id")
 

@@ -51,6 +51,7 @@ from sopdesk.tickets.queries import (
     events_for,
     get_attachment_for_user,
     get_ticket_for_user,
+    latest_events_for,
     ticket_list_page,
 )
 from sopdesk.tickets.querysets import team_ids_of
@@ -310,7 +311,7 @@ def _plans_with_hints(ticket: Ticket, user: User) -> list[tuple[SolutionPlan, An
 
 def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[str, Any]:
     user = _user(request)
-    events = list(events_for(ticket, user)[:TIMELINE_LIMIT])
+    events, has_older_events = latest_events_for(ticket, user, limit=TIMELINE_LIMIT)
     transitions = actions.allowed_transitions(ticket, actor=user, now=now)
     writable = bool(transitions) or Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists()
     members = (
@@ -335,6 +336,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         **nav_context(request, active=""),
         "ticket": ticket,
         "entries": timeline_entries(events, attachments=attachments_for(ticket, user)),
+        "has_older_events": has_older_events,
+        "timeline_limit": TIMELINE_LIMIT,
         "last_event_id": events[-1].pk if events else 0,
         # Each clock with whether it ran over its target and the newest reason given (the SOP asks for one).
         "clocks": [

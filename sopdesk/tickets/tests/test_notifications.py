@@ -86,10 +86,19 @@ def test_a_requester_reply_on_an_unassigned_ticket_notifies_nobody_yet(ticket: T
 def test_a_status_change_notifies_requester_and_assignee_but_not_the_actor(
     assigned: Ticket, agent: User, team_lead: User
 ) -> None:
-    by_assignee = change_status(assigned, to_status="in_progress", actor=agent, now=NOW)
-    assert names(recipients_for(by_assignee)) == {"requester"}
     by_lead = change_status(assigned, to_status="pending_customer", actor=team_lead, now=NOW, reason="Photo?")
     assert names(recipients_for(by_lead)) == {"requester", "agent"}
+    by_assignee = change_status(assigned, to_status="in_progress", actor=agent, now=NOW)
+    assert names(recipients_for(by_assignee)) == {"requester"}
+
+
+def test_routine_moves_while_the_request_is_worked_on_are_no_news_for_the_requester(
+    assigned: Ticket, agent: User, team_lead: User
+) -> None:
+    started = change_status(assigned, to_status="in_progress", actor=agent, now=NOW)
+    assert names(recipients_for(started)) == set()
+    asked = change_status(assigned, to_status="pending_customer", actor=team_lead, now=NOW, reason="Photo?")
+    assert names(recipients_for(asked)) == {"requester", "agent"}
 
 
 def test_a_reopen_notifies_the_assignee(assigned: Ticket, agent: User, requester: User) -> None:
@@ -292,6 +301,7 @@ def test_each_action_schedules_exactly_the_mails_it_should(
         change_status(assigned, to_status="in_progress", actor=agent, now=NOW)
         add_comment(assigned, actor=agent, body="Note to self", is_internal=True, now=NOW)
         add_comment(assigned, actor=requester, body="Thanks", is_internal=False, now=NOW)
-    assert sorted(message.to[0] for message in mailoutbox) == ["agent@example.com", "requester@example.com"]
+    # The requester is not told that work started (no news to her), the assignee hears of her reply.
+    assert sorted(message.to[0] for message in mailoutbox) == ["agent@example.com"]
     sent = OutboxMessage.objects.filter(status=DeliveryStatus.SENT).exclude(pk__in=earlier)
-    assert sorted(sent.values_list("address", flat=True)) == ["agent@example.com", "requester@example.com"]
+    assert sorted(sent.values_list("address", flat=True)) == ["agent@example.com"]

@@ -16,7 +16,13 @@ from sopdesk.core.errors import NotFound, PermissionRefused
 from sopdesk.testing import factories
 from sopdesk.tickets.actions import add_attachment, add_comment, assign_ticket
 from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
-from sopdesk.tickets.queries import attachments_for, events_for, get_attachment_for_user, get_ticket_for_user
+from sopdesk.tickets.queries import (
+    attachments_for,
+    events_for,
+    get_attachment_for_user,
+    get_ticket_for_user,
+    latest_events_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +162,16 @@ def test_staff_see_the_whole_timeline_in_order(timeline: Ticket, agent: User) ->
     events = list(events_for(timeline, agent))
     assert events == list(TicketEvent.objects.filter(ticket=timeline).order_by("created_at", "id"))
     assert any(event.is_internal for event in events)
+
+
+def test_a_long_timeline_shows_its_newest_entries_oldest_first(timeline: Ticket, agent: User, requester: User) -> None:
+    everything = list(events_for(timeline, agent))
+    assert latest_events_for(timeline, agent, limit=3) == (everything[-3:], True)
+    assert latest_events_for(timeline, agent, limit=len(everything)) == (everything, False)
+    public, has_older = latest_events_for(timeline, requester, limit=2)
+    assert public == list(events_for(timeline, requester))[-2:]
+    assert has_older
+    assert not any(event.is_internal for event in public)
 
 
 def test_requesters_never_see_internal_attachments(timeline: Ticket, requester: User, agent: User) -> None:

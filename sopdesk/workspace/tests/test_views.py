@@ -18,6 +18,7 @@ from sopdesk.testing import factories
 from sopdesk.tickets import actions
 from sopdesk.tickets.choices import EventKind, Status
 from sopdesk.tickets.models import Ticket, TicketAccessLog, TicketEvent
+from sopdesk.workspace import views as workspace_views
 from sopdesk.workspace.models import SavedView
 
 pytestmark = pytest.mark.django_db
@@ -337,6 +338,20 @@ def test_the_ticket_page_shows_the_ticket_and_logs_the_view(requester: User, age
     assert "Checked the concentrator" in html
     assert TicketAccessLog.objects.filter(ticket=ticket, user=agent, via="web").count() == 1
     assert 'id="access-log"' not in html  # agents do not audit their colleagues
+
+
+def test_a_long_ticket_shows_its_newest_entries_and_says_so(
+    requester: User, agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = factories.make_ticket(requester, title="Long story")
+    for n in range(4):
+        actions.add_comment(ticket, actor=agent, body=f"Step number {n}", is_internal=n % 2 == 0, now=timezone.now())
+    monkeypatch.setattr(workspace_views, "TIMELINE_LIMIT", 2)
+
+    html = client_for(agent).get(f"/desk/tickets/{ticket.number}/").content.decode()
+
+    assert ("Step number 3" in html, "Step number 2" in html, "Step number 1" in html) == (True, True, False)
+    assert "Only the newest 2 entries are shown." in html
 
 
 def test_leads_managers_and_auditors_see_who_read_the_ticket(
