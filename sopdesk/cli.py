@@ -32,6 +32,30 @@ def _manage(*args: str) -> None:
     execute_from_command_line(["sopdesk", *args])
 
 
+def default_web_workers() -> int:
+    """Two worker processes per usable CPU: Python requests are CPU-bound, and a process per request
+    in flight avoids threads of one process taking turns on the interpreter lock (the slow tail)."""
+    return 2 * max(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 1)
+
+
+def web_command(python: str, bind: str) -> str:
+    """Return the gunicorn command line of `sopdesk serve` (workers, threads and access log from the environment)."""
+    from sopdesk.lib.env import env_int, env_str
+
+    web = (
+        f"{python} -m gunicorn sopdesk.wsgi:application --bind {bind} --worker-class gthread"
+        f" --workers {env_int('SOPDESK_WEB_WORKERS', default_web_workers(), minimum=1)}"
+        f" --threads {env_int('SOPDESK_WEB_THREADS', 1, minimum=1)}"
+        " --graceful-timeout 10"
+    )
+    # Off by default: every line would pass through the supervisor, which costs each request about
+    # a millisecond; the TLS proxy in front keeps an access log anyway (docs/configuration.md).
+    access_log = env_str("SOPDESK_ACCESS_LOG", "")
+    if access_log:
+        web += f" --access-logfile {shlex.quote(access_log)}"
+    return web
+
+
 def serve() -> int:
     """Run gunicorn and the huey consumer under one supervisor; if either exits, both stop."""
     from honcho.manager import Manager
@@ -47,12 +71,7 @@ def serve() -> int:
 
     bind = f"{env_str('SOPDESK_BIND', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1)}"
     python = shlex.quote(sys.executable)
-    web = (
-        f"{python} -m gunicorn sopdesk.wsgi:application --bind {bind}"
-        f" --workers {env_int('SOPDESK_WEB_WORKERS', 2, minimum=1)}"
-        f" --threads {env_int('SOPDESK_WEB_THREADS', 4, minimum=1)}"
-        " --access-logfile - --graceful-timeout 10"
-    )
+    web = web_command(python, bind)
     # The consumer reads its options (workers, polling) from settings.HUEY["consumer"].
     worker = f"{python} -m sopdesk.cli run_huey"
     manager = Manager()

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from sopdesk.cli import web_command
+from sopdesk.lib.env import EnvError
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -70,3 +73,28 @@ def test_a_malformed_setting_stops_the_command_with_its_name(
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_runs_a_process_per_request_in_flight_and_no_access_log_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("SOPDESK_WEB_WORKERS", "SOPDESK_WEB_THREADS", "SOPDESK_ACCESS_LOG"):
+        monkeypatch.delenv(name, raising=False)
+    command = web_command("python", "127.0.0.1:8000").split()
+    assert command[command.index("--workers") + 1] == str(2 * len(os.sched_getaffinity(0)))
+    assert command[command.index("--threads") + 1] == "1"
+    assert "--access-logfile" not in command
+
+
+def test_serve_takes_workers_threads_and_the_access_log_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOPDESK_WEB_WORKERS", "3")
+    monkeypatch.setenv("SOPDESK_WEB_THREADS", "2")
+    monkeypatch.setenv("SOPDESK_ACCESS_LOG", "/var/log/sopdesk access.log")
+    command = web_command("python", "127.0.0.1:8000")
+    assert " --workers 3 --threads 2 " in command
+    assert command.endswith(" --access-logfile '/var/log/sopdesk access.log'")
+    monkeypatch.setenv("SOPDESK_WEB_THREADS", "0")
+    with pytest.raises(EnvError, match="SOPDESK_WEB_THREADS must be at least 1"):
+        web_command("python", "127.0.0.1:8000")

@@ -120,11 +120,13 @@ def stored_pairs_sql_sqlite() -> str:
     )
 
 
-def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime) -> int:
+def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime, keys_are_new: bool = False) -> int:
     """Write inbox rows and outbox e-mails in the caller's transaction; schedule delivery after commit.
 
     Inactive recipients are skipped, and so is the e-mail of recipients without an address.
-    Return how many notifications were new. Three queries however many notifications there are
+    Return how many notifications were new. `keys_are_new`: the caller knows no key was written
+    before (they name a row its transaction just inserted), so the lookup of stored keys is skipped.
+    Three queries however many notifications there are
     (SQLite: Django splits inserts at 999 parameters, about 76 e-mails). After commit, delivery is
     nudged (tasks.schedule_delivery).
     """
@@ -137,7 +139,7 @@ def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime) -> 
     if not wanted:
         return 0
     with transaction.atomic(savepoint=False):
-        new = _not_yet_stored(wanted)
+        new = list(wanted.values()) if keys_are_new else _not_yet_stored(wanted)
         if not new:
             return 0
         # ignore_conflicts: a concurrent run that wrote the same key first wins; this one adds nothing.

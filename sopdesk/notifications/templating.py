@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Lexer, Parser, TokenType
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -100,7 +100,14 @@ def template_errors(text: str) -> list[str]:
     return list(dict.fromkeys(errors))
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str) -> Template:
+    # Parsed once per text and process: a ticket's creation renders its acknowledgement on the hot
+    # path. A compiled template holds no state between renders (Django's contract for its tags).
+    return _engine().from_string(text)
+
+
 def render_text(text: str, values: Mapping[str, str]) -> str:
     """Render a checked template `text` with `values` (plain text: nothing is escaped)."""
     context = {name: str(values.get(name, "")) for name in VARIABLES}
-    return _engine().from_string(text).render(Context(context, autoescape=False))
+    return _compiled(text).render(Context(context, autoescape=False))

@@ -717,7 +717,8 @@ def _notify(event: TicketEvent) -> None:
     """Queue the notifications of `event` in the current transaction; they are delivered after commit."""
     if are_notifications_suppressed():
         return  # skip rendering too: bulk imports write thousands of events
-    enqueue(notifications_for_event(event), now=event.created_at)
+    # The keys name `event`, inserted in this transaction: none can be stored yet.
+    enqueue(notifications_for_event(event), now=event.created_at, keys_are_new=True)
 
 
 # The statuses in which a ticket waits for its requester to confirm a fix (auto-close applies).

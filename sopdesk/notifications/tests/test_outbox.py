@@ -148,3 +148,11 @@ def test_a_kind_the_recipient_muted_by_mail_reaches_only_the_inbox(requester: Us
     assert enqueue([outgoing(requester, "sla:2:user:r"), outgoing(agent, "sla:2:user:a")], now=NOW) == 2
     assert Notification.objects.count() == 2
     assert [m.address for m in OutboxMessage.objects.all()] == ["requester@example.com"]
+
+
+def test_keys_known_to_be_new_skip_the_lookup_of_stored_keys(requester: User, agent: User) -> None:
+    batch = [outgoing(requester, "event:9:user:r"), outgoing(agent, "event:9:user:a")]
+    with CaptureQueriesContext(connection) as queries:
+        assert enqueue(batch, now=NOW, keys_are_new=True) == 2
+    assert [query["sql"].split()[0] for query in queries] == ["INSERT", "INSERT"]
+    assert Notification.objects.count() == OutboxMessage.objects.count() == 2
