@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from sopdesk.tickets.models import (
     TicketAccessLog,
     TicketEvent,
 )
+from sopdesk.tickets.queries import readable_access_log
 
 
 @admin.register(Category)
@@ -215,3 +217,7 @@ class TicketAccessLogAdmin(ReadOnlyAdmin):
     list_filter = ["via"]
     search_fields = ["ticket__number", "user__username"]
     list_select_related = ["ticket", "user", "attachment"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TicketAccessLog]:
+        # A lead with admin access audits the readers of their teams' tickets only, as on the ticket page.
+        return readable_access_log(request.user).select_related(*self.list_select_related)  # type: ignore[arg-type]

@@ -167,6 +167,16 @@ def may_read_access_log(user: User, ticket: Ticket) -> bool:
     return ticket.team_id is not None and user.memberships.filter(team_id=ticket.team_id, is_lead=True).exists()
 
 
+def readable_access_log(user: User) -> QuerySet[TicketAccessLog]:
+    """The access-log rows `user` may audit, for lists across tickets (the admin): `may_read_access_log`'s rule."""
+    rows = TicketAccessLog.objects.all()
+    if not user.is_active or user.is_requester:
+        return rows.none()
+    if user.sees_all_tickets:
+        return rows
+    return rows.filter(ticket__team__memberships__user=user, ticket__team__memberships__is_lead=True)
+
+
 def access_log_for(user: User, ticket: Ticket, *, limit: int = ACCESS_LOG_PAGE) -> list[TicketAccessLog] | None:
     """The newest `limit` reads of `ticket` (staff views, API reads, downloads), or None if `user` may not see them."""
     if not may_read_access_log(user, ticket):

@@ -288,3 +288,26 @@ def test_the_ticket_page_shows_its_clocks_in_words(requester: User, admin_client
         page = admin_client.get(url(Ticket, "change", ticket.pk)).content.decode()
     assert "First response: responds by Mon 10-12 14:30, 1 h 12 min of business time left" in page
     assert "Assignment: assigned by Mon 10-12 09:15, 2 h 33 min of business time overdue" in page
+
+
+def test_a_lead_in_the_admin_audits_the_readers_of_their_teams_tickets_only(
+    ticket: Ticket, requester: User, agent: User
+) -> None:
+    network = factories.make_team("network-admin-test")
+    lead = factories.make_user("lead-admin-test", role=Role.TEAM_LEAD, lead_of=[network])
+    lead.is_staff = True
+    lead.save()
+    lead.user_permissions.add(Permission.objects.get(codename="view_ticketaccesslog"))
+    theirs = factories.make_ticket(requester, title="Switch down", now=NOW)
+    Ticket.objects.filter(pk=theirs.pk).update(team=network)
+    record_ticket_view(theirs, user=agent, via=AccessChannel.WEB, now=NOW, ip_address=None)
+    client = Client()
+    client.force_login(lead)
+
+    html = client.get(url(TicketAccessLog, "changelist")).content.decode()
+
+    assert theirs.number in html
+    assert ticket.number not in html  # another team's ticket: its readers are not the lead's to audit
+    other = TicketAccessLog.objects.filter(ticket=ticket).first()
+    assert other is not None
+    assert client.get(url(TicketAccessLog, "change", other.pk)).status_code == 302  # not found: back to the list
