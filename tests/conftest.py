@@ -7,6 +7,7 @@ test), `Watched` pages that collect Content-Security-Policy violations, script e
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -120,3 +121,17 @@ def serious_accessibility_problems(page: Page) -> list[str]:
             .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)"""
     )
     return problems
+
+
+# A 1×1 PNG, as a screenshot on the clipboard would be.
+SCREENSHOT_PNG = base64.b64encode(
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+).decode()
+PASTE_SCREENSHOT = """([selector, data]) => {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const clipboard = new DataTransfer();
+    clipboard.items.add(new File([bytes], "image.png", { type: "image/png" }));
+    const event = new ClipboardEvent("paste", { clipboardData: clipboard, bubbles: true, cancelable: true });
+    document.querySelector(selector).dispatchEvent(event);
+}"""

@@ -27,7 +27,9 @@ from tests.conftest import (
     CHROMIUM,
     DESKTOP,
     HOSTILE,
+    PASTE_SCREENSHOT,
     PHONE,
+    SCREENSHOT_PNG,
     Watched,
     log_in,
     open_context,
@@ -91,10 +93,14 @@ def test_alice_answers_grants_remote_assistance_and_confirms_the_fix(
 
     # Reply: the wait ends and the request is worked on again.
     page.fill("#id_body", "Room 301, second floor.")
+    page.evaluate(PASTE_SCREENSHOT, ["#id_body", SCREENSHOT_PNG])  # a screenshot pasted into the reply
+    expect(page.locator("#reply [data-file-list]")).to_contain_text("screenshot-")
+    expect(page.locator("#id_body")).to_have_value("Room 301, second floor.")
     page.click("#reply button[type=submit]")
     expect(page.locator(".alert-success")).to_contain_text("sent to the support team")
     expect(page.locator("#request-status")).to_have_text("Being worked on")
     expect(page.locator("#timeline")).to_contain_text("Room 301, second floor.")
+    expect(page.locator("#timeline")).to_contain_text("screenshot-")
 
     # Remote assistance: allowed until the time asked for (the field's default).
     section = page.locator(f"#authorization-{authorization.pk}")

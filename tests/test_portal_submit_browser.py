@@ -6,7 +6,6 @@ problems (axe-core); screenshots of the form in both languages and of the confir
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from pathlib import Path
@@ -16,7 +15,14 @@ import pytest
 
 from sopdesk.testing import factories
 from sopdesk.tickets.models import Ticket
-from tests.conftest import CHROMIUM, log_in, open_context, serious_accessibility_problems
+from tests.conftest import (
+    CHROMIUM,
+    PASTE_SCREENSHOT,
+    SCREENSHOT_PNG,
+    log_in,
+    open_context,
+    serious_accessibility_problems,
+)
 
 if not Path(CHROMIUM).exists() and os.environ.get("SOPDESK_REQUIRE_BROWSER") != "1":
     pytest.skip("Chromium is not installed; scripts/test.sh installs it where it can", allow_module_level=True)
@@ -24,19 +30,6 @@ if not Path(CHROMIUM).exists() and os.environ.get("SOPDESK_REQUIRE_BROWSER") != 
 from playwright.sync_api import Browser, BrowserContext, expect
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-# A 1×1 PNG, as a screenshot on the clipboard would be.
-PNG = base64.b64encode(
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-).decode()
-PASTE = """([selector, data]) => {
-    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-    const clipboard = new DataTransfer();
-    clipboard.items.add(new File([bytes], "image.png", { type: "image/png" }));
-    const event = new ClipboardEvent("paste", { clipboardData: clipboard, bubbles: true, cancelable: true });
-    document.querySelector(selector).dispatchEvent(event);
-}"""
 
 
 def test_alice_asks_for_help_with_a_pasted_screenshot_and_sees_the_confirmation(
@@ -64,7 +57,7 @@ def test_alice_asks_for_help_with_a_pasted_screenshot_and_sees_the_confirmation(
     expect(page.locator("h1 + p")).to_contain_text("Step 2 of 2")
     page.fill("#id_network_environment", "Office Wi-Fi, 5 GHz")
     page.get_by_label("位置 Location (building, floor, room)").fill("Building B, floor 3, room 301")
-    page.evaluate(PASTE, ["#id_network_environment", PNG])
+    page.evaluate(PASTE_SCREENSHOT, ["#id_network_environment", SCREENSHOT_PNG])
     expect(page.locator("[data-file-list]")).to_contain_text("screenshot-")
     assert serious_accessibility_problems(page) == []
     page.click("button:has-text('Send request')")

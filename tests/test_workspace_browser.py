@@ -21,7 +21,15 @@ from sopdesk.testing import factories
 from sopdesk.tickets import actions
 from sopdesk.tickets.choices import Status
 from sopdesk.tickets.models import Ticket
-from tests.conftest import CHROMIUM, HOSTILE, log_in, open_context, serious_accessibility_problems
+from tests.conftest import (
+    CHROMIUM,
+    HOSTILE,
+    PASTE_SCREENSHOT,
+    SCREENSHOT_PNG,
+    log_in,
+    open_context,
+    serious_accessibility_problems,
+)
 
 if not Path(CHROMIUM).exists() and os.environ.get("SOPDESK_REQUIRE_BROWSER") != "1":
     pytest.skip("Chromium is not installed; scripts/test.sh installs it where it can", allow_module_level=True)
@@ -89,8 +97,11 @@ def test_an_agent_takes_replies_notes_and_resolves_a_ticket(
     expect(page.locator("#composer-body")).to_have_value(f"Hello alice, we are working on {ticket.number}.")
     expect(page.locator(".composer-send")).to_have_text("Send — visible to the requester")
     page.select_option("#composer-then", "in_progress")
+    page.evaluate(PASTE_SCREENSHOT, ["#composer-body", SCREENSHOT_PNG])  # a pasted screenshot joins the reply
+    expect(page.locator("[data-drop-zone] [data-file-list]")).to_contain_text("screenshot-")
     page.click(".composer-send")
     expect(page.locator(".timeline-reply").last).to_contain_text(f"we are working on {ticket.number}")
+    expect(page.locator("#timeline")).to_contain_text("screenshot-")
     expect(page.locator("#ticket-status")).to_have_text("In progress")
 
     page.keyboard.press("n")  # shortcut: internal note
