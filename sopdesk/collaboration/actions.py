@@ -11,6 +11,7 @@ system does, after their own permission check. Every step is an internal timelin
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -75,13 +76,24 @@ def may_ask(actor: User, ticket: Ticket) -> bool:
     return not actor.is_requester and Ticket.objects.writable_by(actor).filter(pk=ticket.pk).exists()
 
 
-def may_answer(actor: User, request: CollaborationRequest) -> bool:
-    """Return True when `actor` may answer `request` for its receiving team (a member, a manager or an admin)."""
+def answering_team_ids(actor: User) -> frozenset[int] | None:
+    """Return the teams `actor` answers requests for: None for every team (managers, admins)."""
     if not actor.is_active or actor.is_requester or actor.is_read_only:
-        return False
+        return frozenset()
     if actor.sees_all_tickets:
-        return True
-    return TeamMembership.objects.filter(team_id=request.to_team_id, user=actor).exists()
+        return None
+    return frozenset(TeamMembership.objects.filter(user=actor).values_list("team_id", flat=True))
+
+
+def may_answer(
+    actor: User, request: CollaborationRequest, *, team_ids: frozenset[int] | Literal["unknown"] | None = "unknown"
+) -> bool:
+    """Return True when `actor` may answer `request` for its receiving team (a member, a manager or an admin).
+
+    `team_ids` is `answering_team_ids(actor)` when the caller has it (lists: one query for all rows).
+    """
+    scope = answering_team_ids(actor) if team_ids == "unknown" else team_ids
+    return scope is None or request.to_team_id in scope
 
 
 def _check_asker(actor: User) -> None:
