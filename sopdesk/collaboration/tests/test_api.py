@@ -45,7 +45,8 @@ def test_the_whole_exchange_through_the_api(
     created = asked(asking, ticket)
     assert created.status_code == 201, created.json()
     body = created.json()
-    assert body["state"] == "requested" and body["to_team"]["code"] == "second-line"
+    assert body["state"] == "requested"
+    assert body["to_team"]["code"] == "second-line"
     assert body["may_answer"] is False
     rid = body["id"]
     inbox = receiving.get(f"{COLLAB}/requests", {"team": "second-line"})
@@ -59,7 +60,8 @@ def test_the_whole_exchange_through_the_api(
         f"/api/v1/tickets/{ticket.number}/transitions",
         {"to_status": "resolved", "closure": {"problem": "p", "diagnosis": "d", "solution": "s"}},
     )
-    assert resolved.status_code == 409 and fields_of(resolved) == ["to_status"]
+    assert resolved.status_code == 409
+    assert fields_of(resolved) == ["to_status"]
     assert post(asking, f"{COLLAB}/requests/{rid}/confirm").json()["state"] == "confirmed"
     timeline = asking.get(f"/api/v1/tickets/{ticket.number}/events").json()["items"]
     assert "collaboration_confirmed" in [event["kind"] for event in timeline]
@@ -72,7 +74,8 @@ def test_refusals_map_to_status_codes_with_field_names(
 ) -> None:
     assert asked(api_client(requester), ticket).status_code == 403
     unknown = asked(api_client(agent), ticket, team="nope")
-    assert unknown.status_code == 422 and fields_of(unknown) == ["to_team"]
+    assert unknown.status_code == 422
+    assert fields_of(unknown) == ["to_team"]
     rid = asked(api_client(agent), ticket).json()["id"]
     assert post(api_client(agent), f"{COLLAB}/requests/{rid}/accept").status_code == 403
     assert post(api_client(outsider), f"{COLLAB}/requests/{rid}/accept").status_code == 404
@@ -80,7 +83,8 @@ def test_refusals_map_to_status_codes_with_field_names(
     assert no_reason.status_code in (400, 422)
     assert post(api_client(engineer), f"{COLLAB}/requests/{rid}/confirm").status_code in (403, 404)
     too_early = post(api_client(agent), f"{COLLAB}/requests/{rid}/confirm")
-    assert too_early.status_code == 409 and fields_of(too_early) == ["state"]
+    assert too_early.status_code == 409
+    assert fields_of(too_early) == ["state"]
     assert api_client(outsider).get(f"{COLLAB}/requests/{rid}").status_code == 404
     assert api_client(outsider).get(f"{COLLAB}/requests", {"team": "second-line"}).status_code == 404
 
@@ -112,7 +116,8 @@ def test_figures_per_team_and_audited_team_settings(
     )
     assert figures.status_code == 200
     [row] = figures.json()
-    assert row["team"]["code"] == "second-line" and row["answered_count"] == 1
+    assert row["team"]["code"] == "second-line"
+    assert row["answered_count"] == 1
     admin = factories.make_user("admin", role=Role.ADMIN)
     assert (
         api_client(manager)
@@ -123,7 +128,8 @@ def test_figures_per_team_and_audited_team_settings(
     changed = api_client(admin).put(
         f"{COLLAB}/teams/second-line/settings", {"acceptance_working_days": 2}, content_type="application/json"
     )
-    assert changed.status_code == 200 and changed.json()["effective_acceptance_working_days"] == 2
+    assert changed.status_code == 200
+    assert changed.json()["effective_acceptance_working_days"] == 2
     assert ConfigChange.objects.filter(object_type="collaboration.teamcollaborationsettings").count() == 1
     assert api_client(manager).get(f"{COLLAB}/teams/second-line/settings").json()["acceptance_working_days"] == 2
     assert api_client(agent).get(f"{COLLAB}/teams/second-line/settings").status_code == 403
