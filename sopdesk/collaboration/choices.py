@@ -47,4 +47,4 @@ class CollaborationEventKind(models.TextChoices):
     CONFIRMED = "collaboration_confirmed", _("Collaboration delivery confirmed")
     RETURNED = "collaboration_returned", _("Collaboration delivery returned")
     WITHDRAWN = "collaboration_withdrawn", _("Collaboration request withdrawn")
-    ACCEPTANCE_LATE = "collaboration_acceptance_late", _("Collaboration not accepted in time")
+    ACCEPTANCE_LATE = "collaboration_late", _("Collaboration not accepted in time")

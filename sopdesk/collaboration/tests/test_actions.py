@@ -165,3 +165,9 @@ def test_team_settings_are_audited_and_admin_only(second_line: Team, manager: Us
     )
     with pytest.raises(ActionError):
         actions.set_team_settings(second_line, actor=admin, calendar=None, acceptance_working_days=0, now=NOW)
+
+
+def test_every_collaboration_event_kind_fits_the_timeline_column() -> None:
+    column = TicketEvent._meta.get_field("kind").max_length
+    assert column is not None
+    assert all(len(kind) <= column for kind in CollaborationEventKind.values)
