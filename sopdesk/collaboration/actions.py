@@ -76,6 +76,11 @@ def may_ask(actor: User, ticket: Ticket) -> bool:
     return not actor.is_requester and Ticket.objects.writable_by(actor).filter(pk=ticket.pk).exists()
 
 
+def accepts_requests(ticket: Ticket) -> bool:
+    """Return True when other teams may be asked for help on `ticket` (its work is not finished)."""
+    return ticket.status not in _FINISHED_TICKET
+
+
 def answering_team_ids(actor: User) -> frozenset[int] | None:
     """Return the teams `actor` answers requests for: None for every team (managers, admins)."""
     if not actor.is_active or actor.is_requester or actor.is_read_only:
@@ -164,7 +169,7 @@ def request_collaboration(
     if not to_team.is_active:
         raise ActionError(_("This team is no longer active."), field="to_team")
     with changing_ticket(ticket, actor=actor):
-        if ticket.status in _FINISHED_TICKET:
+        if not accepts_requests(ticket):
             raise ActionError(_("Work on this ticket is finished; reopen it first."), field="to_team")
         if to_team.pk == ticket.team_id:
             raise ActionError(_("The ticket is with this team already."), field="to_team")

@@ -16,12 +16,13 @@ from sopdesk.workspace import forms
 
 
 def collaboration_context(ticket: Ticket, user: User, *, writable: bool, now: datetime) -> dict[str, Any]:
-    """The ticket's collaboration requests, whether the viewer may follow them up, and the empty form."""
+    """The ticket's requests, whether the viewer may follow them up or file a new one, and the empty form."""
     return {
         "collaboration_requests": [
             (item, item.is_acceptance_overdue(now=now)) for item in requests_for_ticket(ticket.pk, user)
         ],
         "may_ask_collaboration": writable and not user.is_requester,
+        "may_file_collaboration": writable and not user.is_requester and collaboration.accepts_requests(ticket),
         "collaboration_form": forms.CollaborationRequestForm(),
     }
 

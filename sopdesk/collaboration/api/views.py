@@ -40,8 +40,11 @@ from sopdesk.collaboration.queries import (
 )
 from sopdesk.core.api import check_query_parameters, error_responses, request_user
 from sopdesk.core.errors import ActionError, NotFound, PermissionRefused
+from sopdesk.core.http import client_address
 from sopdesk.sla.config import check_may_read_config
 from sopdesk.sla.models import Calendar
+from sopdesk.tickets.actions import record_ticket_view
+from sopdesk.tickets.choices import AccessChannel
 from sopdesk.tickets.queries import get_ticket_for_user
 
 tickets_router = Router(tags=["collaboration"])
@@ -58,9 +61,10 @@ def _out(request: HttpRequest, rows: list[CollaborationRequest]) -> list[dict[st
 
 @tickets_router.get("/{number}/collaboration-requests", response={200: list[CollaborationRequestOut], **ERRORS})
 def list_ticket_requests(request: HttpRequest, number: str) -> list[dict[str, Any]]:
-    """List the collaboration requests of a ticket (staff), newest first."""
+    """List the collaboration requests of a ticket (staff), newest first; staff reads are recorded."""
     user = request_user(request)
     ticket = get_ticket_for_user(user, number)
+    record_ticket_view(ticket, user=user, via=AccessChannel.API, now=timezone.now(), ip_address=client_address(request))
     return _out(request, list(requests_for_ticket(ticket.pk, user)))
 
 

@@ -15,6 +15,7 @@ from sopdesk.collaboration import actions as collaboration
 from sopdesk.collaboration.choices import CollaborationState, WayOfWorking
 from sopdesk.collaboration.models import CollaborationRequest
 from sopdesk.testing import factories
+from sopdesk.tickets import actions as ticket_actions
 from sopdesk.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,10 @@ def test_the_inbox_costs_the_same_queries_for_few_and_many_requests(
         return len(context.captured_queries)
 
     assert queries_for(2) == queries_for(10)
+
+
+def test_a_resolved_ticket_offers_no_new_request(ticket: Ticket, agent: User) -> None:
+    closure = ticket_actions.ClosureSummary(problem="p", diagnosis="d", solution="s")
+    ticket_actions.change_status(ticket, to_status="resolved", actor=agent, now=timezone.now(), closure=closure)
+    page = client_for(agent).get(f"/desk/tickets/{ticket.number}/").content.decode()
+    assert 'id="ask-another-team"' not in page
