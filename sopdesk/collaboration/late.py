@@ -87,16 +87,21 @@ def flag_late_batch(*, now: datetime, batch: int = BATCH_SIZE) -> int:
             )
             notifications = []
             for row in claimed:
-                recipients = {
-                    user.pk: user for team in (row.from_team_id, row.to_team_id) for user in leads.get(team or 0, [])
-                }
-                for user in recipients.values():
+                # A lead of the receiving team may not see the ticket: their notice links to no ticket.
+                recipients: dict[int, tuple[User, bool]] = {}
+                for team_id in (row.from_team_id, row.to_team_id):
+                    for user in leads.get(team_id or 0, []):
+                        sees = (
+                            user.sees_all_tickets or team_id == row.ticket.team_id or user.pk == row.ticket.assignee_id
+                        )
+                        recipients[user.pk] = (user, sees or recipients.get(user.pk, (user, False))[1])
+                for user, sees in recipients.values():
                     subject, body = _notice(row, user)
                     notifications.append(
                         NotificationRow(
                             recipient_id=user.pk,
                             email=user.email,
-                            ticket_id=row.ticket_id,
+                            ticket_id=row.ticket_id if sees else None,
                             kind=NotificationKind.TICKET_EVENT,
                             subject=subject,
                             body=body,

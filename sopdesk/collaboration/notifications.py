@@ -53,12 +53,21 @@ def notify(event: TicketEvent, request: CollaborationRequest) -> None:
     if are_notifications_suppressed():
         return
     notifications = []
-    for user in recipients_for(event, request):
+    recipients = recipients_for(event, request)
+    # Members of the receiving team need not see the ticket: their notice links to no ticket.
+    team_id = event.ticket.team_id
+    seeing = set(
+        TeamMembership.objects.filter(team_id=team_id, user__in=recipients).values_list("user_id", flat=True)
+        if team_id is not None and recipients
+        else []
+    )
+    for user in recipients:
         subject, body = event_notice(event, user)
+        sees = user.sees_all_tickets or user.pk in seeing or user.pk == event.ticket.assignee_id
         notifications.append(
             OutgoingNotification(
                 recipient=user,
-                ticket=event.ticket,
+                ticket=event.ticket if sees else None,
                 kind=NotificationKind.TICKET_EVENT,
                 subject=subject,
                 body=body,

@@ -73,6 +73,11 @@ def test_a_late_acceptance_is_flagged_once_and_escalates_to_the_leads_of_both_te
     assert late.get().is_internal
     for lead in (team_lead, network_lead):
         assert Notification.objects.filter(recipient=lead, dedupe_key__startswith="collaboration-late:").count() == 1
+    # The network lead cannot open the ticket: their notice names it without linking it.
+    assert (
+        Notification.objects.get(recipient=network_lead, dedupe_key__startswith="collaboration-late:").ticket_id is None
+    )
+    assert Notification.objects.get(recipient=team_lead, dedupe_key__startswith="collaboration-late:").ticket == ticket
     # A late answer is still possible and stays visible as late.
     actions.accept_request(request, actor=network_lead, note="", now=monday_after_due + timedelta(hours=2))
     assert request.was_accepted_late
