@@ -68,6 +68,30 @@ OPERATIONS: dict[str, OperationName] = {
     "PATCH /sla/policies/{policy_id}": OperationName("sla_policies", "sla_policies_update"),
     "GET /sla/breaches": OperationName("sla_breaches", "sla_breaches_list"),
     "GET /audit/config-changes": OperationName("audit", "audit_config_changes_list"),
+    "GET /tickets/{number}/collaboration-requests": OperationName(
+        "collaboration", "collaboration_ticket_requests_list"
+    ),
+    "POST /tickets/{number}/collaboration-requests": OperationName("collaboration", "collaboration_requests_create"),
+    "GET /collaboration/requests": OperationName("collaboration", "collaboration_requests_list"),
+    "GET /collaboration/requests/{request_id}": OperationName("collaboration", "collaboration_requests_get"),
+    "POST /collaboration/requests/{request_id}/accept": OperationName("collaboration", "collaboration_requests_accept"),
+    "POST /collaboration/requests/{request_id}/reject": OperationName("collaboration", "collaboration_requests_reject"),
+    "POST /collaboration/requests/{request_id}/progress": OperationName(
+        "collaboration", "collaboration_requests_progress"
+    ),
+    "POST /collaboration/requests/{request_id}/deliver": OperationName(
+        "collaboration", "collaboration_requests_deliver"
+    ),
+    "POST /collaboration/requests/{request_id}/confirm": OperationName(
+        "collaboration", "collaboration_requests_confirm"
+    ),
+    "POST /collaboration/requests/{request_id}/return": OperationName("collaboration", "collaboration_requests_return"),
+    "POST /collaboration/requests/{request_id}/withdraw": OperationName(
+        "collaboration", "collaboration_requests_withdraw"
+    ),
+    "GET /collaboration/stats": OperationName("collaboration", "collaboration_stats_get"),
+    "GET /collaboration/teams/{code}/settings": OperationName("collaboration", "collaboration_team_settings_get"),
+    "PUT /collaboration/teams/{code}/settings": OperationName("collaboration", "collaboration_team_settings_set"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -82,6 +106,8 @@ TAG_DESCRIPTIONS = {
     "sla_policies": "SLA targets by priority, customer level, category and channel, with escalation rules.",
     "sla_breaches": "A team's open tickets whose SLA clocks are in warning or breached.",
     "sla_overdue_reasons": "Why a ticket's SLA clock ran over its target (the SOP asks every overdue ticket to say).",
+    "collaboration": "Collaboration requests from a ticket to another team (协作申请): acceptance clock, "
+    "progress, delivery, confirmation; completion and acceptance figures per team.",
     "audit": "The configuration audit log: who changed which setting when, before and after (admins, auditors).",
 }
 
@@ -104,3 +130,5 @@ api.add_router("/notifications", "sopdesk.notifications.api.views.router")
 api.add_router("/sla", "sopdesk.sla.api.views.router")
 api.add_router("/tickets", "sopdesk.sla.api.views.tickets_router")
 api.add_router("/audit", "sopdesk.audit.api.views.router")
+api.add_router("/tickets", "sopdesk.collaboration.api.views.tickets_router")
+api.add_router("/collaboration", "sopdesk.collaboration.api.views.router")

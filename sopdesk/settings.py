@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sopdesk.sla",
     "sopdesk.casework",
     "sopdesk.closing",
+    "sopdesk.collaboration",
     "sopdesk.notifications",
     "sopdesk.backup",
     "sopdesk.web",
@@ -289,6 +290,10 @@ SOPDESK_BASE_URL = env_str("SOPDESK_BASE_URL", "http://localhost:8000")
 SOPDESK_AUTOCLOSE_WORKING_DAYS = env_int("SOPDESK_AUTOCLOSE_WORKING_DAYS", 3, minimum=1)
 # The calendar (code) that counts those days for tickets without SLA clocks; empty: Monday to Friday.
 SOPDESK_DEFAULT_CALENDAR = env_str("SOPDESK_DEFAULT_CALENDAR", "")
+# A team asked for collaboration accepts or rejects within this many working days of its calendar.
+SOPDESK_COLLABORATION_ACCEPT_WORKING_DAYS = env_int("SOPDESK_COLLABORATION_ACCEPT_WORKING_DAYS", 1, minimum=1)
+# A ticket with open collaboration requests cannot be resolved (or a fix proposed) while this is on.
+SOPDESK_COLLABORATION_BLOCKS_RESOLVE = env_bool("SOPDESK_COLLABORATION_BLOCKS_RESOLVE", True)
 SOPDESK_ATTACHMENT_MAX_BYTES = env_int("SOPDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 SOPDESK_API_TOKEN_TTL_DAYS = env_int("SOPDESK_API_TOKEN_TTL_DAYS", 30, minimum=1)
 # Backups: `sopdesk backup` writes here by default; the daily job keeps the newest KEEP archives.

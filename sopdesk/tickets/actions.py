@@ -26,6 +26,7 @@ from sopdesk.tickets import events, lifecycle
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.cached import ticket_config
 from sopdesk.tickets.choices import AccessChannel, Priority, Status
+from sopdesk.tickets.guards import transition_guards
 from sopdesk.tickets.models import (
     TEXT_MAX_LENGTH,
     Attachment,
@@ -534,6 +535,10 @@ def transition_refusal(ticket: Ticket, *, to_status: str, actor: User, now: date
             % {"days": settings.SOPDESK_REOPEN_WINDOW_DAYS},
             field="to_status",
         )
+    for guard in transition_guards():
+        refusal = guard.refusal(ticket, to_status=target, actor=actor, now=now)
+        if refusal is not None:
+            return refusal
     return None
 
 

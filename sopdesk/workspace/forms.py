@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sopdesk.accounts.models import Team
 from sopdesk.casework.choices import Language, VerificationOutcome
 from sopdesk.casework.models import CANNED_BODY_MAX_LENGTH
+from sopdesk.collaboration.choices import WayOfWorking
 from sopdesk.sla.choices import Metric
 from sopdesk.sla.models import OVERDUE_REASON_MAX_LENGTH
 from sopdesk.tickets.actions import DETAIL_FIELDS
@@ -205,3 +207,28 @@ class CannedFilterForm(forms.Form):
     scope = forms.ChoiceField(label=_("Scope"), choices=SCOPES, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=[("", _("All")), *Language.choices], required=False)
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
+
+
+# Collaboration between teams
+
+
+class CollaborationRequestForm(VersionedForm):
+    """Ask another team for help on the ticket (the action checks the team and the deadline)."""
+
+    to_team = forms.ChoiceField(label=_("Team to ask"))
+    needed = forms.CharField(label=_("What is needed"), max_length=TEXT_MAX_LENGTH)
+    deliverable = forms.CharField(label=_("Deliverable"), max_length=500)
+    deadline_at = forms.DateTimeField(label=_("Deadline"), input_formats=["%Y-%m-%dT%H:%M"], widget=_LOCAL_DATETIME)
+    way_of_working = forms.ChoiceField(label=_("Way of working"), choices=WayOfWorking.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        teams = Team.objects.filter(is_active=True).order_by("name").values_list("code", "name")
+        self.fields["to_team"].choices = list(teams)  # type: ignore[attr-defined]
+
+
+class CollaborationStepForm(forms.Form):
+    """The text of one step on a collaboration request: a note or a reason, as the step needs."""
+
+    text = forms.CharField(label=_("Note"), max_length=TEXT_MAX_LENGTH, required=False)
+    next = forms.CharField(max_length=500, required=False)

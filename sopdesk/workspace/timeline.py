@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, User
 from sopdesk.casework.choices import CaseworkEventKind, VerificationOutcome
+from sopdesk.collaboration.choices import CollaborationEventKind
 from sopdesk.sla.choices import Metric, SlaEventKind
 from sopdesk.tickets.attachments import INLINE_IMAGE_TYPES
 from sopdesk.tickets.choices import EventKind, Priority, Status
@@ -131,6 +132,8 @@ def _casework_summary(kind: str, data: dict[str, Any]) -> str:
         return _("Version %(version)s") % {"version": data.get("version")}
     if kind == CaseworkEventKind.VERIFICATION_RECORDED:
         return _choice_label(VerificationOutcome, data.get("outcome"))
+    if kind in CollaborationEventKind.values:
+        return str(data.get("team_name", ""))  # the team asked; the entry's text is its body
     return ""
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sopdesk.workspace import canned_views, views
+from sopdesk.workspace import canned_views, collaboration_views, views
 
 app_name = "workspace"
 
@@ -26,6 +26,13 @@ urlpatterns = [
         canned_views.canned_set_active,
         {"is_active": True},
         name="canned_activate",
+    ),
+    path("collaboration/", collaboration_views.inbox_default, name="collaboration_inbox_default"),
+    path("collaboration/<slug:code>/", collaboration_views.inbox, name="collaboration_inbox"),
+    path(
+        "collaboration/requests/<int:request_id>/<slug:step>/",
+        collaboration_views.step,
+        name="collaboration_step",
     ),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),

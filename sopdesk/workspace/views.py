@@ -56,6 +56,7 @@ from sopdesk.tickets.queries import (
 )
 from sopdesk.tickets.querysets import team_ids_of
 from sopdesk.workspace import forms, saved_views
+from sopdesk.workspace.collaboration import ask_another_team, collaboration_context
 from sopdesk.workspace.models import SavedView
 from sopdesk.workspace.presentation import (
     PRIORITY_COLOURS,
@@ -368,6 +369,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         "stale": False,
         "access_log": access_log_for(user, ticket),
         "access_log_limit": ACCESS_LOG_PAGE,
+        **collaboration_context(ticket, user, writable=writable, now=now),
     }
 
 
@@ -437,6 +439,7 @@ _FORM_NAMES: dict[type[VersionedForm], str] = {
     forms.AssignForm: "assign_form",
     forms.TagsForm: "tags_form",
     forms.OverdueReasonForm: "overdue_form",
+    forms.CollaborationRequestForm: "collaboration_form",
 }
 
 
@@ -619,6 +622,7 @@ ACTIONS: dict[str, tuple[type[VersionedForm], Callable[..., str]]] = {
     "priority": (forms.PriorityForm, _priority),
     "tags": (forms.TagsForm, _tags),
     "overdue_reason": (forms.OverdueReasonForm, _overdue_reason),
+    "collaborate": (forms.CollaborationRequestForm, ask_another_team),
 }
 _FORM_NAMES[VersionedForm] = "take_form"
 

@@ -6,6 +6,7 @@ from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field
 
 from sopdesk.casework.choices import CaseworkEventKind
+from sopdesk.collaboration.choices import CollaborationEventKind
 from sopdesk.core.api import InputDatetime, PlainStr
 from sopdesk.core.pagination import COUNT_LIMIT, MAX_OFFSET
 from sopdesk.sla.choices import ClockState, Metric, SlaEventKind
@@ -275,7 +276,7 @@ class TicketPage(AnswerSchema):
 
 class EventOut(Schema):
     id: int
-    kind: EventKind | SlaEventKind | CaseworkEventKind
+    kind: EventKind | SlaEventKind | CaseworkEventKind | CollaborationEventKind
     actor: UserRef | None
     created_at: datetime
     is_internal: bool

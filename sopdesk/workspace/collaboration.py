@@ -1,0 +1,47 @@
+"""The collaboration part of the workspace ticket page: what it shows and the "Ask another team" action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from sopdesk.accounts.models import Team, User
+from sopdesk.collaboration import actions as collaboration
+from sopdesk.collaboration.queries import requests_for_ticket
+from sopdesk.core.errors import ActionError
+from sopdesk.tickets.models import Ticket
+from sopdesk.workspace import forms
+
+
+def collaboration_context(ticket: Ticket, user: User, *, writable: bool, now: datetime) -> dict[str, Any]:
+    """The ticket's requests, whether the viewer may follow them up or file a new one, and the empty form."""
+    return {
+        "collaboration_requests": [
+            (item, item.is_acceptance_overdue(now=now)) for item in requests_for_ticket(ticket.pk, user)
+        ],
+        "may_ask_collaboration": writable and not user.is_requester,
+        "may_file_collaboration": writable and not user.is_requester and collaboration.accepts_requests(ticket),
+        "collaboration_form": forms.CollaborationRequestForm(),
+    }
+
+
+def ask_another_team(
+    ticket: Ticket, form: forms.CollaborationRequestForm, *, user: User, now: Any, expected_version: int | None
+) -> str:
+    data = form.cleaned_data
+    team = Team.objects.filter(code=data["to_team"], is_active=True).first()
+    if team is None:
+        raise ActionError(_("Unknown team."), field="to_team")
+    collaboration.request_collaboration(
+        ticket,
+        actor=user,
+        to_team=team,
+        needed=data["needed"],
+        deliverable=data["deliverable"],
+        deadline_at=data["deadline_at"],
+        way_of_working=data["way_of_working"],
+        now=now,
+    )
+    return _("%(team)s was asked for help; they have until the acceptance time shown to accept.") % {"team": team.name}
