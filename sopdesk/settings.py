@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sopdesk.sla",
     "sopdesk.casework",
     "sopdesk.closing",
+    "sopdesk.workforce",
     "sopdesk.notifications",
     "sopdesk.backup",
     "sopdesk.web",

@@ -126,6 +126,11 @@ class AssignIn(Schema):
     team: PlainStr | None = Field(None, max_length=50, description="Team code; omitted keeps the current team.")
     assignee: PlainStr | None = Field(None, max_length=150, description="Username; null leaves the ticket unassigned.")
     note: Text = Field("", max_length=TEXT_MAX_LENGTH)
+    cosigner: PlainStr | None = Field(
+        None,
+        max_length=150,
+        description="Username of a certified team member who signs for an assignee not yet certified to work alone.",
+    )
 
 
 class TicketListParams(Schema):
