@@ -68,6 +68,18 @@ OPERATIONS: dict[str, OperationName] = {
     "PATCH /sla/policies/{policy_id}": OperationName("sla_policies", "sla_policies_update"),
     "GET /sla/breaches": OperationName("sla_breaches", "sla_breaches_list"),
     "GET /audit/config-changes": OperationName("audit", "audit_config_changes_list"),
+    "POST /workforce/presence": OperationName("workforce", "workforce_presence_set"),
+    "GET /workforce/agents/{username}": OperationName("workforce", "workforce_agent_get"),
+    "PUT /workforce/agents/{username}/profile": OperationName("workforce", "workforce_agent_profile_set"),
+    "PUT /workforce/agents/{username}/skills/{category}": OperationName("workforce", "workforce_skill_set"),
+    "DELETE /workforce/agents/{username}/skills/{category}": OperationName("workforce", "workforce_skill_delete"),
+    "POST /workforce/agents/{username}/absences": OperationName("workforce", "workforce_absence_create"),
+    "DELETE /workforce/absences/{absence_id}": OperationName("workforce", "workforce_absence_delete"),
+    "POST /workforce/agents/{username}/certifications": OperationName("workforce", "workforce_certification_create"),
+    "DELETE /workforce/certifications/{certification_id}": OperationName("workforce", "workforce_certification_delete"),
+    "GET /workforce/teams/{code}": OperationName("workforce", "workforce_team_get"),
+    "PUT /workforce/teams/{code}/assignment": OperationName("workforce", "workforce_team_assignment_set"),
+    "GET /workforce/teams/{code}/qualifying": OperationName("workforce", "workforce_team_qualifying_list"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -83,6 +95,8 @@ TAG_DESCRIPTIONS = {
     "sla_breaches": "A team's open tickets whose SLA clocks are in warning or breached.",
     "sla_overdue_reasons": "Why a ticket's SLA clock ran over its target (the SOP asks every overdue ticket to say).",
     "audit": "The configuration audit log: who changed which setting when, before and after (admins, auditors).",
+    "workforce": "Agents' presence, capacity, working calendar, skills, absences and certifications; each "
+    "team's assignment strategy, backup group and board; who qualifies for a new ticket.",
 }
 
 api = DocumentedAPI(
@@ -104,3 +118,4 @@ api.add_router("/notifications", "sopdesk.notifications.api.views.router")
 api.add_router("/sla", "sopdesk.sla.api.views.router")
 api.add_router("/tickets", "sopdesk.sla.api.views.tickets_router")
 api.add_router("/audit", "sopdesk.audit.api.views.router")
+api.add_router("/workforce", "sopdesk.workforce.api.views.router")

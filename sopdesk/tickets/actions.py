@@ -26,7 +26,7 @@ from sopdesk.tickets import events, lifecycle
 from sopdesk.tickets.assignment_checks import assignment_refusal
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.cached import ticket_config
-from sopdesk.tickets.choices import AccessChannel, Priority, Status
+from sopdesk.tickets.choices import AccessChannel, EventKind, Priority, Status
 from sopdesk.tickets.models import (
     TEXT_MAX_LENGTH,
     Attachment,
@@ -408,12 +408,15 @@ def move_to_team(ticket: Ticket, *, team: Team, now: datetime, reason: str) -> T
     return event
 
 
-def assign_locked(ticket: Ticket, *, team: Team, assignee: User | None, now: datetime) -> TicketEvent:
+def assign_locked(
+    ticket: Ticket, *, team: Team, assignee: User | None, now: datetime, also: Sequence[TicketEvent] = ()
+) -> TicketEvent:
     """System path for a follower inside a running ticket action (the row is locked): set team and assignee.
 
     Automatic assignment calls this from `changed.ticket_created` / `changed.team_changed`; it records
-    the assignment, tells the clocks, and notifies the assignee. It does not announce a team change
-    again: the caller is the one deciding in teams.
+    the assignment (with `also`, unsaved entries of the caller's kinds, in the same statement), tells
+    the clocks and notifies the assignee. It does not announce a team change again: the caller is the
+    one deciding in teams.
     """
     from_team, from_assignee = ticket.team_id, ticket.assignee_id
     old_status = ticket.status
@@ -424,9 +427,25 @@ def assign_locked(ticket: Ticket, *, team: Team, assignee: User | None, now: dat
     elif assignee is None and ticket.status == Status.ASSIGNED:
         ticket.status = Status.NEW
     _save(ticket, now=now, fields=["team", "assignee", "status"])
-    event = events.assigned(ticket, actor=None, now=now, from_team=from_team, from_assignee=from_assignee, note="")
+    event = events.new_event(
+        ticket,
+        EventKind.ASSIGNED,
+        actor=None,
+        now=now,
+        is_internal=True,
+        data={
+            "team": {"from": from_team, "to": team.pk},
+            "assignee": {"from": from_assignee, "to": ticket.assignee_id},
+        },
+    )
+    entries = [event]
     if ticket.status != old_status:
-        events.status_changed(ticket, actor=None, now=now, from_status=old_status, to_status=ticket.status, reason="")
+        entries.append(
+            events.new_event(
+                ticket, EventKind.STATUS_CHANGED, actor=None, now=now, data={"from": old_status, "to": ticket.status}
+            )
+        )
+    events.record_many([*entries, *also])
     changed.ticket_assigned(ticket, now=now)
     if ticket.status != old_status:
         changed.status_changed(ticket, from_status=old_status, actor=None, now=now)

@@ -60,11 +60,10 @@ def _assign_in_team(ticket: Ticket, rule: TeamRule, *, now: datetime) -> User | 
         RoundRobinCursor.objects.update_or_create(
             team_id=rule.team_id, defaults={"last_assignee_id": chosen.user_id, "last_assigned_at": now}
         )
-    assignee = User.objects.get(pk=chosen.user_id)
+    assignee = chosen.user
     team = ticket.team
     assert team is not None  # noqa: S101 - checked by the caller (team_id)
-    assign_locked(ticket, team=team, assignee=assignee, now=now)
-    new_event(
+    explanation = new_event(
         ticket,
         WorkforceEventKind.AUTO_ASSIGNED,
         actor=None,
@@ -80,7 +79,8 @@ def _assign_in_team(ticket: Ticket, rule: TeamRule, *, now: datetime) -> User | 
             "skill_level": chosen.skill_level,
             "candidates": len(candidates),
         },
-    ).save(force_insert=True)
+    )
+    assign_locked(ticket, team=team, assignee=assignee, now=now, also=[explanation])
     return assignee
 
 

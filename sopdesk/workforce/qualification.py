@@ -29,11 +29,15 @@ from sopdesk.workforce.models import Absence, AgentProfile, Certification, Skill
 class Candidate:
     """An agent who qualifies, with what the strategies compare."""
 
-    user_id: int
+    user: User
     capacity: int
     open_count: int
     weighted_load: int
     skill_level: int
+
+    @property
+    def user_id(self) -> int:
+        return self.user.pk
 
 
 def category_line(category_id: int | None) -> list[int]:
@@ -110,10 +114,10 @@ def _profiles(team_id: int, *, category_id: int | None, now: datetime, certified
         scope = _valid_certifications(team_id=team_id, category_ids=category_line(category_id), day=today(now))
         certified = Certification.objects.filter(scope, agent_id=OuterRef("user_id"))
         profiles = profiles.filter(Exists(certified))
-    return profiles.select_related("calendar").order_by("pk")
+    return profiles.select_related("user", "calendar").order_by("pk")
 
 
-def _loads(user_ids: list[int]) -> dict[int, tuple[int, int]]:
+def load_by_agent(user_ids: list[int]) -> dict[int, tuple[int, int]]:
     """Open tickets per agent: (count, weighted by priority), one grouped query."""
     result: dict[int, tuple[int, int]] = {}
     rows = (
@@ -148,7 +152,7 @@ def qualifying_agents(
     if not working:
         return []
     ids = [profile.pk for profile in working]
-    loads = _loads(ids)
+    loads = load_by_agent(ids)
     skills: dict[int, int] = {}
     if with_skills:
         line = category_line(category_id)
@@ -163,7 +167,7 @@ def qualifying_agents(
         if count < profile.capacity:
             candidates.append(
                 Candidate(
-                    user_id=profile.pk,
+                    user=profile.user,
                     capacity=profile.capacity,
                     open_count=count,
                     weighted_load=weighted,

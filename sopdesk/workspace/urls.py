@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sopdesk.workspace import canned_views, views
+from sopdesk.workspace import canned_views, views, workforce_views
 
 app_name = "workspace"
 
@@ -27,6 +27,9 @@ urlpatterns = [
         {"is_active": True},
         name="canned_activate",
     ),
+    path("presence/", workforce_views.presence, name="presence"),
+    path("teams/", workforce_views.team_board, name="team_board_default"),
+    path("teams/<slug:code>/", workforce_views.team_board, name="team_board"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),

@@ -22,6 +22,7 @@ from sopdesk.tickets.choices import (
 )
 from sopdesk.tickets.filters import DEFAULT_ORDERING, ORDERINGS
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from sopdesk.workforce.choices import WorkforceEventKind
 
 Text = str  # plain text: stored as given, escaped wherever it is shown
 
@@ -280,7 +281,7 @@ class TicketPage(AnswerSchema):
 
 class EventOut(Schema):
     id: int
-    kind: EventKind | SlaEventKind | CaseworkEventKind
+    kind: EventKind | SlaEventKind | CaseworkEventKind | WorkforceEventKind
     actor: UserRef | None
     created_at: datetime
     is_internal: bool
