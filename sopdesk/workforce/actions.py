@@ -22,7 +22,7 @@ from sopdesk.lib.text import has_forbidden_name_characters
 from sopdesk.sla.models import Calendar
 from sopdesk.tickets.models import Category
 from sopdesk.workforce.choices import Presence, SkillLevel, Strategy
-from sopdesk.workforce.models import Absence, AgentProfile, Certification, Skill, TeamAssignment
+from sopdesk.workforce.models import Absence, AgentProfile, Certification, RoundRobinCursor, Skill, TeamAssignment
 
 PROFILE_FIELDS = ("capacity", "calendar")
 TEAM_FIELDS = ("strategy", "backup_team", "requires_certification")
@@ -273,6 +273,9 @@ def set_team_assignment(
         setting.backup_team = backup_team
         setting.requires_certification = requires_certification
         setting.save()  # the post_save signal replaces the configuration stamp (cached.py)
+        # The round robin's position exists before the first assignment, so that assignments
+        # racing for it lock one row instead of both inserting it.
+        RoundRobinCursor.objects.get_or_create(team=team, defaults={"last_assigned_at": now})
         record_config_change(
             setting,
             operation=Operation.CREATED if created else Operation.CHANGED,

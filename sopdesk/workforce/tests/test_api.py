@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conftest import ApiClientFactory
@@ -12,6 +14,7 @@ from sopdesk.audit.models import ConfigChange
 from sopdesk.testing import factories
 from sopdesk.tickets.models import Ticket
 from sopdesk.workforce.models import AgentProfile, Certification, TeamAssignment
+from sopdesk.workforce.tests.conftest import make_agent
 
 JSON = "application/json"
 
@@ -142,8 +145,6 @@ def test_assigning_an_uncertified_agent_through_the_api_needs_a_cosigner(
     desk_agents: list[User],
     strategy,
 ) -> None:  # type: ignore[no-untyped-def]
-    from sopdesk.workforce.tests.conftest import make_agent
-
     strategy("manual")
     make_agent("trainee", service_desk, certified=False)
     ticket = factories.make_ticket(requester)
@@ -157,3 +158,19 @@ def test_assigning_an_uncertified_agent_through_the_api_needs_a_cosigner(
     assert "cosigner" in str(refused.json())
     assert accepted.status_code == 200
     assert Ticket.objects.get(pk=ticket.pk).assignee.username == "trainee"
+
+
+def test_the_board_costs_the_same_statements_for_three_members_or_thirty(
+    api_client: ApiClientFactory, manager: User, service_desk: Team, requester: User
+) -> None:
+    client = api_client(manager)
+    assert client.get("/api/v1/workforce/teams/service-desk").status_code == 200  # warm the caches
+
+    def statements(members: int) -> int:
+        for index in range(AgentProfile.objects.count(), members):
+            make_agent(f"member{index}", service_desk)
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/api/v1/workforce/teams/service-desk").status_code == 200
+        return len(context.captured_queries)
+
+    assert statements(3) == statements(30)

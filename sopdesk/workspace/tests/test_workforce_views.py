@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sopdesk.accounts.models import Team, User
@@ -130,3 +132,19 @@ def test_an_absence_today_shows_on_the_board_and_keeps_the_agent_from_new_ticket
     page = client_for(team_lead).get(f"/desk/teams/{service_desk.code}/").content.decode()
 
     assert "Absent" in page
+
+
+def test_the_board_page_costs_the_same_statements_for_three_members_or_thirty(
+    team_lead: User, service_desk: Team
+) -> None:
+    client = client_for(team_lead)
+    assert client.get("/desk/teams/").status_code == 200  # warm the caches
+
+    def statements(members: int) -> int:
+        for index in range(AgentProfile.objects.count(), members):
+            make_agent(f"member{index}", service_desk)
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/desk/teams/").status_code == 200
+        return len(context.captured_queries)
+
+    assert statements(3) == statements(30)
