@@ -13,6 +13,19 @@ _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=
 Code = Field(min_length=1, max_length=50)
 
 
+class AgentPath(Schema):
+    username: PlainStr = Field(max_length=150)
+
+
+class AgentSkillPath(Schema):
+    username: PlainStr = Field(max_length=150)
+    category: PlainStr = Field(max_length=50)
+
+
+class TeamPath(Schema):
+    code: PlainStr = Field(max_length=50)
+
+
 class PresenceIn(Schema):
     model_config = _STRICT
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from sopdesk.accounts.models import Team, User
 from sopdesk.core.api import check_query_parameters, error_responses, request_user
@@ -22,6 +22,8 @@ from sopdesk.workforce import actions, queries
 from sopdesk.workforce.api.schemas import (
     AbsenceIn,
     AgentOut,
+    AgentPath,
+    AgentSkillPath,
     CertificationIn,
     PresenceIn,
     ProfileIn,
@@ -30,6 +32,7 @@ from sopdesk.workforce.api.schemas import (
     SkillIn,
     TeamAssignmentIn,
     TeamOut,
+    TeamPath,
 )
 from sopdesk.workforce.models import Absence, Certification, Skill
 from sopdesk.workforce.qualification import load_by_agent, qualifying_agents
@@ -96,21 +99,21 @@ def set_presence(request: HttpRequest, payload: PresenceIn) -> dict[str, Any]:
 
 
 @router.get("/agents/{username}", response={200: AgentOut, **ERRORS})
-def get_agent(request: HttpRequest, username: str) -> dict[str, Any]:
+def get_agent(request: HttpRequest, path: Path[AgentPath]) -> dict[str, Any]:
     """Return an agent's capacity, presence, calendar, skills, coming absences and certifications.
 
     The agent themself, the leads of their teams, managers and administrators.
     """
     actor = request_user(request)
-    return _agent_out(queries.get_agent(username, actor=actor), now=timezone.now())
+    return _agent_out(queries.get_agent(path.username, actor=actor), now=timezone.now())
 
 
 @router.put("/agents/{username}/profile", response={200: AgentOut, **ERRORS})
 @transaction.atomic
-def update_profile(request: HttpRequest, username: str, payload: ProfileIn) -> dict[str, Any]:
+def update_profile(request: HttpRequest, path: Path[AgentPath], payload: ProfileIn) -> dict[str, Any]:
     """Set an agent's capacity and working calendar (their leads, managers, administrators)."""
     actor, now = request_user(request), timezone.now()
-    agent = queries.get_agent(username, actor=actor)
+    agent = queries.get_agent(path.username, actor=actor)
     calendar = None
     if payload.calendar:
         calendar = Calendar.objects.filter(code=payload.calendar).first()
@@ -122,11 +125,11 @@ def update_profile(request: HttpRequest, username: str, payload: ProfileIn) -> d
 
 @router.put("/agents/{username}/skills/{category}", response={200: AgentOut, **ERRORS})
 @transaction.atomic
-def set_skill(request: HttpRequest, username: str, category: str, payload: SkillIn) -> dict[str, Any]:
+def set_skill(request: HttpRequest, path: Path[AgentSkillPath], payload: SkillIn) -> dict[str, Any]:
     """Give an agent a skill level in a category (replacing the one they had)."""
     actor, now = request_user(request), timezone.now()
-    agent = queries.get_agent(username, actor=actor)
-    found = Category.objects.filter(code=category).first()
+    agent = queries.get_agent(path.username, actor=actor)
+    found = Category.objects.filter(code=path.category).first()
     if found is None:
         raise NotFound(_("No such category."))
     actions.set_skill(actor=actor, agent=agent, category=found, level=payload.level, now=now)
@@ -135,11 +138,11 @@ def set_skill(request: HttpRequest, username: str, category: str, payload: Skill
 
 @router.delete("/agents/{username}/skills/{category}", response={204: None, **ERRORS})
 @transaction.atomic
-def delete_skill(request: HttpRequest, username: str, category: str) -> Status[Any]:
+def delete_skill(request: HttpRequest, path: Path[AgentSkillPath]) -> Status[Any]:
     """Remove an agent's skill in a category."""
     actor = request_user(request)
-    agent = queries.get_agent(username, actor=actor)
-    found = Category.objects.filter(code=category).first()
+    agent = queries.get_agent(path.username, actor=actor)
+    found = Category.objects.filter(code=path.category).first()
     if found is None:
         raise NotFound(_("No such category."))
     actions.set_skill(actor=actor, agent=agent, category=found, level=None, now=timezone.now())
@@ -148,10 +151,10 @@ def delete_skill(request: HttpRequest, username: str, category: str) -> Status[A
 
 @router.post("/agents/{username}/absences", response={201: AgentOut, **ERRORS})
 @transaction.atomic
-def create_absence(request: HttpRequest, username: str, payload: AbsenceIn) -> Status[Any]:
+def create_absence(request: HttpRequest, path: Path[AgentPath], payload: AbsenceIn) -> Status[Any]:
     """Record an absence (leave, training): the agent is not assigned automatically then."""
     actor, now = request_user(request), timezone.now()
-    agent = queries.get_agent(username, actor=actor)
+    agent = queries.get_agent(path.username, actor=actor)
     actions.add_absence(
         actor=actor, agent=agent, starts_at=payload.starts_at, ends_at=payload.ends_at, reason=payload.reason, now=now
     )
@@ -173,10 +176,10 @@ def delete_absence(request: HttpRequest, absence_id: int) -> Status[Any]:
 
 @router.post("/agents/{username}/certifications", response={201: AgentOut, **ERRORS})
 @transaction.atomic
-def create_certification(request: HttpRequest, username: str, payload: CertificationIn) -> Status[Any]:
+def create_certification(request: HttpRequest, path: Path[AgentPath], payload: CertificationIn) -> Status[Any]:
     """Record a passed assessment for a team or a category, valid until `expires_on`."""
     actor, now = request_user(request), timezone.now()
-    agent = queries.get_agent(username, actor=actor)
+    agent = queries.get_agent(path.username, actor=actor)
     actions.certify(
         actor=actor,
         agent=agent,
@@ -229,22 +232,22 @@ def _team_out(team: Team, *, now: Any) -> dict[str, Any]:
 
 
 @router.get("/teams/{code}", response={200: TeamOut, **ERRORS})
-def get_team(request: HttpRequest, code: str) -> dict[str, Any]:
+def get_team(request: HttpRequest, path: Path[TeamPath]) -> dict[str, Any]:
     """Return a team's assignment setting and its board: presence, open tickets against capacity, absences today."""
-    team = queries.get_team(code)
+    team = queries.get_team(path.code)
     queries.check_may_view_board(request_user(request), team)
     return _team_out(team, now=timezone.now())
 
 
 @router.put("/teams/{code}/assignment", response={200: TeamOut, **ERRORS})
 @transaction.atomic
-def set_team_assignment(request: HttpRequest, code: str, payload: TeamAssignmentIn) -> dict[str, Any]:
+def set_team_assignment(request: HttpRequest, path: Path[TeamPath], payload: TeamAssignmentIn) -> dict[str, Any]:
     """Set how the team assigns new tickets, its backup group and whether agents need certification.
 
     The team's leads, managers and administrators; recorded in the configuration audit log.
     """
     actor, now = request_user(request), timezone.now()
-    team = queries.get_team(code)
+    team = queries.get_team(path.code)
     actions.set_team_assignment(
         actor=actor,
         team=team,
@@ -257,10 +260,10 @@ def set_team_assignment(request: HttpRequest, code: str, payload: TeamAssignment
 
 
 @router.get("/teams/{code}/qualifying", response={200: QualifyingPage, **ERRORS})
-def list_qualifying(request: HttpRequest, code: str, params: Query[QualifyingParams]) -> dict[str, Any]:
+def list_qualifying(request: HttpRequest, path: Path[TeamPath], params: Query[QualifyingParams]) -> dict[str, Any]:
     """Who qualifies for a new ticket of the team now (optionally of a category), as automatic assignment sees it."""
     check_query_parameters(request, QualifyingParams)
-    team = queries.get_team(code)
+    team = queries.get_team(path.code)
     queries.check_may_view_board(request_user(request), team)
     category = _category(params.category, "category")
     candidates = qualifying_agents(

@@ -174,3 +174,10 @@ def test_the_board_costs_the_same_statements_for_three_members_or_thirty(
         return len(context.captured_queries)
 
     assert statements(3) == statements(30)
+
+
+def test_control_characters_in_a_path_are_422_not_a_server_error(api_client: ApiClientFactory, manager: User) -> None:
+    client = api_client(manager)
+
+    assert client.get("/api/v1/workforce/agents/bad%00name").status_code == 422
+    assert client.get("/api/v1/workforce/teams/bad%00team").status_code == 422
