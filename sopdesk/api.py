@@ -92,6 +92,18 @@ OPERATIONS: dict[str, OperationName] = {
     "GET /collaboration/stats": OperationName("collaboration", "collaboration_stats_get"),
     "GET /collaboration/teams/{code}/settings": OperationName("collaboration", "collaboration_team_settings_get"),
     "PUT /collaboration/teams/{code}/settings": OperationName("collaboration", "collaboration_team_settings_set"),
+    "POST /workforce/presence": OperationName("workforce", "workforce_presence_set"),
+    "GET /workforce/agents/{username}": OperationName("workforce", "workforce_agent_get"),
+    "PUT /workforce/agents/{username}/profile": OperationName("workforce", "workforce_agent_profile_set"),
+    "PUT /workforce/agents/{username}/skills/{category}": OperationName("workforce", "workforce_skill_set"),
+    "DELETE /workforce/agents/{username}/skills/{category}": OperationName("workforce", "workforce_skill_delete"),
+    "POST /workforce/agents/{username}/absences": OperationName("workforce", "workforce_absence_create"),
+    "DELETE /workforce/absences/{absence_id}": OperationName("workforce", "workforce_absence_delete"),
+    "POST /workforce/agents/{username}/certifications": OperationName("workforce", "workforce_certification_create"),
+    "DELETE /workforce/certifications/{certification_id}": OperationName("workforce", "workforce_certification_delete"),
+    "GET /workforce/teams/{code}": OperationName("workforce", "workforce_team_get"),
+    "PUT /workforce/teams/{code}/assignment": OperationName("workforce", "workforce_team_assignment_set"),
+    "GET /workforce/teams/{code}/qualifying": OperationName("workforce", "workforce_team_qualifying_list"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -109,6 +121,8 @@ TAG_DESCRIPTIONS = {
     "collaboration": "Collaboration requests from a ticket to another team (协作申请): acceptance clock, "
     "progress, delivery, confirmation; completion and acceptance figures per team.",
     "audit": "The configuration audit log: who changed which setting when, before and after (admins, auditors).",
+    "workforce": "Agents' presence, capacity, working calendar, skills, absences and certifications; each "
+    "team's assignment strategy, backup group and board; who qualifies for a new ticket.",
 }
 
 api = DocumentedAPI(
@@ -132,3 +146,4 @@ api.add_router("/tickets", "sopdesk.sla.api.views.tickets_router")
 api.add_router("/audit", "sopdesk.audit.api.views.router")
 api.add_router("/tickets", "sopdesk.collaboration.api.views.tickets_router")
 api.add_router("/collaboration", "sopdesk.collaboration.api.views.router")
+api.add_router("/workforce", "sopdesk.workforce.api.views.router")

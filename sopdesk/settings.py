@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "sopdesk.casework",
     "sopdesk.closing",
     "sopdesk.collaboration",
+    "sopdesk.workforce",
     "sopdesk.notifications",
     "sopdesk.backup",
     "sopdesk.web",

@@ -16,6 +16,7 @@ from sopdesk.demo.casework import add_canned_responses, add_casework
 from sopdesk.demo.directory import DEMO_LOGINS, DEMO_PASSWORD, create_directory
 from sopdesk.demo.sla import catch_up_clocks, configure_sla
 from sopdesk.demo.stories import plan_tickets, play
+from sopdesk.demo.workforce import configure_workforce
 from sopdesk.notifications.outbox import notifications_suppressed
 
 DEFAULT_TICKET_COUNT = 200
@@ -57,6 +58,7 @@ def load_demo(
         add_canned_responses(directory, now=now)
         add_casework(now=now)
         catch_up_clocks(now=now)
+        configure_workforce(directory, now=now)
 
 
 def demo_logins() -> list[DemoLogin]:

@@ -10,6 +10,7 @@ class NotificationKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breach")
     SLA_ESCALATION = "sla_escalation", _("SLA escalation")
     REQUEST_RECEIVED = "request_received", _("Request received")
+    ASSIGNMENT_FALLBACK = "assignment_fallback", _("No agent qualified")
 
 
 class DeliveryChannel(models.TextChoices):

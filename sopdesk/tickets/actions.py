@@ -23,9 +23,10 @@ from sopdesk.lib.priority import raise_priority as priority_raised
 from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_characters
 from sopdesk.notifications.outbox import are_notifications_suppressed, enqueue
 from sopdesk.tickets import events, lifecycle
+from sopdesk.tickets.assignment_checks import assignment_refusal
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.cached import ticket_config
-from sopdesk.tickets.choices import AccessChannel, Priority, Status
+from sopdesk.tickets.choices import AccessChannel, EventKind, Priority, Status
 from sopdesk.tickets.guards import transition_guards
 from sopdesk.tickets.models import (
     TEXT_MAX_LENGTH,
@@ -403,6 +404,54 @@ def move_to_team(ticket: Ticket, *, team: Team, now: datetime, reason: str) -> T
                 ticket, actor=None, now=now, from_status=old_status, to_status=ticket.status, reason=reason
             )
             changed.status_changed(ticket, from_status=old_status, actor=None, now=now)
+        if ticket.team_id != from_team:
+            changed.team_changed(ticket, from_team_id=from_team, now=now)
+    return event
+
+
+def assign_locked(
+    ticket: Ticket, *, team: Team, assignee: User | None, now: datetime, also: Sequence[TicketEvent] = ()
+) -> TicketEvent:
+    """System path for a follower inside a running ticket action (the row is locked): set team and assignee.
+
+    Automatic assignment calls this from `changed.ticket_created` / `changed.team_changed`; it records
+    the assignment (with `also`, unsaved entries of the caller's kinds, in the same statement), tells
+    the clocks and notifies the assignee. It does not announce a team change again: the caller is the
+    one deciding in teams.
+    """
+    from_team, from_assignee = ticket.team_id, ticket.assignee_id
+    old_status = ticket.status
+    ticket.team = team
+    ticket.assignee = assignee
+    if assignee is not None and ticket.status == Status.NEW:
+        ticket.status = Status.ASSIGNED
+    elif assignee is None and ticket.status == Status.ASSIGNED:
+        ticket.status = Status.NEW
+    _save(ticket, now=now, fields=["team", "assignee", "status"])
+    event = events.new_event(
+        ticket,
+        EventKind.ASSIGNED,
+        actor=None,
+        now=now,
+        is_internal=True,
+        data={
+            "team": {"from": from_team, "to": team.pk},
+            "assignee": {"from": from_assignee, "to": ticket.assignee_id},
+        },
+    )
+    entries = [event]
+    if ticket.status != old_status:
+        entries.append(
+            events.new_event(
+                ticket, EventKind.STATUS_CHANGED, actor=None, now=now, data={"from": old_status, "to": ticket.status}
+            )
+        )
+    events.record_many([*entries, *also])
+    changed.ticket_assigned(ticket, now=now)
+    if ticket.status != old_status:
+        changed.status_changed(ticket, from_status=old_status, actor=None, now=now)
+    if assignee is not None:
+        _notify(event)
     return event
 
 
@@ -419,10 +468,17 @@ def assign_ticket(
     actor: User,
     now: datetime,
     note: str = "",
+    cosigner: User | None = None,
     expected_version: int | None = None,
 ) -> TicketEvent:
-    """Route `ticket` to `team` and/or `assignee`, record the event and notify the assignee after commit."""
+    """Route `ticket` to `team` and/or `assignee`, record the event and notify the assignee after commit.
+
+    `cosigner` is the certified colleague who signs for an assignee not certified to work alone
+    (the registered assignment checks decide who needs one).
+    """
     check_may_assign(actor)
+    if cosigner is not None and assignee is None:
+        raise ActionError(_("A co-signer is only needed with an assignee."), field="cosigner")
     if team is not None and not team.is_active:
         raise ActionError(_("This team is inactive."), field="team")
     if assignee is not None and not assignee.is_agent_staff:
@@ -442,6 +498,12 @@ def assign_ticket(
             and (assignee.pk if assignee else None) == from_assignee
         ):
             raise ActionError(_("The ticket is already assigned this way."), field="assignee")
+        if assignee is not None:
+            refusal = assignment_refusal(
+                ticket, team=target_team, assignee=assignee, cosigner=cosigner, actor=actor, now=now
+            )
+            if refusal is not None:
+                raise refusal
         ticket.team = target_team
         ticket.assignee = assignee
         old_status = ticket.status
@@ -451,7 +513,13 @@ def assign_ticket(
             ticket.status = Status.NEW
         _save(ticket, now=now, fields=["team", "assignee", "status"])
         event = events.assigned(
-            ticket, actor=actor, now=now, from_team=from_team, from_assignee=from_assignee, note=note.strip()
+            ticket,
+            actor=actor,
+            now=now,
+            from_team=from_team,
+            from_assignee=from_assignee,
+            note=note.strip(),
+            cosigner=cosigner.pk if cosigner is not None else None,
         )
         if ticket.status != old_status:
             events.status_changed(
@@ -460,6 +528,8 @@ def assign_ticket(
         changed.ticket_assigned(ticket, now=now)
         if ticket.status != old_status:
             changed.status_changed(ticket, from_status=old_status, actor=actor, now=now)
+        if ticket.team_id != from_team:
+            changed.team_changed(ticket, from_team_id=from_team, now=now)
         if assignee is not None and assignee.pk != actor.pk:
             _notify(event)
     return event

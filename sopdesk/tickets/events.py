@@ -139,7 +139,14 @@ def assigned(
     from_team: int | None,
     from_assignee: int | None,
     note: str,
+    cosigner: int | None = None,
 ) -> TicketEvent:
+    data: dict[str, Any] = {
+        "team": {"from": from_team, "to": ticket.team_id},
+        "assignee": {"from": from_assignee, "to": ticket.assignee_id},
+    }
+    if cosigner is not None:
+        data["cosigner"] = cosigner
     return _write(
         ticket,
         EventKind.ASSIGNED,
@@ -148,10 +155,7 @@ def assigned(
         body=note,
         # Who assigns to whom is internal routing detail.
         is_internal=True,
-        data={
-            "team": {"from": from_team, "to": ticket.team_id},
-            "assignee": {"from": from_assignee, "to": ticket.assignee_id},
-        },
+        data=data,
     )
 
 

@@ -33,11 +33,28 @@ class TicketObserver(Protocol):
         ...
 
 
+class TeamObserver(Protocol):
+    """A follower of the team a ticket is in (automatic assignment); runs in the action's transaction."""
+
+    def team_changed(self, ticket: Ticket, *, from_team_id: int | None, now: datetime) -> None: ...
+
+
 class _Observers:
     """The registered observers, called in registration order."""
 
     def __init__(self) -> None:
         self._observers: list[TicketObserver] = []
+        self._team_observers: list[TeamObserver] = []
+
+    def register_team_observer(self, observer: TeamObserver) -> None:
+        if any(type(existing) is type(observer) for existing in self._team_observers):
+            return
+        self._team_observers.append(observer)
+
+    def team_changed(self, ticket: Ticket, *, from_team_id: int | None, now: datetime) -> None:
+        """`ticket` moved to another team (its assignee may be cleared): whoever assigns in teams decides."""
+        for observer in self._team_observers:
+            observer.team_changed(ticket, from_team_id=from_team_id, now=now)
 
     def register(self, observer: TicketObserver) -> None:
         if any(type(existing) is type(observer) for existing in self._observers):
@@ -75,3 +92,8 @@ changed = _Observers()
 def register_observer(observer: TicketObserver) -> None:
     """Have `observer` follow every ticket change (call from an AppConfig.ready())."""
     changed.register(observer)
+
+
+def register_team_observer(observer: TeamObserver) -> None:
+    """Have `observer` told when a ticket moves to another team (call from an AppConfig.ready())."""
+    changed.register_team_observer(observer)

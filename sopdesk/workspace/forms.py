@@ -41,6 +41,11 @@ class StatusForm(VersionedForm):
 class AssignForm(VersionedForm):
     assignee = forms.CharField(label=_("Assignee"), max_length=150, required=False)
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+    cosigner = forms.CharField(label=_("Co-signer"), max_length=150, required=False)
+
+
+class TakeForm(VersionedForm):
+    cosigner = forms.CharField(label=_("Co-signer"), max_length=150, required=False)
 
 
 class PriorityForm(VersionedForm):

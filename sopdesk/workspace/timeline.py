@@ -19,6 +19,7 @@ from sopdesk.tickets.attachments import INLINE_IMAGE_TYPES
 from sopdesk.tickets.choices import EventKind, Priority, Status
 from sopdesk.tickets.events import kind_label
 from sopdesk.tickets.models import Attachment, TicketEvent
+from sopdesk.workforce.choices import Strategy, WorkforceEventKind
 
 # How an entry looks: a speech bubble for conversation, a yellow note, or a one-line system entry.
 REPLY, NOTE, SYSTEM, ALERT = "reply", "note", "system", "alert"
@@ -62,6 +63,11 @@ class _Names:
             if event.kind == EventKind.ASSIGNED:
                 team_ids.update(v for v in (event.data.get("team") or {}).values() if isinstance(v, int))
                 user_ids.update(v for v in (event.data.get("assignee") or {}).values() if isinstance(v, int))
+            elif event.kind in WorkforceEventKind.values:
+                team_ids.update(
+                    v for v in (event.data.get("team"), event.data.get("backup_team")) if isinstance(v, int)
+                )
+                user_ids.update(v for v in (event.data.get("assignee"),) if isinstance(v, int))
         self.teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")) if team_ids else {}
         users = User.objects.filter(pk__in=user_ids) if user_ids else User.objects.none()
         self.users = {user.pk: str(user) for user in users.only("username", "display_name", "first_name", "last_name")}
@@ -106,7 +112,40 @@ def _summary(event: TicketEvent, names: _Names) -> str:
         SlaEventKind.OVERDUE_REASON,
     ):
         return _metric(data.get("metric"))
+    if kind in WorkforceEventKind.values:
+        return _assignment_summary(kind, data, names)
     return _casework_summary(kind, data)
+
+
+def _assignment_summary(kind: str, data: dict[str, Any], names: _Names) -> str:
+    """Why automatic assignment chose whom it chose, or why nobody."""
+    strategy = _choice_label(Strategy, data.get("strategy"))
+    if kind == WorkforceEventKind.NOBODY_QUALIFIED:
+        if data.get("backup_team") is not None:
+            text = _("Nobody in %(team)s qualified (%(strategy)s); moved to the backup group %(backup)s.")
+        else:
+            text = _("Nobody in %(team)s qualified (%(strategy)s); the ticket waits unassigned.")
+        return text % {
+            "team": names.team(data.get("team")),
+            "strategy": strategy,
+            "backup": names.team(data.get("backup_team")),
+        }
+    values = {
+        "assignee": names.user(data.get("assignee")),
+        "strategy": strategy,
+        "open": data.get("open_count", 0),
+        "capacity": data.get("capacity", 0),
+        "level": data.get("skill_level", 0),
+        "count": data.get("candidates", 0),
+    }
+    if data.get("strategy") == Strategy.BEST_SKILL:
+        return (
+            _("Assigned to %(assignee)s by %(strategy)s: skill level %(level)s, %(open)s of %(capacity)s open tickets.")
+            % values
+        )
+    if data.get("strategy") == Strategy.ROUND_ROBIN:
+        return _("Assigned to %(assignee)s by %(strategy)s: next of %(count)s qualifying agents.") % values
+    return _("Assigned to %(assignee)s by %(strategy)s: %(open)s of %(capacity)s open tickets.") % values
 
 
 _REMOTE_KINDS = {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sopdesk.workspace import canned_views, collaboration_views, views
+from sopdesk.workspace import canned_views, collaboration_views, views, workforce_views
 
 app_name = "workspace"
 
@@ -34,6 +34,9 @@ urlpatterns = [
         collaboration_views.step,
         name="collaboration_step",
     ),
+    path("presence/", workforce_views.presence, name="presence"),
+    path("teams/", workforce_views.team_board, name="team_board_default"),
+    path("teams/<slug:code>/", workforce_views.team_board, name="team_board"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),

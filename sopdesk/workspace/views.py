@@ -520,13 +520,33 @@ def _assign(ticket: Ticket, form: forms.AssignForm, *, user: User, now: Any, exp
         actor=user,
         now=now,
         note=form.cleaned_data["note"],
+        cosigner=_cosigner(form),
         expected_version=expected_version,
     )
     return _("Assigned to %(name)s.") % {"name": assignee.username} if assignee else _("Unassigned.")
 
 
-def _take(ticket: Ticket, form: VersionedForm, *, user: User, now: Any, expected_version: int | None) -> str:
-    actions.assign_ticket(ticket, team=None, assignee=user, actor=user, now=now, expected_version=expected_version)
+def _cosigner(form: VersionedForm) -> User | None:
+    """The certified colleague named to sign for an agent not yet certified (workforce rule)."""
+    username = form.cleaned_data.get("cosigner")
+    if not username:
+        return None
+    cosigner: User | None = User.objects.filter(username=username, is_active=True).first()
+    if cosigner is None:
+        raise ActionError(_("Unknown user."), field="cosigner")
+    return cosigner
+
+
+def _take(ticket: Ticket, form: forms.TakeForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    actions.assign_ticket(
+        ticket,
+        team=None,
+        assignee=user,
+        actor=user,
+        now=now,
+        cosigner=_cosigner(form),
+        expected_version=expected_version,
+    )
     return _("The ticket is yours.")
 
 
@@ -618,13 +638,13 @@ ACTIONS: dict[str, tuple[type[VersionedForm], Callable[..., str]]] = {
     "comment": (forms.CommentForm, _comment),
     "status": (forms.StatusForm, _status),
     "assign": (forms.AssignForm, _assign),
-    "take": (VersionedForm, _take),
+    "take": (forms.TakeForm, _take),
     "priority": (forms.PriorityForm, _priority),
     "tags": (forms.TagsForm, _tags),
     "overdue_reason": (forms.OverdueReasonForm, _overdue_reason),
     "collaborate": (forms.CollaborationRequestForm, ask_another_team),
 }
-_FORM_NAMES[VersionedForm] = "take_form"
+_FORM_NAMES[forms.TakeForm] = "take_form"
 
 
 @require_POST

@@ -23,6 +23,7 @@ from sopdesk.tickets.choices import (
 )
 from sopdesk.tickets.filters import DEFAULT_ORDERING, ORDERINGS
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from sopdesk.workforce.choices import WorkforceEventKind
 
 Text = str  # plain text: stored as given, escaped wherever it is shown
 
@@ -127,6 +128,11 @@ class AssignIn(Schema):
     team: PlainStr | None = Field(None, max_length=50, description="Team code; omitted keeps the current team.")
     assignee: PlainStr | None = Field(None, max_length=150, description="Username; null leaves the ticket unassigned.")
     note: Text = Field("", max_length=TEXT_MAX_LENGTH)
+    cosigner: PlainStr | None = Field(
+        None,
+        max_length=150,
+        description="Username of a certified team member who signs for an assignee not yet certified to work alone.",
+    )
 
 
 class TicketListParams(Schema):
@@ -276,7 +282,7 @@ class TicketPage(AnswerSchema):
 
 class EventOut(Schema):
     id: int
-    kind: EventKind | SlaEventKind | CaseworkEventKind | CollaborationEventKind
+    kind: EventKind | SlaEventKind | CaseworkEventKind | CollaborationEventKind | WorkforceEventKind
     actor: UserRef | None
     created_at: datetime
     is_internal: bool

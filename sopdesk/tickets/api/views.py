@@ -237,6 +237,7 @@ def assign_ticket(request: HttpRequest, response: HttpResponse, number: str, pay
         if team is None:
             raise ActionError(_("Unknown team."), field="team")
     assignee = _active_user(payload.assignee, "assignee") if payload.assignee else None
+    cosigner = _active_user(payload.cosigner, "cosigner") if payload.cosigner else None
     actions.assign_ticket(
         ticket,
         team=team,
@@ -244,6 +245,7 @@ def assign_ticket(request: HttpRequest, response: HttpResponse, number: str, pay
         actor=user,
         now=timezone.now(),
         note=payload.note,
+        cosigner=cosigner,
         expected_version=_if_match(request, ticket),
     )
     return _detail(ticket, user, response)

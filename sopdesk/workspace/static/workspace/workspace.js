@@ -145,7 +145,16 @@
     });
   }
 
+  // Bars whose length is data: the CSP allows no style attributes in the markup.
+  function setUpBars() {
+    document.querySelectorAll("[data-width]").forEach((bar) => {
+      const percent = Math.max(0, Math.min(100, Number(bar.dataset.width) || 0));
+      bar.style.width = `${percent}%`;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    setUpBars();
     setUpSelection();
     setUpComposer();
     setUpShortcuts();
