@@ -92,6 +92,7 @@ def office_calendar() -> Calendar:
     calendar = Calendar.objects.create(code="wf-office", name="Weekday office", time_zone="Asia/Shanghai")
     for weekday in range(5):
         WorkingInterval.objects.create(calendar=calendar, weekday=weekday, starts_at=time(9), ends_at=time(18))
+    calendar.bump_revision()  # ids are reused between tests: no cached copy of another test's calendar
     return calendar
 
 
