@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sopdesk.sla",
     "sopdesk.casework",
     "sopdesk.closing",
+    "sopdesk.routing",
     "sopdesk.notifications",
     "sopdesk.backup",
     "sopdesk.web",

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sopdesk.casework.choices import CaseworkEventKind
 from sopdesk.core.api import InputDatetime, PlainStr
 from sopdesk.core.pagination import COUNT_LIMIT, MAX_OFFSET
+from sopdesk.routing.choices import RoutingEventKind
 from sopdesk.sla.choices import ClockState, Metric, SlaEventKind
 from sopdesk.tickets.choices import (
     Channel,
@@ -275,7 +276,7 @@ class TicketPage(AnswerSchema):
 
 class EventOut(Schema):
     id: int
-    kind: EventKind | SlaEventKind | CaseworkEventKind
+    kind: EventKind | SlaEventKind | CaseworkEventKind | RoutingEventKind
     actor: UserRef | None
     created_at: datetime
     is_internal: bool
