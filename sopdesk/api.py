@@ -68,6 +68,15 @@ OPERATIONS: dict[str, OperationName] = {
     "PATCH /sla/policies/{policy_id}": OperationName("sla_policies", "sla_policies_update"),
     "GET /sla/breaches": OperationName("sla_breaches", "sla_breaches_list"),
     "GET /audit/config-changes": OperationName("audit", "audit_config_changes_list"),
+    "GET /routing/rules": OperationName("routing_rules", "routing_rules_list"),
+    "POST /routing/rules": OperationName("routing_rules", "routing_rules_create"),
+    "GET /routing/rules/{rule_id}": OperationName("routing_rules", "routing_rules_get"),
+    "PATCH /routing/rules/{rule_id}": OperationName("routing_rules", "routing_rules_update"),
+    "DELETE /routing/rules/{rule_id}": OperationName("routing_rules", "routing_rules_delete"),
+    "GET /routing/specialists": OperationName("routing_specialists", "routing_specialists_list"),
+    "PUT /routing/specialists/{category}": OperationName("routing_specialists", "routing_specialists_set"),
+    "DELETE /routing/specialists/{category}": OperationName("routing_specialists", "routing_specialists_delete"),
+    "POST /tickets/{number}/escalations": OperationName("routing_escalation", "routing_escalation_create"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -83,6 +92,10 @@ TAG_DESCRIPTIONS = {
     "sla_breaches": "A team's open tickets whose SLA clocks are in warning or breached.",
     "sla_overdue_reasons": "Why a ticket's SLA clock ran over its target (the SOP asks every overdue ticket to say).",
     "audit": "The configuration audit log: who changed which setting when, before and after (admins, auditors).",
+    "routing_rules": "Ordered rules that choose a new ticket's team by category, type, channel, customer level, "
+    "priority, difficulty and keywords (administrators change, managers read).",
+    "routing_specialists": "Each category's specialist team, which takes its tickets of difficulty 2 and above.",
+    "routing_escalation": "Tiered escalation of a ticket to a team of the next tier, with a reason.",
 }
 
 api = DocumentedAPI(
@@ -104,3 +117,6 @@ api.add_router("/notifications", "sopdesk.notifications.api.views.router")
 api.add_router("/sla", "sopdesk.sla.api.views.router")
 api.add_router("/tickets", "sopdesk.sla.api.views.tickets_router")
 api.add_router("/audit", "sopdesk.audit.api.views.router")
+api.add_router("/routing", "sopdesk.routing.api.views.router")
+api.add_router("/routing", "sopdesk.routing.api.views.specialists_router")
+api.add_router("/tickets", "sopdesk.routing.api.views.tickets_router")

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.choices import Role, TeamTier
-from sopdesk.accounts.models import Team, TeamMembership, User
+from sopdesk.accounts.models import CustomerLevel, Team, TeamMembership, User
 from sopdesk.audit.actions import field_values, record_config_change
 from sopdesk.audit.choices import Operation
 from sopdesk.core.errors import ActionError, PermissionRefused
@@ -66,6 +66,32 @@ def check_may_read_routing(user: User) -> None:
 
 
 # --- routing rules --------------------------------------------------------------------------
+
+
+REFERENCES: dict[str, Any] = {
+    "category": (Category, "code"),
+    "customer_level": (CustomerLevel, "code"),
+    "team": (Team, "code"),
+}
+
+
+def by_code(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return `values` with the category, customer level and team codes replaced by their rows.
+
+    Unknown codes are field errors (422), all of them in one ValidationFailed; None stays None.
+    """
+    resolved = dict(values)
+    errors: dict[str, list[str]] = {}
+    for name, (model, key) in REFERENCES.items():
+        code = values.get(name)
+        if isinstance(code, str):
+            row = model.objects.filter(**{key: code}).first()
+            if row is None:
+                errors[name] = [_("Unknown code “%(code)s”.") % {"code": code}]
+            resolved[name] = row
+    if errors:
+        raise ValidationFailed(errors)
+    return resolved
 
 
 def _check_rule(rule: RoutingRule) -> None:
