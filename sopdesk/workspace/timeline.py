@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, User
 from sopdesk.casework.choices import CaseworkEventKind, VerificationOutcome
+from sopdesk.routing import wording as routing_wording
+from sopdesk.routing.choices import RoutingEventKind
 from sopdesk.sla.choices import Metric, SlaEventKind
 from sopdesk.tickets.attachments import INLINE_IMAGE_TYPES
 from sopdesk.tickets.choices import EventKind, Priority, Status
@@ -27,6 +29,7 @@ _STYLES = {
     SlaEventKind.SLA_WARNING: ALERT,
     SlaEventKind.SLA_BREACHED: ALERT,
     SlaEventKind.SLA_ESCALATED: ALERT,
+    RoutingEventKind.MAJOR_INCIDENT: ALERT,
 }
 
 
@@ -105,6 +108,8 @@ def _summary(event: TicketEvent, names: _Names) -> str:
         SlaEventKind.OVERDUE_REASON,
     ):
         return _metric(data.get("metric"))
+    if kind in RoutingEventKind.values:
+        return routing_wording.summary(kind, data)
     return _casework_summary(kind, data)
 
 

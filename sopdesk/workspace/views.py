@@ -35,6 +35,7 @@ from sopdesk.core.http import client_address
 from sopdesk.core.pagination import bounded_count
 from sopdesk.notifications.actions import mark_all_read, mark_read
 from sopdesk.notifications.queries import get_notification_for_user, inbox_for
+from sopdesk.routing import actions as routing
 from sopdesk.sla import actions as sla_actions
 from sopdesk.sla.clocks import ran_over
 from sopdesk.sla.queries import overdue_reasons_for, sla_snapshot, sla_snapshots
@@ -364,6 +365,10 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         "verification_form": forms.VerificationForm(),
         "status_form": forms.StatusForm(initial={"version": ticket.version}),
         "priority_form": forms.PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
+        "escalation_targets": routing.escalation_targets(ticket)
+        if writable and actions.may_be_reassigned(ticket)
+        else [],
+        "escalate_form": forms.EscalateForm(initial={"version": ticket.version}),
         "resolved_status": Status.RESOLVED,
         "stale": False,
         "access_log": access_log_for(user, ticket),
@@ -437,6 +442,7 @@ _FORM_NAMES: dict[type[VersionedForm], str] = {
     forms.AssignForm: "assign_form",
     forms.TagsForm: "tags_form",
     forms.OverdueReasonForm: "overdue_form",
+    forms.EscalateForm: "escalate_form",
 }
 
 
@@ -545,6 +551,17 @@ def _overdue_reason(
     return _("Overdue reason recorded.")
 
 
+def _escalate(ticket: Ticket, form: forms.EscalateForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    code = form.cleaned_data["team"]
+    team = Team.objects.filter(code=code, is_active=True).first() if code else None
+    if code and team is None:
+        raise ActionError(_("Unknown team."), field="team")
+    event = routing.escalate_to_next_tier(
+        ticket, actor=user, reason=form.cleaned_data["reason"], team=team, now=now, expected_version=expected_version
+    )
+    return _("Escalated to %(team)s.") % {"team": event.data["team_name"]}
+
+
 def _tags(ticket: Ticket, form: forms.TagsForm, *, user: User, now: Any, expected_version: int | None) -> str:
     if actions.add_tags(ticket, actor=user, names=form.names(), now=now, expected_version=expected_version) is None:
         raise ActionError(_("The ticket has these tags already."), field="tags")
@@ -619,6 +636,7 @@ ACTIONS: dict[str, tuple[type[VersionedForm], Callable[..., str]]] = {
     "priority": (forms.PriorityForm, _priority),
     "tags": (forms.TagsForm, _tags),
     "overdue_reason": (forms.OverdueReasonForm, _overdue_reason),
+    "escalate": (forms.EscalateForm, _escalate),
 }
 _FORM_NAMES[VersionedForm] = "take_form"
 
