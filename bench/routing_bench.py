@@ -195,7 +195,9 @@ def _new_tickets(count: int, seed: int) -> list[Any]:
     from sopdesk.tickets.models import Ticket
 
     rng = random.Random(seed)
-    requesters = list(User.objects.filter(username__startswith="requester-").select_related("organization__customer_level"))
+    requesters = list(
+        User.objects.filter(username__startswith="requester-").select_related("organization__customer_level")
+    )
     categories = [*ticket_config().categories.values(), None]
     titles = ["VPN 连不上", "Printer jams on floor 3", "数据库很慢", "Cannot log in", "电脑蓝屏", "Need a new license"]
     titles += ["系统报错", "Screen flickers", "邮件发不出去", "Slow laptop", "会议室投影不亮", "Access request"] * 2
@@ -364,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  routing decision (stamp read included): p50 {measured['decision_as_created']['p50_ms']} ms,"
             f" p95 {p95} ms, p99 {measured['decision_as_created']['p99_ms']} ms  {'OK' if met else 'OVER TARGET'}\n"
             f"  decision alone (configuration cached): p50 {measured['decision_alone']['p50_ms']} ms,"
-            f" p95 {measured['decision_alone']['p95_ms']} ms; {measured['decision_queries']} statement(s) per decision\n"
+            f" p95 {measured['decision_alone']['p95_ms']} ms;"
+            f" {measured['decision_queries']} statement(s) per decision\n"
             f"  routed by: {measured['bases']}\n"
             f"  create_ticket (routed, clocks, acknowledgement): p50 {measured['create_ticket']['p50_ms']} ms,"
             f" p95 {measured['create_ticket']['p95_ms']} ms, {measured['create_ticket_statements']} statements",

@@ -422,6 +422,8 @@ def _act(request: HttpRequest, number: str, form_class: type[VersionedForm], app
             status = error.status_code
         else:
             messages.success(request, message)
+            if form_class in _MAY_LEAVE_SIGHT and not Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists():
+                return HttpResponseRedirect(reverse("workspace:queue_default"))  # escalated out of their teams
             return HttpResponseRedirect(reverse("workspace:ticket", args=[ticket.number]))
     ticket.refresh_from_db()
     context = _ticket_context(request, ticket, now=now)
@@ -430,6 +432,9 @@ def _act(request: HttpRequest, number: str, form_class: type[VersionedForm], app
     context["failed_form"] = _FORM_NAMES[form_class]
     return render(request, "workspace/ticket.html", context, status=status)
 
+
+# Actions after which the actor may no longer see the ticket (it went to another team).
+_MAY_LEAVE_SIGHT: frozenset[type[VersionedForm]] = frozenset({forms.EscalateForm})
 
 _FORM_NAMES: dict[type[VersionedForm], str] = {
     forms.DiagnosisForm: "diagnosis_form",

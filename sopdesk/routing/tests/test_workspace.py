@@ -53,7 +53,10 @@ def test_an_agent_escalates_from_the_ticket_page(
         {"version": ticket.version, "team": "second-line", "reason": "Needs a packet capture"},
     )
 
+    # The ticket left the agent's team, so they land on their queue with the confirmation.
     assert response.status_code == 302
+    assert response["Location"] == "/desk/"
+    assert "Escalated to Second Line." in client.get(response["Location"]).content.decode()
     ticket.refresh_from_db()
     assert ticket.team == second_line
     assert TicketEvent.objects.get(ticket=ticket, kind=RoutingEventKind.TIER_ESCALATED).body == "Needs a packet capture"
