@@ -1,4 +1,4 @@
-"""The routing app follows new tickets: difficulty 4 marks the ticket as a major incident."""
+"""The routing app follows tickets: difficulty 4, at creation or set later, marks a major incident."""
 
 from __future__ import annotations
 
@@ -28,3 +28,7 @@ class MajorIncidentFollower:
 
     def classification_changed(self, ticket: Ticket, *, actor: User | None, now: datetime) -> None:
         return None
+
+    def difficulty_changed(self, ticket: Ticket, *, actor: User | None, now: datetime) -> None:
+        if ticket.difficulty >= Difficulty.MAJOR:
+            flag_major_incident(ticket, now=now)

@@ -308,6 +308,8 @@ def edit_ticket_details(
         if ticket.priority != old_priority or {"category", "channel"} & set(recorded):
             # Policies match on priority, category and channel.
             changed.classification_changed(ticket, actor=actor, now=now)
+        if "difficulty" in recorded:
+            changed.difficulty_changed(ticket, actor=actor, now=now)  # level 4: the major-incident flag
     return event
 
 

@@ -187,6 +187,23 @@ def test_difficulty_four_flags_a_major_incident_and_tells_the_leads_and_managers
     assert not MajorIncident.objects.filter(ticket=create(requester, actor=agent, difficulty=3)).exists()
 
 
+def test_difficulty_raised_to_four_later_flags_the_ticket_once(
+    requester: User, agent: User, manager: User, service_desk: Team
+) -> None:
+    from sopdesk.tickets.actions import edit_ticket_details
+
+    ticket = create(requester)
+    assert not MajorIncident.objects.filter(ticket=ticket).exists()
+
+    edit_ticket_details(ticket, actor=agent, changes={"difficulty": 4}, now=NOW)
+    edit_ticket_details(ticket, actor=agent, changes={"difficulty": 3}, now=NOW)
+    edit_ticket_details(ticket, actor=agent, changes={"difficulty": 4}, now=NOW)
+
+    assert MajorIncident.objects.filter(ticket=ticket).count() == 1
+    assert TicketEvent.objects.filter(ticket=ticket, kind=RoutingEventKind.MAJOR_INCIDENT).count() == 1
+    assert Notification.objects.filter(ticket=ticket, recipient=manager).count() == 1
+
+
 def test_rule_changes_are_audited_and_reach_the_next_creation(
     requester: User, admin: User, service_desk: Team, network: Team
 ) -> None:
