@@ -104,6 +104,15 @@ OPERATIONS: dict[str, OperationName] = {
     "GET /workforce/teams/{code}": OperationName("workforce", "workforce_team_get"),
     "PUT /workforce/teams/{code}/assignment": OperationName("workforce", "workforce_team_assignment_set"),
     "GET /workforce/teams/{code}/qualifying": OperationName("workforce", "workforce_team_qualifying_list"),
+    "GET /routing/rules": OperationName("routing_rules", "routing_rules_list"),
+    "POST /routing/rules": OperationName("routing_rules", "routing_rules_create"),
+    "GET /routing/rules/{rule_id}": OperationName("routing_rules", "routing_rules_get"),
+    "PATCH /routing/rules/{rule_id}": OperationName("routing_rules", "routing_rules_update"),
+    "DELETE /routing/rules/{rule_id}": OperationName("routing_rules", "routing_rules_delete"),
+    "GET /routing/specialists": OperationName("routing_specialists", "routing_specialists_list"),
+    "PUT /routing/specialists/{category}": OperationName("routing_specialists", "routing_specialists_set"),
+    "DELETE /routing/specialists/{category}": OperationName("routing_specialists", "routing_specialists_delete"),
+    "POST /tickets/{number}/escalations": OperationName("routing_escalation", "routing_escalation_create"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -123,6 +132,10 @@ TAG_DESCRIPTIONS = {
     "audit": "The configuration audit log: who changed which setting when, before and after (admins, auditors).",
     "workforce": "Agents' presence, capacity, working calendar, skills, absences and certifications; each "
     "team's assignment strategy, backup group and board; who qualifies for a new ticket.",
+    "routing_rules": "Ordered rules that choose a new ticket's team by category, type, channel, customer level, "
+    "priority, difficulty and keywords (administrators change, managers read).",
+    "routing_specialists": "Each category's specialist team, which takes its tickets of difficulty 2 and above.",
+    "routing_escalation": "Tiered escalation of a ticket to a team of the next tier, with a reason.",
 }
 
 api = DocumentedAPI(
@@ -147,3 +160,6 @@ api.add_router("/audit", "sopdesk.audit.api.views.router")
 api.add_router("/tickets", "sopdesk.collaboration.api.views.tickets_router")
 api.add_router("/collaboration", "sopdesk.collaboration.api.views.router")
 api.add_router("/workforce", "sopdesk.workforce.api.views.router")
+api.add_router("/routing", "sopdesk.routing.api.views.router")
+api.add_router("/routing", "sopdesk.routing.api.views.specialists_router")
+api.add_router("/tickets", "sopdesk.routing.api.views.tickets_router")

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "sopdesk.closing",
     "sopdesk.collaboration",
     "sopdesk.workforce",
+    "sopdesk.routing",
     "sopdesk.notifications",
     "sopdesk.backup",
     "sopdesk.web",

@@ -40,6 +40,7 @@ from sopdesk.tickets.models import (
 from sopdesk.tickets.notifications import notifications_for_event
 from sopdesk.tickets.numbering import next_ticket_number
 from sopdesk.tickets.observers import changed
+from sopdesk.tickets.routers import RoutingChoice, registered_router
 
 # Descriptive fields a creator or staff editor may set; everything else has its own action.
 DETAIL_FIELDS: tuple[str, ...] = (
@@ -105,6 +106,17 @@ def _intake_team(category: Category | None) -> Team | None:
     if category is not None and category.default_team_id is not None:
         return category.default_team
     return ticket_config().intake_team
+
+
+def _route(ticket: Ticket) -> RoutingChoice | None:
+    """Give the unsaved `ticket` its team: the registered router's choice, else the built-in default."""
+    router = registered_router()
+    if router is None:
+        ticket.team = _intake_team(ticket.category)
+        return None
+    choice = router.route(ticket)
+    ticket.team = choice.team
+    return choice
 
 
 def _set_tags(ticket: Ticket, names: Sequence[str]) -> None:
@@ -229,14 +241,15 @@ def create_ticket(*, actor: User, requester: User, draft: TicketDraft, now: date
     # Routing and priority inside the transaction: on SQLite (BEGIN IMMEDIATE) the configuration
     # they read is the one committed before this creation, as the SLA policy read after them.
     with transaction.atomic(), config_cache.consistent():
-        ticket.team = _intake_team(draft.category)
         ticket.priority = computed_priority(ticket)
+        routing = _route(ticket)  # rules may match on the priority
         year = timezone.localtime(now).year
         ticket.number = next_ticket_number(prefix=settings.SOPDESK_TICKET_PREFIX, year=year)
         ticket.save()
         if draft.tags:
             _set_tags(ticket, draft.tags)
-        created = events.ticket_created(ticket, actor=actor, now=now)
+        explained = routing.explain(ticket, now) if routing is not None else ()
+        created = events.ticket_created(ticket, actor=actor, now=now, with_entries=explained)
         changed.ticket_created(ticket, now=now)
         _notify(created)  # the requester's acknowledgement
     return ticket
@@ -297,6 +310,8 @@ def edit_ticket_details(
         if ticket.priority != old_priority or {"category", "channel"} & set(recorded):
             # Policies match on priority, category and channel.
             changed.classification_changed(ticket, actor=actor, now=now)
+        if "difficulty" in recorded:
+            changed.difficulty_changed(ticket, actor=actor, now=now)  # level 4: the major-incident flag
     return event
 
 

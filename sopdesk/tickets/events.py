@@ -92,14 +92,22 @@ def _write(ticket: Ticket, kind: str, **fields: Any) -> TicketEvent:
     return event
 
 
-def ticket_created(ticket: Ticket, *, actor: User, now: datetime) -> TicketEvent:
-    return _write(
+def ticket_created(
+    ticket: Ticket, *, actor: User, now: datetime, with_entries: Sequence[TicketEvent] = ()
+) -> TicketEvent:
+    """Write the creation entry, and after it `with_entries` (the routing explanation) in the same statement."""
+    event = new_event(
         ticket,
         EventKind.CREATED,
         actor=actor,
         now=now,
         data={"channel": ticket.channel, "priority": ticket.priority, "on_behalf": actor.pk != ticket.requester_id},
     )
+    if with_entries:
+        record_many([event, *with_entries])  # the entries get their ids (RETURNING), in this order
+    else:
+        event.save(force_insert=True)
+    return event
 
 
 def comment_added(ticket: Ticket, *, actor: User, now: datetime, body: str, is_internal: bool) -> TicketEvent:

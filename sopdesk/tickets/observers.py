@@ -84,6 +84,13 @@ class _Observers:
         for observer in self._observers:
             observer.classification_changed(ticket, actor=actor, now=now)
 
+    def difficulty_changed(self, ticket: Ticket, *, actor: User | None, now: datetime) -> None:
+        """Optional for observers: only those with a `difficulty_changed` method are told."""
+        for observer in self._observers:
+            follow = getattr(observer, "difficulty_changed", None)
+            if follow is not None:
+                follow(ticket, actor=actor, now=now)
+
 
 changed = _Observers()
 """The one channel through which ticket actions announce their changes."""

@@ -48,6 +48,11 @@ class TakeForm(VersionedForm):
     cosigner = forms.CharField(label=_("Co-signer"), max_length=150, required=False)
 
 
+class EscalateForm(VersionedForm):
+    team = forms.CharField(label=_("Team of the next tier"), max_length=50, required=False)
+    reason = forms.CharField(label=_("Why the next tier is needed"), max_length=2000, widget=forms.Textarea)
+
+
 class PriorityForm(VersionedForm):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     reason = forms.CharField(label=_("Reason"), max_length=500)

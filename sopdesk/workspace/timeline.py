@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from sopdesk.accounts.models import Team, User
 from sopdesk.casework.choices import CaseworkEventKind, VerificationOutcome
 from sopdesk.collaboration.choices import CollaborationEventKind
+from sopdesk.routing import wording as routing_wording
+from sopdesk.routing.choices import RoutingEventKind
 from sopdesk.sla.choices import Metric, SlaEventKind
 from sopdesk.tickets.attachments import INLINE_IMAGE_TYPES
 from sopdesk.tickets.choices import EventKind, Priority, Status
@@ -29,6 +31,7 @@ _STYLES = {
     SlaEventKind.SLA_WARNING: ALERT,
     SlaEventKind.SLA_BREACHED: ALERT,
     SlaEventKind.SLA_ESCALATED: ALERT,
+    RoutingEventKind.MAJOR_INCIDENT: ALERT,
 }
 
 
@@ -114,6 +117,8 @@ def _summary(event: TicketEvent, names: _Names) -> str:
         return _metric(data.get("metric"))
     if kind in WorkforceEventKind.values:
         return _assignment_summary(kind, data, names)
+    if kind in RoutingEventKind.values:
+        return routing_wording.summary(kind, data)
     return _casework_summary(kind, data)
 
 

@@ -35,6 +35,7 @@ from sopdesk.core.http import client_address
 from sopdesk.core.pagination import bounded_count
 from sopdesk.notifications.actions import mark_all_read, mark_read
 from sopdesk.notifications.queries import get_notification_for_user, inbox_for
+from sopdesk.routing import actions as routing
 from sopdesk.sla import actions as sla_actions
 from sopdesk.sla.clocks import ran_over
 from sopdesk.sla.queries import overdue_reasons_for, sla_snapshot, sla_snapshots
@@ -365,6 +366,10 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         "verification_form": forms.VerificationForm(),
         "status_form": forms.StatusForm(initial={"version": ticket.version}),
         "priority_form": forms.PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
+        "escalation_targets": routing.escalation_targets(ticket)
+        if writable and actions.may_be_reassigned(ticket)
+        else [],
+        "escalate_form": forms.EscalateForm(initial={"version": ticket.version}),
         "resolved_status": Status.RESOLVED,
         "stale": False,
         "access_log": access_log_for(user, ticket),
@@ -419,6 +424,8 @@ def _act(request: HttpRequest, number: str, form_class: type[VersionedForm], app
             status = error.status_code
         else:
             messages.success(request, message)
+            if form_class in _MAY_LEAVE_SIGHT and not Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists():
+                return HttpResponseRedirect(reverse("workspace:queue_default"))  # escalated out of their teams
             return HttpResponseRedirect(reverse("workspace:ticket", args=[ticket.number]))
     ticket.refresh_from_db()
     context = _ticket_context(request, ticket, now=now)
@@ -427,6 +434,9 @@ def _act(request: HttpRequest, number: str, form_class: type[VersionedForm], app
     context["failed_form"] = _FORM_NAMES[form_class]
     return render(request, "workspace/ticket.html", context, status=status)
 
+
+# Actions after which the actor may no longer see the ticket (it went to another team).
+_MAY_LEAVE_SIGHT: frozenset[type[VersionedForm]] = frozenset({forms.EscalateForm})
 
 _FORM_NAMES: dict[type[VersionedForm], str] = {
     forms.DiagnosisForm: "diagnosis_form",
@@ -440,6 +450,7 @@ _FORM_NAMES: dict[type[VersionedForm], str] = {
     forms.TagsForm: "tags_form",
     forms.OverdueReasonForm: "overdue_form",
     forms.CollaborationRequestForm: "collaboration_form",
+    forms.EscalateForm: "escalate_form",
 }
 
 
@@ -568,6 +579,17 @@ def _overdue_reason(
     return _("Overdue reason recorded.")
 
 
+def _escalate(ticket: Ticket, form: forms.EscalateForm, *, user: User, now: Any, expected_version: int | None) -> str:
+    code = form.cleaned_data["team"]
+    team = Team.objects.filter(code=code, is_active=True).first() if code else None
+    if code and team is None:
+        raise ActionError(_("Unknown team."), field="team")
+    event = routing.escalate_to_next_tier(
+        ticket, actor=user, reason=form.cleaned_data["reason"], team=team, now=now, expected_version=expected_version
+    )
+    return _("Escalated to %(team)s.") % {"team": event.data["team_name"]}
+
+
 def _tags(ticket: Ticket, form: forms.TagsForm, *, user: User, now: Any, expected_version: int | None) -> str:
     if actions.add_tags(ticket, actor=user, names=form.names(), now=now, expected_version=expected_version) is None:
         raise ActionError(_("The ticket has these tags already."), field="tags")
@@ -643,6 +665,7 @@ ACTIONS: dict[str, tuple[type[VersionedForm], Callable[..., str]]] = {
     "tags": (forms.TagsForm, _tags),
     "overdue_reason": (forms.OverdueReasonForm, _overdue_reason),
     "collaborate": (forms.CollaborationRequestForm, ask_another_team),
+    "escalate": (forms.EscalateForm, _escalate),
 }
 _FORM_NAMES[forms.TakeForm] = "take_form"
 

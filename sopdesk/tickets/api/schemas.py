@@ -9,6 +9,7 @@ from sopdesk.casework.choices import CaseworkEventKind
 from sopdesk.collaboration.choices import CollaborationEventKind
 from sopdesk.core.api import InputDatetime, PlainStr
 from sopdesk.core.pagination import COUNT_LIMIT, MAX_OFFSET
+from sopdesk.routing.choices import RoutingEventKind
 from sopdesk.sla.choices import ClockState, Metric, SlaEventKind
 from sopdesk.tickets.choices import (
     Channel,
@@ -282,7 +283,7 @@ class TicketPage(AnswerSchema):
 
 class EventOut(Schema):
     id: int
-    kind: EventKind | SlaEventKind | CaseworkEventKind | CollaborationEventKind | WorkforceEventKind
+    kind: EventKind | SlaEventKind | CaseworkEventKind | CollaborationEventKind | WorkforceEventKind | RoutingEventKind
     actor: UserRef | None
     created_at: datetime
     is_internal: bool
