@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time
 from io import StringIO
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +29,7 @@ from sopdesk.sla.models import Calendar, CalendarDate, TicketSla, WorkingInterva
 from sopdesk.testing import factories
 from sopdesk.tickets.actions import ClosureSummary, add_comment, assign_ticket, change_status
 from sopdesk.tickets.choices import Status
+from sopdesk.tickets.events import kind_choices
 from sopdesk.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +276,20 @@ def test_a_requester_who_muted_request_mails_gets_the_reminder_in_the_inbox_only
     assert sweep(now=REMIND).reminded == 1
     assert resolved.notifications.filter(recipient=requester, subject__contains="Reminder").count() == 1
     assert not OutboxMessage.objects.filter(recipient=requester, subject__contains="Reminder").exists()
+
+
+def test_the_api_timeline_of_an_automatically_closed_ticket_names_its_entries(
+    resolved: Ticket, requester: User, api_client: Any
+) -> None:
+    sweep(now=REMIND)
+    sweep(now=CLOSE)
+    response = api_client(requester).get(f"/api/v1/tickets/{resolved.number}/events")
+    assert response.status_code == 200
+    kinds = [event["kind"] for event in response.json()["items"]]
+    assert {ClosingEventKind.AUTOCLOSE_REMINDER, ClosingEventKind.AUTO_CLOSED} <= set(kinds)
+
+
+def test_the_api_schema_lists_every_registered_timeline_entry_kind() -> None:
+    schema = json.loads((Path(__file__).resolve().parents[3] / "docs" / "api" / "openapi.json").read_text())
+    listed = schema["components"]["schemas"]["EventOut"]["properties"]["kind"]["enum"]
+    assert sorted(listed) == sorted(value for value, _label in kind_choices())

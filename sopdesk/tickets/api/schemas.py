@@ -5,16 +5,12 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field
 
-from sopdesk.casework.choices import CaseworkEventKind
-from sopdesk.collaboration.choices import CollaborationEventKind
 from sopdesk.core.api import InputDatetime, PlainStr
 from sopdesk.core.pagination import COUNT_LIMIT, MAX_OFFSET
-from sopdesk.routing.choices import RoutingEventKind
-from sopdesk.sla.choices import ClockState, Metric, SlaEventKind
+from sopdesk.sla.choices import ClockState, Metric
 from sopdesk.tickets.choices import (
     Channel,
     Difficulty,
-    EventKind,
     Frequency,
     Impact,
     Priority,
@@ -22,9 +18,9 @@ from sopdesk.tickets.choices import (
     TicketType,
     Urgency,
 )
+from sopdesk.tickets.events import kind_choices
 from sopdesk.tickets.filters import DEFAULT_ORDERING, ORDERINGS
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from sopdesk.workforce.choices import WorkforceEventKind
 
 Text = str  # plain text: stored as given, escaped wherever it is shown
 
@@ -283,7 +279,12 @@ class TicketPage(AnswerSchema):
 
 class EventOut(Schema):
     id: int
-    kind: EventKind | SlaEventKind | CaseworkEventKind | CollaborationEventKind | WorkforceEventKind | RoutingEventKind
+    # Every app adds its own kinds to the timeline (tickets.events registry); the schema lists them all,
+    # as they are registered when the API is assembled, and never refuses a kind when answering.
+    kind: str = Field(
+        description="The kind of timeline entry.",
+        json_schema_extra={"enum": [value for value, _label in kind_choices()]},
+    )
     actor: UserRef | None
     created_at: datetime
     is_internal: bool
