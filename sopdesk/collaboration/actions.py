@@ -29,7 +29,7 @@ from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_characters
 from sopdesk.sla.config import may_change_config
 from sopdesk.sla.models import Calendar
-from sopdesk.tickets.actions import _changing, changing_ticket, ticket_touched
+from sopdesk.tickets.actions import changing_ticket, changing_ticket_as_system, ticket_touched
 from sopdesk.tickets.choices import Status
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, Ticket
 
@@ -256,7 +256,7 @@ def accept_request(request: CollaborationRequest, *, actor: User, note: str, now
     """Accept a request for the receiving team (late acceptance stays visible: `was_accepted_late`)."""
     _check_answerer(actor, request)
     note = _one_text("note", note, required=False)
-    with _changing(request.ticket, actor=None):
+    with changing_ticket_as_system(request.ticket):
         _reload(request)
         _expect(request, S.REQUESTED)
         request.state, request.responded_by, request.responded_at = S.ACCEPTED, actor, now
@@ -274,7 +274,7 @@ def reject_request(request: CollaborationRequest, *, actor: User, reason: str, n
     """Reject a request for the receiving team, saying why."""
     _check_answerer(actor, request)
     reason = _one_text("reason", reason, required=True)
-    with _changing(request.ticket, actor=None):
+    with changing_ticket_as_system(request.ticket):
         _reload(request)
         _expect(request, S.REQUESTED)
         request.state, request.responded_by, request.responded_at = S.REJECTED, actor, now
@@ -293,7 +293,7 @@ def record_progress(request: CollaborationRequest, *, actor: User, note: str, no
     """Report progress on an accepted request (the receiving team); the first report starts the work."""
     _check_answerer(actor, request)
     note = _one_text("note", note, required=True)
-    with _changing(request.ticket, actor=None):
+    with changing_ticket_as_system(request.ticket):
         _reload(request)
         _expect(request, S.ACCEPTED, S.IN_PROGRESS, S.RETURNED)
         fields = ["state"]
@@ -308,7 +308,7 @@ def deliver(request: CollaborationRequest, *, actor: User, note: str, now: datet
     """Hand over the deliverable (the receiving team); the asking side confirms or returns it."""
     _check_answerer(actor, request)
     note = _one_text("note", note, required=True)
-    with _changing(request.ticket, actor=None):
+    with changing_ticket_as_system(request.ticket):
         _reload(request)
         _expect(request, S.ACCEPTED, S.IN_PROGRESS, S.RETURNED)
         request.state, request.delivered_at, request.delivery_note = S.DELIVERED, now, note

@@ -199,6 +199,18 @@ def changing_ticket(ticket: Ticket, *, actor: User, expected_version: int | None
         yield ticket
 
 
+@contextmanager
+def changing_ticket_as_system(ticket: Ticket) -> Iterator[Ticket]:
+    """Lock and reload `ticket` for an action above tickets whose caller's right comes from elsewhere.
+
+    For example a team answering a collaboration request about a ticket it cannot open: that
+    action checks its own permission first; the lock and the reload are the same as for every
+    ticket action.
+    """
+    with _changing(ticket, actor=None):
+        yield ticket
+
+
 def ticket_touched(ticket: Ticket, *, now: datetime) -> None:
     """Give a locked `ticket` a new version and update time: something was added to its timeline."""
     _save(ticket, now=now, fields=[])
