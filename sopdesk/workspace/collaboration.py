@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, User
@@ -14,8 +15,23 @@ from sopdesk.core.errors import ActionError
 from sopdesk.tickets.models import Ticket
 from sopdesk.workspace import forms
 
+_DRAFT = "collaboration_step_draft"
 
-def collaboration_context(ticket: Ticket, user: User, *, writable: bool, now: datetime) -> dict[str, Any]:
+
+def keep_step_draft(request: HttpRequest, request_id: int, step: str, text: str) -> None:
+    # A refused step goes back to the page it came from: the text typed there comes back with it.
+    request.session[_DRAFT] = {"request": request_id, "step": step, "text": text}
+
+
+def pop_step_draft(request: HttpRequest) -> dict[str, Any] | None:
+    """The text of the step refused just before this page, once (for the form it was typed in)."""
+    draft = request.session.pop(_DRAFT, None)
+    return draft if isinstance(draft, dict) else None
+
+
+def collaboration_context(
+    ticket: Ticket, user: User, *, writable: bool, now: datetime, step_draft: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The ticket's requests, whether the viewer may follow them up or file a new one, and the empty form."""
     return {
         "collaboration_requests": [
@@ -24,6 +40,7 @@ def collaboration_context(ticket: Ticket, user: User, *, writable: bool, now: da
         "may_ask_collaboration": writable and not user.is_requester,
         "may_file_collaboration": writable and not user.is_requester and collaboration.accepts_requests(ticket),
         "collaboration_form": forms.CollaborationRequestForm(),
+        "step_draft": step_draft,
     }
 
 

@@ -27,6 +27,7 @@ from sopdesk.collaboration.queries import get_request_for_user, inbox_for, inbox
 from sopdesk.core.errors import ActionError
 from sopdesk.tickets.models import Ticket
 from sopdesk.workspace import forms
+from sopdesk.workspace.collaboration import keep_step_draft, pop_step_draft
 from sopdesk.workspace.views import nav_context, staff_required
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ def inbox(request: HttpRequest, code: str) -> HttpResponse:
             for row in rows
         ],
         "states": CollaborationState,
+        "step_draft": pop_step_draft(request),
     }
     return render(request, "workspace/collaboration_inbox.html", context)
 
@@ -110,16 +112,19 @@ def step(request: HttpRequest, request_id: int, step: str) -> HttpResponse:
     form = forms.CollaborationStepForm(request.POST)
     back = _back(request, request.POST.get("next", ""))
     if not form.is_valid():
+        keep_step_draft(request, row.pk, step, request.POST.get("text", "")[:20000])
         messages.error(request, " ".join(str(problem) for problems in form.errors.values() for problem in problems))
         return redirect(back)
     text = form.cleaned_data["text"]
     if required and not text.strip():
+        keep_step_draft(request, row.pk, step, text)
         messages.error(request, _("Say why, or what was done: the text is needed for this step."))
         return redirect(back)
     try:
         with transaction.atomic():
             action(row, actor=user, now=timezone.now(), **{keyword: text})
     except ActionError as error:
+        keep_step_draft(request, row.pk, step, text)
         messages.error(request, error.message)
     else:
         messages.success(request, str(done))

@@ -57,7 +57,7 @@ from sopdesk.tickets.queries import (
 )
 from sopdesk.tickets.querysets import team_ids_of
 from sopdesk.workspace import forms, saved_views
-from sopdesk.workspace.collaboration import ask_another_team, collaboration_context
+from sopdesk.workspace.collaboration import ask_another_team, collaboration_context, pop_step_draft
 from sopdesk.workspace.models import SavedView
 from sopdesk.workspace.presentation import (
     PRIORITY_COLOURS,
@@ -374,7 +374,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
         "stale": False,
         "access_log": access_log_for(user, ticket),
         "access_log_limit": ACCESS_LOG_PAGE,
-        **collaboration_context(ticket, user, writable=writable, now=now),
+        **collaboration_context(ticket, user, writable=writable, now=now, step_draft=pop_step_draft(request)),
     }
 
 

@@ -107,6 +107,13 @@ def test_the_receiving_team_works_the_request_from_its_inbox(
     assert client.post(step + "reject/", {"text": "", "next": back}).status_code == 302
     request.refresh_from_db()
     assert request.state == CollaborationState.REQUESTED  # a rejection needs a reason
+    # A step the action refuses comes back open with what was typed (a control character slipped in).
+    assert client.post(step + "reject/", {"text": "Not ours after all\x07", "next": back}).status_code == 302
+    kept = client.get(back).content.decode()
+    assert ">Not ours after all\x07</textarea>" in kept
+    assert "Not ours after all" not in client.get(back).content.decode()  # kept for the next page only
+    request.refresh_from_db()
+    assert request.state == CollaborationState.REQUESTED
     client.post(step + "accept/", {"text": "", "next": back})
     client.post(step + "progress/", {"text": "Half way", "next": back})
     client.post(step + "deliver/", {"text": "Done", "next": back})
