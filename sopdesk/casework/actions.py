@@ -38,37 +38,13 @@ from sopdesk.casework.models import (
 )
 from sopdesk.casework.notifications import notify
 from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefused
-from sopdesk.core.validation import ValidationFailed
-from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_characters
+from sopdesk.core.validation import TextInputs, ValidationFailed
 from sopdesk.tickets.actions import add_attachment, changing_ticket, ticket_touched
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, Attachment, Ticket
 
 MAX_ATTACHMENTS_PER_STEP = 20
 # How far ahead remote assistance may be authorised: long grants outlive the work they were for.
 MAX_AUTHORIZATION_PERIOD = timedelta(days=30)
-
-
-class _Texts:
-    """Collect the checked, trimmed text inputs of one action and all their errors at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def take(self, field: str, value: str, *, required: bool, max_length: int, one_line: bool = False) -> str:
-        text = value.strip()
-        if required and not text:
-            self.errors[field] = [_("This field is required.")]
-        elif len(text) > max_length:
-            self.errors[field] = [_("Must be at most %(max)d characters.") % {"max": max_length}]
-        elif one_line and has_forbidden_name_characters(text):
-            self.errors[field] = [_("Must be one line without control, invisible or direction-changing characters.")]
-        elif has_forbidden_characters(text):
-            self.errors[field] = [_("Must not contain control characters.")]
-        return text
-
-    def check(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
 
 
 # --- who may do what (the UI asks these to offer only what will succeed) ------------------
@@ -116,7 +92,7 @@ def record_diagnosis_step(
     Uploads pass the ticket's attachment checks and are stored as the step is (internal unless public).
     """
     _check_staff(actor, _("Only staff may record diagnosis steps."))
-    texts = _Texts()
+    texts = TextInputs()
     checked = texts.take("checked", checked, required=True, max_length=SHORT_TEXT_MAX_LENGTH, one_line=True)
     command = texts.take("command", command, required=False, max_length=TEXT_MAX_LENGTH)
     result = texts.take("result", result, required=True, max_length=TEXT_MAX_LENGTH)
@@ -160,7 +136,7 @@ def request_remote_assistance(
 ) -> RemoteAssistanceAuthorization:
     """Ask the requester (staff) to authorise remote assistance: what the agent may do, with what, until when."""
     _check_staff(actor, _("Only staff may ask for remote-assistance authorisation."))
-    texts = _Texts()
+    texts = TextInputs()
     scope = texts.take("scope", scope, required=True, max_length=TEXT_MAX_LENGTH)
     method = texts.take("method", method, required=True, max_length=200, one_line=True)
     if ends_at <= now:
@@ -255,7 +231,7 @@ def refuse_remote_assistance(
     authorization: RemoteAssistanceAuthorization, *, actor: User, now: datetime, reason: str = ""
 ) -> RemoteAssistanceAuthorization:
     """Refuse a requested authorisation (the requester), with an optional reason."""
-    texts = _Texts()
+    texts = TextInputs()
     reason = texts.take("reason", reason, required=False, max_length=TEXT_MAX_LENGTH)
     texts.check()
     return _decide_authorization(
@@ -299,7 +275,7 @@ def propose_solution_plan(
 ) -> SolutionPlan:
     """Propose the next version of the plan (staff); it supersedes the previous proposed or confirmed one."""
     _check_staff(actor, _("Only staff may propose solution plans."))
-    texts = _Texts()
+    texts = TextInputs()
     steps = texts.take("steps", steps, required=True, max_length=TEXT_MAX_LENGTH)
     resources = texts.take("resources", resources, required=False, max_length=TEXT_MAX_LENGTH)
     risks = texts.take("risks", risks, required=False, max_length=TEXT_MAX_LENGTH)
@@ -363,7 +339,7 @@ def confirm_solution_plan(plan: SolutionPlan, *, actor: User, now: datetime) -> 
 
 def reject_solution_plan(plan: SolutionPlan, *, actor: User, reason: str, now: datetime) -> SolutionPlan:
     """Reject the proposed plan (the requester), saying why."""
-    texts = _Texts()
+    texts = TextInputs()
     reason = texts.take("reason", reason, required=True, max_length=TEXT_MAX_LENGTH)
     texts.check()
     return _decide_plan(plan, actor=actor, now=now, to_state=PlanState.REJECTED, reason=reason)
@@ -391,7 +367,7 @@ def record_verification(
 ) -> VerificationResult:
     """Record what was verified after the fix and whether it passed (staff)."""
     _check_staff(actor, _("Only staff may record verification results."))
-    texts = _Texts()
+    texts = TextInputs()
     verified = texts.take("verified", verified, required=True, max_length=TEXT_MAX_LENGTH)
     notes = texts.take("notes", notes, required=False, max_length=TEXT_MAX_LENGTH)
     if outcome not in VerificationOutcome.values:
@@ -443,7 +419,9 @@ def may_manage_canned_response(actor: User, response: CannedResponse) -> bool:
     return canned_response_manager(actor)(response)
 
 
-def _check_canned_fields(texts: _Texts, *, title: str | None, body: str | None, language: str | None) -> dict[str, str]:
+def _check_canned_fields(
+    texts: TextInputs, *, title: str | None, body: str | None, language: str | None
+) -> dict[str, str]:
     values: dict[str, str] = {}
     if title is not None:
         values["title"] = texts.take("title", title, required=True, max_length=200, one_line=True)
@@ -472,7 +450,7 @@ def create_canned_response(
         raise PermissionRefused(_("Only the team's leads manage its canned responses."), field="team")
     if team is not None and not team.is_active:
         raise ActionError(_("This team is inactive."), field="team")
-    values = _check_canned_fields(_Texts(), title=title, body=body, language=language)
+    values = _check_canned_fields(TextInputs(), title=title, body=body, language=language)
     return CannedResponse.objects.create(
         **values,
         owner=None if team is not None else actor,
@@ -500,7 +478,7 @@ def update_canned_response(
     language: str | None = None,
 ) -> CannedResponse:
     """Change the title, body or language of a canned response the actor manages (None keeps a value)."""
-    values = _check_canned_fields(_Texts(), title=title, body=body, language=language)
+    values = _check_canned_fields(TextInputs(), title=title, body=body, language=language)
     with transaction.atomic():
         _locked_canned(response, actor)
         changed = [name for name, value in values.items() if getattr(response, name) != value]

@@ -25,8 +25,7 @@ from sopdesk.collaboration.choices import CollaborationEventKind, CollaborationS
 from sopdesk.collaboration.models import SHORT_TEXT_MAX_LENGTH, CollaborationRequest, TeamCollaborationSettings
 from sopdesk.collaboration.notifications import notify
 from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefused
-from sopdesk.core.validation import ValidationFailed
-from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_characters
+from sopdesk.core.validation import TextInputs
 from sopdesk.sla.config import may_change_config
 from sopdesk.sla.models import Calendar
 from sopdesk.tickets.actions import changing_ticket, changing_ticket_as_system, ticket_touched
@@ -38,31 +37,8 @@ _FINISHED_TICKET = frozenset({Status.RESOLVED, Status.CLOSED, Status.PENDING_CON
 S = CollaborationState
 
 
-class _Texts:
-    """Collect the checked, trimmed text inputs of one action and all their errors at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def take(self, field: str, value: str, *, required: bool, max_length: int, one_line: bool = False) -> str:
-        text = value.strip()
-        if required and not text:
-            self.errors[field] = [_("This field is required.")]
-        elif len(text) > max_length:
-            self.errors[field] = [_("Must be at most %(max)d characters.") % {"max": max_length}]
-        elif one_line and has_forbidden_name_characters(text):
-            self.errors[field] = [_("Must be one line without control, invisible or direction-changing characters.")]
-        elif has_forbidden_characters(text):
-            self.errors[field] = [_("Must not contain control characters.")]
-        return text
-
-    def check(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
-
-
 def _one_text(field: str, value: str, *, required: bool) -> str:
-    texts = _Texts()
+    texts = TextInputs()
     text = texts.take(field, value, required=required, max_length=TEXT_MAX_LENGTH)
     texts.check()
     return text
@@ -158,7 +134,7 @@ def request_collaboration(
 ) -> CollaborationRequest:
     """Ask `to_team` for help on `ticket`; the acceptance clock starts in that team's calendar."""
     _check_asker(actor)
-    texts = _Texts()
+    texts = TextInputs()
     needed = texts.take("needed", needed, required=True, max_length=TEXT_MAX_LENGTH)
     deliverable = texts.take("deliverable", deliverable, required=True, max_length=SHORT_TEXT_MAX_LENGTH, one_line=True)
     texts.check()

@@ -60,3 +60,29 @@ def _is_single_line(instance: models.Model, name: str) -> bool:
     except FieldDoesNotExist:
         return False
     return isinstance(field, models.CharField)
+
+
+class TextInputs:
+    """Collect the checked, trimmed free-text inputs of one action and all their errors at once.
+
+    `take` each input, then `check()`: one ValidationFailed names every field that was refused.
+    """
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def take(self, field: str, value: str, *, required: bool, max_length: int, one_line: bool = False) -> str:
+        text = value.strip()
+        if required and not text:
+            self.errors[field] = [_("This field is required.")]
+        elif len(text) > max_length:
+            self.errors[field] = [_("Must be at most %(max)d characters.") % {"max": max_length}]
+        elif one_line and has_forbidden_name_characters(text):
+            self.errors[field] = [_("Must be one line without control, invisible or direction-changing characters.")]
+        elif has_forbidden_characters(text):
+            self.errors[field] = [_("Must not contain control characters.")]
+        return text
+
+    def check(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)
