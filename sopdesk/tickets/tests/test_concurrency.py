@@ -7,13 +7,9 @@ of several conflicting writes wins and the SLA clocks follow the winner, once.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from conftest import ApiClientFactory
@@ -21,33 +17,12 @@ from sopdesk.accounts.models import User
 from sopdesk.sla.choices import SlaEventKind
 from sopdesk.sla.models import TicketSla
 from sopdesk.testing import factories
+from sopdesk.testing.concurrency import race
 from sopdesk.tickets.actions import assign_ticket, change_status
 from sopdesk.tickets.choices import EventKind, Status
 from sopdesk.tickets.models import Ticket
 
 TICKETS = "/api/v1/tickets"
-
-
-def _race(count: int, request: Callable[[int], Any]) -> list[Any]:
-    """Run `request(i)` in `count` threads released together; return their results in order."""
-    start = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            start.wait(timeout=30)
-            results[index] = request(index)
-        except BaseException as exc:  # a crash must fail the test, not vanish with the thread
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.fixture
@@ -71,7 +46,7 @@ def test_of_twenty_edits_with_the_same_if_match_exactly_one_wins(
     etag = first["ETag"]
     clients = _clients(api_client, agent, 20)
 
-    results = _race(
+    results = race(
         20,
         lambda i: clients[i].patch(
             f"{TICKETS}/{in_progress.number}",
@@ -103,7 +78,7 @@ def test_of_ten_transitions_from_the_same_status_exactly_one_wins_and_the_clocks
     clients = _clients(api_client, agent, 10)
     etag = api_client(agent).get(f"{TICKETS}/{in_progress.number}")["ETag"]
 
-    results = _race(
+    results = race(
         10,
         lambda i: clients[i].post(
             f"{TICKETS}/{in_progress.number}/transitions",
@@ -138,7 +113,7 @@ def test_without_if_match_the_same_move_from_ten_threads_happens_once(
     clients = _clients(api_client, agent, 10)
     version_before = in_progress.version
 
-    results = _race(
+    results = race(
         10,
         lambda i: clients[i].post(
             f"{TICKETS}/{in_progress.number}/transitions",

@@ -7,42 +7,18 @@ serialised by `BEGIN IMMEDIATE`. Run on both databases.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from sopdesk.accounts.models import Team, User
 from sopdesk.testing import factories
+from sopdesk.testing.concurrency import race
 from sopdesk.tickets.actions import move_to_team
 from sopdesk.tickets.models import Ticket
 from sopdesk.workforce import actions
 from sopdesk.workforce.tests.conftest import make_agent
-
-
-def _race(count: int, work: Callable[[int], Any]) -> list[Any]:
-    start = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            start.wait(timeout=30)
-            results[index] = work(index)
-        except BaseException as exc:  # a crash must fail the test, not vanish with the thread
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.slow
@@ -65,7 +41,7 @@ def test_twelve_tickets_moved_in_parallel_fill_six_free_places_exactly(
         now=timezone.now(),
     )
 
-    results = _race(12, lambda i: move_to_team(tickets[i], team=service_desk, now=timezone.now(), reason="Race"))
+    results = race(12, lambda i: move_to_team(tickets[i], team=service_desk, now=timezone.now(), reason="Race"))
 
     assert [result for result in results if isinstance(result, BaseException)] == []
     load = Counter(Ticket.objects.filter(assignee__isnull=False).values_list("assignee__username", flat=True))
