@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sopdesk.core.models import AppendOnlyModel, AppendOnlyQuerySet, NoDeleteModel
 from sopdesk.kb.choices import ArticleStatus, ArticleType, ArticleVisibility, ReviewEntryKind
-from sopdesk.kb.queries import ArticleQuerySet
+from sopdesk.kb.querysets import ArticleQuerySet
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise

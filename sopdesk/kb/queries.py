@@ -1,37 +1,44 @@
-"""Who may read which article: the one visibility rule for the API, the coming UI, search and reports."""
+"""Read helpers of the knowledge base: single articles with the visibility check built in, the category tree."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from sopdesk.core.models import NoDeleteQuerySet
-from sopdesk.kb.choices import ArticleVisibility
+from sopdesk.core.errors import NotFound
+from sopdesk.kb.models import Article, ArticleCategory
+from sopdesk.kb.querysets import is_kb_staff
 
-
-def is_kb_staff(user: Any) -> bool:
-    """Support-side users read every article, drafts and internal ones included."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_agent_staff)
+__all__ = ["category_codes_below", "get_article_for_user", "is_kb_staff"]
 
 
-class ArticleQuerySet(NoDeleteQuerySet):
-    """Articles are archived, never deleted."""
+def get_article_for_user(user: Any, article_id: int) -> Article:
+    """Return article `article_id` if `user` may read it, else raise NotFound (never 403: no existence oracle)."""
+    article: Article | None = (
+        Article.objects.visible_to(user)
+        .select_related("category", "owner", "source_ticket", "live_version__category")
+        .filter(pk=article_id)
+        .first()
+    )
+    if article is None:
+        raise NotFound(_("No such article."))
+    return article
 
-    def visible_to(self, user: Any) -> ArticleQuerySet:
-        """Articles `user` may read (an AnonymousUser too).
 
-        Staff see every article. Requesters and anonymous readers see only articles with a live
-        (published) version, judged by that version's visibility: public, or — for requesters —
-        limited to their organisation. Drafts, articles in review, outdated, archived and internal
-        ones never reach them.
-        """
-        if is_kb_staff(user):
-            return self.all()
-        readable = Q(live_version__visibility=ArticleVisibility.PUBLIC)
-        if getattr(user, "is_authenticated", False) and user.is_active and user.organization_id is not None:
-            readable |= Q(
-                live_version__visibility=ArticleVisibility.ORGANIZATIONS,
-                pk__in=self.model.objects.filter(live_version__organizations=user.organization_id).values("pk"),
-            )
-        return self.filter(live_version__isnull=False).filter(readable)
+def category_codes_below(code: str) -> list[str]:
+    """Return `code` and the codes of all categories under it (the tree is small: one query)."""
+    children: dict[int | None, list[tuple[int, str]]] = {}
+    start: int | None = None
+    for pk, row_code, parent_id in ArticleCategory.objects.values_list("pk", "code", "parent_id"):
+        children.setdefault(parent_id, []).append((pk, row_code))
+        if row_code == code:
+            start = pk
+    if start is None:
+        return [code]
+    codes, stack = [code], [start]
+    while stack:
+        for pk, row_code in children.get(stack.pop(), []):
+            codes.append(row_code)
+            stack.append(pk)
+    return codes
