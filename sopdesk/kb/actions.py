@@ -456,9 +456,15 @@ def _recount_solved(article: Article) -> None:
     Article.objects.filter(pk=article.pk).update(solved_count=article.ticket_links.count())
 
 
+def _check_sees_ticket(actor: User, ticket: Ticket) -> None:
+    if not Ticket.objects.visible_to(actor).filter(pk=ticket.pk).exists():
+        raise NotFound(_("No such ticket."))
+
+
 def link_ticket(article: Article, *, ticket: Ticket, actor: User, now: datetime) -> ArticleTicketLink:
-    """Record that `ticket` was solved with `article` (the caller resolved the ticket visible to `actor`)."""
+    """Record that `ticket` (one `actor` may see) was solved with `article`."""
     check_may_write_articles(actor)
+    _check_sees_ticket(actor, ticket)
     with _changing(article):
         existing = article.ticket_links.filter(ticket=ticket).first()
         if existing is not None:
@@ -484,6 +490,7 @@ def unlink_ticket(article: Article, *, ticket: Ticket, actor: User) -> None:
 def draft_from_ticket(ticket: Ticket, *, actor: User, now: datetime) -> Article:
     """Seed a draft troubleshooting article from a resolved ticket's closure summary (internal until reviewed)."""
     check_may_write_articles(actor)
+    _check_sees_ticket(actor, ticket)
     if ticket.status not in (Status.RESOLVED, Status.CLOSED) or not ticket.has_closure_summary:
         raise TransitionRefused(_("Only a resolved ticket with a closure summary can seed an article."))
     values = {

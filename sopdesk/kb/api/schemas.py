@@ -24,24 +24,24 @@ class ArticlePath(Schema):
     article_id: ArticleId
 
 
-class VersionPath(Schema):
+class ArticleVersionPath(Schema):
     article_id: ArticleId
     number: VersionNumber
 
 
-class TicketLinkPath(Schema):
+class ArticleTicketLinkPath(Schema):
     article_id: ArticleId
     number: str = Field(max_length=32)
 
 
-class CategoryPath(Schema):
+class KbCategoryPath(Schema):
     code: str = Field(max_length=50)
 
 
 # --- categories ------------------------------------------------------------------------------
 
 
-class CategoryIn(Schema):
+class KbCategoryIn(Schema):
     model_config = _STRICT
 
     code: Code
@@ -51,7 +51,7 @@ class CategoryIn(Schema):
     sort_order: int = Field(100, ge=0, le=32767)
 
 
-class CategoryUpdateIn(Schema):
+class KbCategoryUpdateIn(Schema):
     """Partial update; omitted fields stay. The code never changes."""
 
     model_config = _STRICT
@@ -62,7 +62,7 @@ class CategoryUpdateIn(Schema):
     sort_order: int | None = Field(None, ge=0, le=32767)
 
 
-class CategoryOut(AnswerSchema):
+class KbCategoryOut(AnswerSchema):
     code: str
     name: str
     parent: str | None
@@ -124,27 +124,27 @@ class ArticleListParams(Schema):
     offset: int = Field(0, ge=0, le=10_000)
 
 
-class TransitionIn(Schema):
+class ArticleTransitionIn(Schema):
     model_config = _STRICT
 
     action: Literal["submit", "request_changes", "approve", "mark_outdated", "archive"]
     comment: Text = ""
 
 
-class CommentIn(Schema):
+class ArticleCommentIn(Schema):
     model_config = _STRICT
 
     comment: str = Field(min_length=1, max_length=TEXT_MAX_LENGTH)
 
 
-class FeedbackIn(Schema):
+class ArticleFeedbackIn(Schema):
     model_config = _STRICT
 
     helpful: bool | None = Field(None, description="Was the article helpful?")
     suggestion: Text = Field("", description="A suggested correction.")
 
 
-class DiffParams(Schema):
+class ArticleDiffParams(Schema):
     from_version: VersionNumber
     to_version: VersionNumber | None = Field(None, description="Omitted: the working copy.")
 
@@ -182,7 +182,7 @@ class ArticlePage(AnswerSchema):
     items: list[ArticleOut]
 
 
-class VersionOut(AnswerSchema):
+class ArticleVersionOut(AnswerSchema):
     number: int
     published_at: datetime
     published_by: UserRef | None
@@ -199,32 +199,32 @@ class VersionOut(AnswerSchema):
     tags: list[str]
 
 
-class VersionSummaryOut(AnswerSchema):
+class ArticleVersionSummaryOut(AnswerSchema):
     number: int
     title: str
     published_at: datetime
     published_by: UserRef | None
 
 
-class DiffLineOut(AnswerSchema):
+class ArticleDiffLineOut(AnswerSchema):
     op: Literal["equal", "delete", "insert"]
     text: str
 
 
-class FieldDiffOut(AnswerSchema):
+class ArticleFieldDiffOut(AnswerSchema):
     field: str
     label: str
     changed: bool
-    lines: list[DiffLineOut]
+    lines: list[ArticleDiffLineOut]
 
 
-class DiffOut(AnswerSchema):
+class ArticleDiffOut(AnswerSchema):
     from_version: int
     to_version: int | None = Field(description="Null: the working copy.")
-    fields: list[FieldDiffOut]
+    fields: list[ArticleFieldDiffOut]
 
 
-class ReviewEntryOut(AnswerSchema):
+class ArticleReviewEntryOut(AnswerSchema):
     kind: ReviewEntryKind
     author: UserRef | None
     comment: str
@@ -232,7 +232,7 @@ class ReviewEntryOut(AnswerSchema):
     created_at: datetime
 
 
-class FeedbackOut(AnswerSchema):
+class ArticleFeedbackOut(AnswerSchema):
     helpful: bool | None
     suggestion: str
     user: UserRef | None
@@ -240,7 +240,7 @@ class FeedbackOut(AnswerSchema):
     created_at: datetime
 
 
-class TicketLinkOut(AnswerSchema):
+class ArticleTicketLinkOut(AnswerSchema):
     number: str
     title: str
     linked_by: UserRef | None

@@ -17,28 +17,28 @@ from sopdesk.core.validation import ValidationFailed, check_no_nulls
 from sopdesk.kb import actions
 from sopdesk.kb.api import serializers
 from sopdesk.kb.api.schemas import (
+    ArticleCommentIn,
+    ArticleDiffOut,
+    ArticleDiffParams,
+    ArticleFeedbackIn,
+    ArticleFeedbackOut,
     ArticleIn,
     ArticleListParams,
     ArticleOut,
     ArticlePage,
     ArticlePath,
+    ArticleReviewEntryOut,
+    ArticleTicketLinkOut,
+    ArticleTicketLinkPath,
+    ArticleTransitionIn,
     ArticleUpdateIn,
-    CategoryIn,
-    CategoryOut,
-    CategoryPath,
-    CategoryUpdateIn,
-    CommentIn,
-    DiffOut,
-    DiffParams,
-    FeedbackIn,
-    FeedbackOut,
-    ReviewEntryOut,
-    TicketLinkOut,
-    TicketLinkPath,
-    TransitionIn,
-    VersionOut,
-    VersionPath,
-    VersionSummaryOut,
+    ArticleVersionOut,
+    ArticleVersionPath,
+    ArticleVersionSummaryOut,
+    KbCategoryIn,
+    KbCategoryOut,
+    KbCategoryPath,
+    KbCategoryUpdateIn,
 )
 from sopdesk.kb.models import Article, ArticleCategory, ArticleVersion
 from sopdesk.kb.queries import category_codes_below, get_article_for_user, is_kb_staff
@@ -72,7 +72,7 @@ def _parent(code: str | None) -> ArticleCategory | None:
     return parent
 
 
-@categories_router.get("/categories", response={200: list[CategoryOut], **ERRORS})
+@categories_router.get("/categories", response={200: list[KbCategoryOut], **ERRORS})
 def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
     """The category tree as a flat list in display order (staff also see inactive categories)."""
     rows = ArticleCategory.objects.select_related("parent").order_by("sort_order", "code")
@@ -81,9 +81,9 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
     return [serializers.category_out(row) for row in rows]
 
 
-@categories_router.post("/categories", response={201: CategoryOut, **ERRORS})
+@categories_router.post("/categories", response={201: KbCategoryOut, **ERRORS})
 @transaction.atomic
-def create_category(request: HttpRequest, payload: CategoryIn) -> Status[Any]:
+def create_category(request: HttpRequest, payload: KbCategoryIn) -> Status[Any]:
     """Add a category (knowledge-base admins; recorded in the configuration audit log)."""
     actor = request_user(request)
     actions.check_may_approve_articles(actor)
@@ -93,9 +93,9 @@ def create_category(request: HttpRequest, payload: CategoryIn) -> Status[Any]:
     return Status(201, serializers.category_out(_category(category.code)))
 
 
-@categories_router.patch("/categories/{code}", response={200: CategoryOut, **ERRORS})
+@categories_router.patch("/categories/{code}", response={200: KbCategoryOut, **ERRORS})
 @transaction.atomic
-def update_category(request: HttpRequest, path: Path[CategoryPath], payload: CategoryUpdateIn) -> dict[str, Any]:
+def update_category(request: HttpRequest, path: Path[KbCategoryPath], payload: KbCategoryUpdateIn) -> dict[str, Any]:
     """Change a category; omitted fields stay, `parent: null` makes it a top category."""
     actor = request_user(request)
     actions.check_may_approve_articles(actor)
@@ -240,7 +240,7 @@ TRANSITIONS: dict[str, Callable[..., Any]] = {
 
 @router.post("/articles/{article_id}/transitions", response={200: ArticleOut, **ERRORS})
 @transaction.atomic
-def transition(request: HttpRequest, path: Path[ArticlePath], payload: TransitionIn) -> dict[str, Any]:
+def transition(request: HttpRequest, path: Path[ArticlePath], payload: ArticleTransitionIn) -> dict[str, Any]:
     """Move an article through its lifecycle: `submit` (authors), `request_changes` (with a comment),
     `approve` (publishes the next version), `mark_outdated`, `archive` (knowledge-base admins)."""
     actor = request_user(request)
@@ -249,16 +249,16 @@ def transition(request: HttpRequest, path: Path[ArticlePath], payload: Transitio
     return serializers.article_out(_article(actor, article.pk), user=actor)
 
 
-@router.get("/articles/{article_id}/reviews", response={200: list[ReviewEntryOut], **ERRORS})
+@router.get("/articles/{article_id}/reviews", response={200: list[ArticleReviewEntryOut], **ERRORS})
 def list_reviews(request: HttpRequest, path: Path[ArticlePath]) -> list[dict[str, Any]]:
     """The article's review history, oldest first (staff)."""
     article = _staff_article(request_user(request), path.article_id)
     return [serializers.review_out(entry) for entry in article.reviews.select_related("author")]
 
 
-@router.post("/articles/{article_id}/comments", response={201: ReviewEntryOut, **ERRORS})
+@router.post("/articles/{article_id}/comments", response={201: ArticleReviewEntryOut, **ERRORS})
 @transaction.atomic
-def comment(request: HttpRequest, path: Path[ArticlePath], payload: CommentIn) -> Status[Any]:
+def comment(request: HttpRequest, path: Path[ArticlePath], payload: ArticleCommentIn) -> Status[Any]:
     """Add a review comment (staff)."""
     actor = request_user(request)
     article = _staff_article(actor, path.article_id)
@@ -282,24 +282,24 @@ def _version(article: Article, number: int) -> ArticleVersion:
     return version
 
 
-@router.get("/articles/{article_id}/versions", response={200: list[VersionSummaryOut], **ERRORS})
+@router.get("/articles/{article_id}/versions", response={200: list[ArticleVersionSummaryOut], **ERRORS})
 def list_versions(request: HttpRequest, path: Path[ArticlePath]) -> list[dict[str, Any]]:
     """Every published version, oldest first (staff)."""
     article = _staff_article(request_user(request), path.article_id)
     return [serializers.version_summary_out(version) for version in _versions(article).order_by("number")]
 
 
-@router.get("/articles/{article_id}/versions/{number}", response={200: VersionOut, **ERRORS})
-def get_version(request: HttpRequest, path: Path[VersionPath]) -> dict[str, Any]:
+@router.get("/articles/{article_id}/versions/{number}", response={200: ArticleVersionOut, **ERRORS})
+def get_version(request: HttpRequest, path: Path[ArticleVersionPath]) -> dict[str, Any]:
     """One published version as it was approved (staff)."""
     article = _staff_article(request_user(request), path.article_id)
     return serializers.version_out(_version(article, path.number))
 
 
-@router.get("/articles/{article_id}/diff", response={200: DiffOut, **ERRORS})
-def diff(request: HttpRequest, path: Path[ArticlePath], params: Query[DiffParams]) -> dict[str, Any]:
+@router.get("/articles/{article_id}/diff", response={200: ArticleDiffOut, **ERRORS})
+def diff(request: HttpRequest, path: Path[ArticlePath], params: Query[ArticleDiffParams]) -> dict[str, Any]:
     """Field-by-field line diff from one version to another (`to_version` omitted: the working copy) (staff)."""
-    check_query_parameters(request, DiffParams)
+    check_query_parameters(request, ArticleDiffParams)
     user = request_user(request)
     article = _staff_article(user, path.article_id)
     old = _version(article, params.from_version)
@@ -315,7 +315,7 @@ def diff(request: HttpRequest, path: Path[ArticlePath], params: Query[DiffParams
 
 @router.post("/articles/{article_id}/versions/{number}/restore", response={200: ArticleOut, **ERRORS})
 @transaction.atomic
-def restore(request: HttpRequest, path: Path[VersionPath]) -> dict[str, Any]:
+def restore(request: HttpRequest, path: Path[ArticleVersionPath]) -> dict[str, Any]:
     """Copy an older version into the working copy as a new draft; publishing it makes a new version."""
     actor = request_user(request)
     article = _staff_article(actor, path.article_id)
@@ -326,9 +326,9 @@ def restore(request: HttpRequest, path: Path[VersionPath]) -> dict[str, Any]:
 # --- feedback and tickets -------------------------------------------------------------------
 
 
-@router.post("/articles/{article_id}/feedback", response={201: FeedbackOut, **ERRORS})
+@router.post("/articles/{article_id}/feedback", response={201: ArticleFeedbackOut, **ERRORS})
 @transaction.atomic
-def give_feedback(request: HttpRequest, path: Path[ArticlePath], payload: FeedbackIn) -> Status[Any]:
+def give_feedback(request: HttpRequest, path: Path[ArticlePath], payload: ArticleFeedbackIn) -> Status[Any]:
     """Rate an article you may read as helpful or not, and/or suggest a correction."""
     user = request_user(request)
     article = get_article_for_user(user, path.article_id)
@@ -338,14 +338,14 @@ def give_feedback(request: HttpRequest, path: Path[ArticlePath], payload: Feedba
     return Status(201, serializers.feedback_out(feedback))
 
 
-@router.get("/articles/{article_id}/feedback", response={200: list[FeedbackOut], **ERRORS})
+@router.get("/articles/{article_id}/feedback", response={200: list[ArticleFeedbackOut], **ERRORS})
 def list_feedback(request: HttpRequest, path: Path[ArticlePath]) -> list[dict[str, Any]]:
     """Readers' votes and suggestions, newest first (staff; the latest 200)."""
     article = _staff_article(request_user(request), path.article_id)
     return [serializers.feedback_out(row) for row in article.feedback.select_related("user")[:200]]
 
 
-@router.get("/articles/{article_id}/tickets", response={200: list[TicketLinkOut], **ERRORS})
+@router.get("/articles/{article_id}/tickets", response={200: list[ArticleTicketLinkOut], **ERRORS})
 def list_ticket_links(request: HttpRequest, path: Path[ArticlePath]) -> list[dict[str, Any]]:
     """Tickets solved with the article that the caller may see, newest link first (staff; the latest 200)."""
     user = request_user(request)
@@ -356,9 +356,9 @@ def list_ticket_links(request: HttpRequest, path: Path[ArticlePath]) -> list[dic
     return [serializers.link_out(link) for link in links[:200]]
 
 
-@router.put("/articles/{article_id}/tickets/{number}", response={200: TicketLinkOut, **ERRORS})
+@router.put("/articles/{article_id}/tickets/{number}", response={200: ArticleTicketLinkOut, **ERRORS})
 @transaction.atomic
-def link_ticket(request: HttpRequest, path: Path[TicketLinkPath]) -> dict[str, Any]:
+def link_ticket(request: HttpRequest, path: Path[ArticleTicketLinkPath]) -> dict[str, Any]:
     """Record that the ticket was solved with the article (staff who see both)."""
     actor = request_user(request)
     article = _staff_article(actor, path.article_id)
@@ -370,7 +370,7 @@ def link_ticket(request: HttpRequest, path: Path[TicketLinkPath]) -> dict[str, A
 
 @router.delete("/articles/{article_id}/tickets/{number}", response={204: None, **ERRORS})
 @transaction.atomic
-def unlink_ticket(request: HttpRequest, path: Path[TicketLinkPath]) -> Status[None]:
+def unlink_ticket(request: HttpRequest, path: Path[ArticleTicketLinkPath]) -> Status[None]:
     """Remove the link between the article and the ticket."""
     actor = request_user(request)
     article = _staff_article(actor, path.article_id)

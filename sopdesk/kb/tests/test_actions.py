@@ -7,7 +7,7 @@ from django.db import transaction
 
 from sopdesk.accounts.models import User
 from sopdesk.audit.models import ConfigChange
-from sopdesk.core.errors import PermissionRefused, TransitionRefused
+from sopdesk.core.errors import NotFound, PermissionRefused, TransitionRefused
 from sopdesk.core.models import HardDeleteRefused
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.kb import actions, hooks
@@ -191,6 +191,14 @@ def test_ticket_links_count_the_tickets_solved(draft: Article, agent: User, requ
     assert draft.solved_count == 1
     with pytest.raises(PermissionRefused):
         actions.link_ticket(draft, ticket=first, actor=requester, now=NOW)
+
+
+def test_tickets_of_other_teams_are_neither_linked_nor_seeded(draft: Article, engineer: User, requester: User) -> None:
+    ticket = _resolved(factories.make_ticket(requester, now=NOW))  # the service desk's ticket
+    with pytest.raises(NotFound):
+        actions.link_ticket(draft, ticket=ticket, actor=engineer, now=NOW)
+    with pytest.raises(NotFound):
+        actions.draft_from_ticket(ticket, actor=engineer, now=NOW)
 
 
 def _resolved(ticket: Ticket) -> Ticket:
