@@ -113,6 +113,28 @@ OPERATIONS: dict[str, OperationName] = {
     "PUT /routing/specialists/{category}": OperationName("routing_specialists", "routing_specialists_set"),
     "DELETE /routing/specialists/{category}": OperationName("routing_specialists", "routing_specialists_delete"),
     "POST /tickets/{number}/escalations": OperationName("routing_escalation", "routing_escalation_create"),
+    "GET /kb/categories": OperationName("kb_categories", "kb_categories_list"),
+    "POST /kb/categories": OperationName("kb_categories", "kb_categories_create"),
+    "PATCH /kb/categories/{code}": OperationName("kb_categories", "kb_categories_update"),
+    "GET /kb/articles": OperationName("kb_articles", "kb_articles_list"),
+    "POST /kb/articles": OperationName("kb_articles", "kb_articles_create"),
+    "GET /kb/articles/{article_id}": OperationName("kb_articles", "kb_articles_get"),
+    "PATCH /kb/articles/{article_id}": OperationName("kb_articles", "kb_articles_update"),
+    "POST /kb/articles/{article_id}/transitions": OperationName("kb_articles", "kb_articles_transition"),
+    "GET /kb/articles/{article_id}/reviews": OperationName("kb_articles", "kb_articles_review_list"),
+    "POST /kb/articles/{article_id}/comments": OperationName("kb_articles", "kb_articles_comment_create"),
+    "GET /kb/articles/{article_id}/versions": OperationName("kb_articles", "kb_articles_version_list"),
+    "GET /kb/articles/{article_id}/versions/{number}": OperationName("kb_articles", "kb_articles_version_get"),
+    "POST /kb/articles/{article_id}/versions/{number}/restore": OperationName(
+        "kb_articles", "kb_articles_version_restore"
+    ),
+    "GET /kb/articles/{article_id}/diff": OperationName("kb_articles", "kb_articles_diff"),
+    "POST /kb/articles/{article_id}/feedback": OperationName("kb_articles", "kb_articles_feedback_create"),
+    "GET /kb/articles/{article_id}/feedback": OperationName("kb_articles", "kb_articles_feedback_list"),
+    "GET /kb/articles/{article_id}/tickets": OperationName("kb_articles", "kb_articles_ticket_list"),
+    "PUT /kb/articles/{article_id}/tickets/{number}": OperationName("kb_articles", "kb_articles_ticket_link"),
+    "DELETE /kb/articles/{article_id}/tickets/{number}": OperationName("kb_articles", "kb_articles_ticket_unlink"),
+    "POST /tickets/{number}/kb-article": OperationName("kb_articles", "kb_articles_from_ticket"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -136,6 +158,9 @@ TAG_DESCRIPTIONS = {
     "priority, difficulty and keywords (administrators change, managers read).",
     "routing_specialists": "Each category's specialist team, which takes its tickets of difficulty 2 and above.",
     "routing_escalation": "Tiered escalation of a ticket to a team of the next tier, with a reason.",
+    "kb_articles": "Knowledge-base articles: drafts, review and approval by knowledge-base admins, published "
+    "versions with diffs and restore, readers' feedback, tickets solved with an article.",
+    "kb_categories": "The knowledge-base category tree (knowledge-base admins change it; audited).",
 }
 
 api = DocumentedAPI(
@@ -163,3 +188,6 @@ api.add_router("/workforce", "sopdesk.workforce.api.views.router")
 api.add_router("/routing", "sopdesk.routing.api.views.router")
 api.add_router("/routing", "sopdesk.routing.api.views.specialists_router")
 api.add_router("/tickets", "sopdesk.routing.api.views.tickets_router")
+api.add_router("/kb", "sopdesk.kb.api.views.router")
+api.add_router("/kb", "sopdesk.kb.api.views.categories_router")
+api.add_router("/tickets", "sopdesk.kb.api.views.tickets_router")

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "sopdesk.collaboration",
     "sopdesk.workforce",
     "sopdesk.routing",
+    "sopdesk.kb",
     "sopdesk.notifications",
     "sopdesk.backup",
     "sopdesk.web",
