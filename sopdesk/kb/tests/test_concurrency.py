@@ -17,7 +17,7 @@ from sopdesk.kb import actions
 from sopdesk.kb.choices import ArticleStatus
 from sopdesk.kb.models import Article, ArticleVersion
 from sopdesk.kb.tests.conftest import NOW
-from sopdesk.tickets.tests.test_concurrency import _race
+from sopdesk.testing.concurrency import race
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -32,7 +32,7 @@ def test_of_racing_approvals_exactly_one_publishes(agent: User, kb_admin: User) 
             return actions.request_changes(row, actor=kb_admin, comment="again", now=NOW).kind
         return actions.approve_article(row, actor=kb_admin, now=NOW).number
 
-    results = _race(6, step)
+    results = race(6, step)
     outcomes = Counter(type(result).__name__ if isinstance(result, Exception) else "won" for result in results)
     assert outcomes == {"won": 1, TransitionRefused.__name__: 5}, results
     approved = any(isinstance(result, int) for result in results)
@@ -48,7 +48,7 @@ def test_racing_publications_number_versions_without_gaps(agent: User, kb_admin:
         actions.submit_for_review(row, actor=agent, now=NOW)
         return actions.approve_article(row, actor=kb_admin, now=NOW).number
 
-    results = _race(4, publish_once)
+    results = race(4, publish_once)
     numbers = sorted(result for result in results if isinstance(result, int))
     refusals = [result for result in results if not isinstance(result, int)]
     assert all(isinstance(result, TransitionRefused) for result in refusals), results
