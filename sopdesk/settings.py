@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "sopdesk.collaboration",
     "sopdesk.workforce",
     "sopdesk.routing",
+    "sopdesk.search",
     "sopdesk.notifications",
     "sopdesk.backup",
     "sopdesk.web",
