@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from sopdesk.core.config_cache import consistent
 from sopdesk.search.backends import TicketDocument, backend
 from sopdesk.search.models import PendingTicket
 from sopdesk.search.segment import index_text
@@ -55,7 +56,8 @@ def ticket_documents(ticket_ids: Sequence[int]) -> list[TicketDocument]:
 def index_tickets(ticket_ids: Iterable[int]) -> int:
     """Index (or re-index) the given tickets now; return how many were written."""
     ids = sorted(set(ticket_ids))
-    documents = ticket_documents(ids)
+    with consistent():  # one read of the dictionary's stamp for the whole batch
+        documents = ticket_documents(ids)
     index = backend()
     with transaction.atomic():
         index.store(documents)
