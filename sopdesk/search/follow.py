@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from sopdesk.search.indexing import note_ticket
 
@@ -21,7 +21,9 @@ class SearchIndexFollower:
         from sopdesk.search.tasks import schedule_indexing
 
         note_ticket(ticket.pk, now=now)
-        transaction.on_commit(schedule_indexing)
+        # One job start per transaction, however many tickets it changed (the demo loader's thousands).
+        if not any(callback is schedule_indexing for _, callback, _ in connection.run_on_commit):
+            transaction.on_commit(schedule_indexing)
 
     def ticket_created(self, ticket: Ticket, *, now: datetime) -> None:
         self._note(ticket, now)
