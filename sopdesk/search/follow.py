@@ -22,7 +22,7 @@ class SearchIndexFollower:
 
         note_ticket(ticket.pk, now=now)
         # One job start per transaction, however many tickets it changed (the demo loader's thousands).
-        if not any(callback is schedule_indexing for _, callback, _ in connection.run_on_commit):
+        if not any(entry[1] is schedule_indexing for entry in connection.run_on_commit):
             transaction.on_commit(schedule_indexing)
 
     def ticket_created(self, ticket: Ticket, *, now: datetime) -> None:
