@@ -113,6 +113,7 @@ OPERATIONS: dict[str, OperationName] = {
     "PUT /routing/specialists/{category}": OperationName("routing_specialists", "routing_specialists_set"),
     "DELETE /routing/specialists/{category}": OperationName("routing_specialists", "routing_specialists_delete"),
     "POST /tickets/{number}/escalations": OperationName("routing_escalation", "routing_escalation_create"),
+    "GET /search/tickets": OperationName("search", "search_tickets"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -136,6 +137,8 @@ TAG_DESCRIPTIONS = {
     "priority, difficulty and keywords (administrators change, managers read).",
     "routing_specialists": "Each category's specialist team, which takes its tickets of difficulty 2 and above.",
     "routing_escalation": "Tiered escalation of a ticket to a team of the next tier, with a reason.",
+    "search": "Full-text search in Chinese and English, ranked, with highlighted snippets, under the same "
+    "visibility as the lists.",
 }
 
 api = DocumentedAPI(
@@ -163,3 +166,4 @@ api.add_router("/workforce", "sopdesk.workforce.api.views.router")
 api.add_router("/routing", "sopdesk.routing.api.views.router")
 api.add_router("/routing", "sopdesk.routing.api.views.specialists_router")
 api.add_router("/tickets", "sopdesk.routing.api.views.tickets_router")
+api.add_router("/search", "sopdesk.search.api.views.router")

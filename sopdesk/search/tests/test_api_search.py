@@ -51,3 +51,26 @@ def test_workspace_search_box(tickets: list[Ticket], agent: User, client: Client
     html = page.content.decode()
     assert tickets[1].number in html
     assert tickets[0].number not in html
+
+
+SEARCH = "/api/v1/search/tickets"
+
+
+def test_search_endpoint_ranks_and_highlights(tickets: list[Ticket], agent: User, api_client) -> None:  # type: ignore[no-untyped-def]
+    body = api_client(agent).get(SEARCH, {"q": "打印机"}).json()
+    assert [item["number"] for item in body["items"]] == [tickets[0].number]
+    assert "<mark>打印机</mark>" in body["items"][0]["snippet"]
+
+
+def test_search_endpoint_applies_visibility(tickets: list[Ticket], outsider: User, api_client) -> None:  # type: ignore[no-untyped-def]
+    assert api_client(outsider).get(SEARCH, {"q": "打印机"}).json()["items"] == []
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_search_endpoint_hostile_queries(tickets: list[Ticket], agent: User, api_client, query: str) -> None:  # type: ignore[no-untyped-def]
+    assert api_client(agent).get(SEARCH, {"q": query}).status_code == 200
+
+
+@pytest.mark.parametrize("params", [{"q": "网" * 201}, {"q": ""}, {}, {"q": "x", "limit": "0"}, {"q": "x", "qq": "1"}])
+def test_search_endpoint_refuses_bad_parameters(tickets: list[Ticket], agent: User, api_client, params) -> None:  # type: ignore[no-untyped-def]
+    assert api_client(agent).get(SEARCH, params).status_code == 422
