@@ -135,6 +135,7 @@ OPERATIONS: dict[str, OperationName] = {
     "PUT /kb/articles/{article_id}/tickets/{number}": OperationName("kb_articles", "kb_articles_ticket_link"),
     "DELETE /kb/articles/{article_id}/tickets/{number}": OperationName("kb_articles", "kb_articles_ticket_unlink"),
     "POST /tickets/{number}/kb-article": OperationName("kb_articles", "kb_articles_from_ticket"),
+    "GET /search/tickets": OperationName("search", "search_tickets"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -161,6 +162,8 @@ TAG_DESCRIPTIONS = {
     "kb_articles": "Knowledge-base articles: drafts, review and approval by knowledge-base admins, published "
     "versions with diffs and restore, readers' feedback, tickets solved with an article.",
     "kb_categories": "The knowledge-base category tree (knowledge-base admins change it; audited).",
+    "search": "Full-text search in Chinese and English, ranked, with highlighted snippets, under the same "
+    "visibility as the lists.",
 }
 
 api = DocumentedAPI(
@@ -191,3 +194,4 @@ api.add_router("/tickets", "sopdesk.routing.api.views.tickets_router")
 api.add_router("/kb", "sopdesk.kb.api.views.router")
 api.add_router("/kb", "sopdesk.kb.api.views.categories_router")
 api.add_router("/tickets", "sopdesk.kb.api.views.tickets_router")
+api.add_router("/search", "sopdesk.search.api.views.router")

@@ -324,6 +324,8 @@ def edit_ticket_details(
             changed.classification_changed(ticket, actor=actor, now=now)
         if "difficulty" in recorded:
             changed.difficulty_changed(ticket, actor=actor, now=now)  # level 4: the major-incident flag
+        if {"title", "description"} & set(recorded):
+            changed.text_changed(ticket, now=now)
     return event
 
 
@@ -752,6 +754,7 @@ def add_comment(
                 reason=_("The requester replied."),
             )
         _save(ticket, now=now, fields=update_fields)
+        changed.text_changed(ticket, now=now)
         if is_staff_reply:
             changed.public_reply_added(ticket, now=now)
         if ends_wait:

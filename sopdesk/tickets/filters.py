@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
@@ -13,6 +14,21 @@ from sopdesk.accounts.models import Team
 from sopdesk.lib.text import has_forbidden_characters
 from sopdesk.tickets.choices import OPEN_STATUS_VALUES, Channel, Priority, Status, TicketType
 from sopdesk.tickets.models import OPEN_STATUS_CONDITION, Ticket
+
+if TYPE_CHECKING:
+    from sopdesk.accounts.models import User
+
+# How `q` narrows tickets: a substring scan until the search app registers its service
+# (`register_text_search`, from its AppConfig.ready()); the function gets the viewer's visible
+# tickets, the text (at most 200 characters: longer ones fail validation) and the viewer.
+TextSearch = Callable[..., "QuerySet[Ticket]"]
+_text_search: list[TextSearch] = []
+
+
+def register_text_search(search: TextSearch) -> None:
+    """Have `search(tickets, text, viewer=user)` answer the `q` filter (call from an AppConfig.ready())."""
+    _text_search[:] = [search]
+
 
 # Allow-listed orderings: public name → model fields. Nothing user-supplied reaches order_by().
 ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -69,6 +85,11 @@ class TicketFilterSet(django_filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
+    def __init__(self, *args: Any, viewer: User | None = None, **kwargs: Any) -> None:
+        """`viewer`: whose internal notes `q` may match (none without one)."""
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+
     def filter_status(self, queryset: QuerySet[Ticket], name: str, value: list[str]) -> QuerySet[Ticket]:
         if not value:
             return queryset
@@ -98,6 +119,8 @@ class TicketFilterSet(django_filters.FilterSet):
         text = value.strip()
         if not text:
             return queryset
+        if _text_search:
+            return _text_search[0](queryset, text, viewer=self.viewer)
         return queryset.filter(Q(title__icontains=text) | Q(description__icontains=text) | Q(number__iexact=text))
 
     def filter_ordering(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:

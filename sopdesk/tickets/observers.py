@@ -84,6 +84,14 @@ class _Observers:
         for observer in self._observers:
             observer.classification_changed(ticket, actor=actor, now=now)
 
+    def text_changed(self, ticket: Ticket, *, now: datetime) -> None:
+        """Title, description, a reply or an internal note changed. Optional for observers: only
+        those with a `text_changed` method are told (the search index)."""
+        for observer in self._observers:
+            follow = getattr(observer, "text_changed", None)
+            if follow is not None:
+                follow(ticket, now=now)
+
     def difficulty_changed(self, ticket: Ticket, *, actor: User | None, now: datetime) -> None:
         """Optional for observers: only those with a `difficulty_changed` method are told."""
         for observer in self._observers:

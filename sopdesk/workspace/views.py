@@ -149,7 +149,9 @@ def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
         raise Http404("No such queue")
     now = timezone.now()
     viewer = Viewer.of(_user(request))
-    filters = TicketFilterSet(data=filter_params(request.GET), queryset=queue_tickets(chosen, viewer, now=now))
+    filters = TicketFilterSet(
+        data=filter_params(request.GET), queryset=queue_tickets(chosen, viewer, now=now), viewer=_user(request)
+    )
     ordering = request.GET.get("ordering") or chosen.default_ordering
     errors: dict[str, list[str]] = {}
     rows: list[QueueRow] = []

@@ -137,9 +137,10 @@ def test_the_acknowledgement_values_cost_no_query_when_a_ticket_is_created(reque
     with CaptureQueriesContext(connection) as context:
         ticket = create(requester, network)
 
-    # The stamp, the number, the ticket, its event, its clocks, the outbox's two inserts and the
-    # savepoint pair: the mail's due times and service hours come from the clocks just started.
-    assert len(context.captured_queries) == 9, [query["sql"][:80] for query in context.captured_queries]
+    # The stamp, the number, the ticket, its event, its clocks, the search index's note, the
+    # outbox's two inserts and the savepoint pair: the mail's due times and service hours come from
+    # the clocks just started.
+    assert len(context.captured_queries) == 10, [query["sql"][:80] for query in context.captured_queries]
     assert "Expected first response: 3 Mar 2026, 12:00\n" in acknowledgement(ticket).body
 
 

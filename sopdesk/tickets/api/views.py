@@ -79,7 +79,8 @@ def list_tickets(request: HttpRequest, params: Query[TicketListParams]) -> dict[
     """List the tickets the caller may see, filtered, ordered and paginated."""
     check_query_parameters(request, TicketListParams)
     data = params.dict(exclude_none=True, exclude={"limit", "offset"})
-    filterset = TicketFilterSet(data=_as_query_data(data), queryset=Ticket.objects.visible_to(request_user(request)))
+    user = request_user(request)
+    filterset = TicketFilterSet(data=_as_query_data(data), queryset=Ticket.objects.visible_to(user), viewer=user)
     if not filterset.is_valid():
         raise ValidationFailed({field: [str(m) for m in msgs] for field, msgs in filterset.errors.items()})
     page = ticket_list_page(

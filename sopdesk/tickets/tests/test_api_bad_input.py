@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conftest import ApiClientFactory
 from sopdesk.accounts.models import Team, User
+from sopdesk.search.indexing import index_pending
 from sopdesk.testing import factories
 from sopdesk.tickets import actions
 from sopdesk.tickets.choices import Priority, Status
@@ -390,6 +391,7 @@ def test_sql_fragments_in_text_filters_are_plain_text(
 def test_sql_fragment_in_the_text_filter_finds_a_literal_match(agent_client: Any, requester: User) -> None:
     literal = factories.make_ticket(requester, title="Error: ' OR 1=1 -- in the login form")
     factories.make_ticket(requester, title="Unrelated")
+    index_pending()
 
     response = agent_client.get(TICKETS, {"q": "' OR 1=1 --"})
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Team, User
 from sopdesk.notifications.models import Notification
+from sopdesk.search.indexing import index_pending
 from sopdesk.testing import factories
 from sopdesk.tickets import actions
 from sopdesk.tickets.choices import EventKind, Status
@@ -143,6 +144,7 @@ def test_an_overdue_clock_asks_why_and_shows_the_answer(requester: User, agent: 
 def test_filters_search_and_sorting_narrow_the_queue(requester: User, agent: User) -> None:
     vpn = factories.make_ticket(requester, title="VPN drops every hour", urgency="high")
     printer = factories.make_ticket(requester, title="Printer jams")
+    index_pending()  # the search index, which the job after commit fills outside a test transaction
     actions.add_tags(printer, actor=agent, names=["hardware"], now=timezone.now())
     client = client_for(agent)
 

@@ -1,0 +1,154 @@
+"""The search index on each database behind one interface: store documents, match, rank.
+
+SQLite: an FTS5 table (`search_ticket_fts`, rowid = ticket id) holding the segmented text in
+three columns (title, body, internal), ranked with BM25. PostgreSQL: `search_ticket_index` with
+two `tsvector` columns of the 'simple' configuration (what everybody may read, and that plus the
+internal notes), each under a GIN index, ranked with ts_rank. Both receive text that
+`sopdesk.search.segment` already cut into lower-case words, so neither needs a Chinese parser;
+queries are built here from those words only (letters and digits), never from the raw input,
+so no user text reaches the FTS or tsquery syntax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.db import connection
+
+from sopdesk.search.segment import QueryWord
+
+SQLITE_TABLE = "search_ticket_fts"
+POSTGRES_TABLE = "search_ticket_index"
+
+
+@dataclass(frozen=True)
+class TicketDocument:
+    """A ticket's searchable text, already segmented (space-separated words)."""
+
+    ticket_id: int
+    title: str
+    body: str  # description and public replies
+    internal: str  # internal notes: matched only for viewers who may read them
+
+
+class SearchBackend(Protocol):
+    def store(self, documents: Sequence[TicketDocument]) -> None:
+        """Insert or replace the documents."""
+        ...
+
+    def remove(self, ticket_ids: Iterable[int]) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def match_sql(self, words: Sequence[QueryWord], *, internal: bool) -> tuple[str, list[object]]:
+        """Return `SELECT <ticket id> ...` of the tickets with every word (internal notes too if `internal`)."""
+        ...
+
+    def rank_sql(self, words: Sequence[QueryWord], *, internal: bool, id_column: str) -> tuple[str, list[object]]:
+        """Return a scalar subquery of the relevance of ticket `id_column` (higher is better)."""
+        ...
+
+    def dump(self) -> dict[int, tuple[str, ...]]:
+        """Return every stored document's indexed form (for checks: incremental equals rebuilt)."""
+        ...
+
+
+def _quoted(word: str, quote: str) -> str:
+    return quote + word.replace(quote, quote * 2) + quote
+
+
+class SqliteBackend:
+    def store(self, documents: Sequence[TicketDocument]) -> None:
+        if not documents:
+            return
+        self.remove(document.ticket_id for document in documents)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {SQLITE_TABLE} (rowid, title, body, internal) VALUES (%s, %s, %s, %s)",
+                [(d.ticket_id, d.title, d.body, d.internal) for d in documents],
+            )
+
+    def remove(self, ticket_ids: Iterable[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [(pk,) for pk in ticket_ids])
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {SQLITE_TABLE}")
+
+    def _expression(self, words: Sequence[QueryWord], *, internal: bool) -> str:
+        terms = " AND ".join(_quoted(w.text, '"') + ("*" if w.prefix else "") for w in words)
+        columns = "{title body internal}" if internal else "{title body}"
+        return f"{columns} : ({terms})"
+
+    def match_sql(self, words: Sequence[QueryWord], *, internal: bool) -> tuple[str, list[object]]:
+        return (
+            f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s",
+            [self._expression(words, internal=internal)],
+        )
+
+    def rank_sql(self, words: Sequence[QueryWord], *, internal: bool, id_column: str) -> tuple[str, list[object]]:
+        # bm25() is lower for better matches; negated so that higher is better on both databases.
+        # The title weighs more than the body.
+        return (
+            f"SELECT -bm25({SQLITE_TABLE}, 5.0, 1.0, 1.0) FROM {SQLITE_TABLE} "
+            f"WHERE {SQLITE_TABLE} MATCH %s AND rowid = {id_column}",
+            [self._expression(words, internal=internal)],
+        )
+
+    def dump(self) -> dict[int, tuple[str, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT rowid, title, body, internal FROM {SQLITE_TABLE}")
+            return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+
+class PostgresBackend:
+    def store(self, documents: Sequence[TicketDocument]) -> None:
+        if not documents:
+            return
+        public = "setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s)"
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {POSTGRES_TABLE} (ticket_id, public_vector, all_vector) "
+                f"VALUES (%s, {public}, {public} || to_tsvector('simple', %s)) "
+                "ON CONFLICT (ticket_id) DO UPDATE SET public_vector = EXCLUDED.public_vector, "
+                "all_vector = EXCLUDED.all_vector",
+                [(d.ticket_id, d.title, d.body, d.title, d.body, d.internal) for d in documents],
+            )
+
+    def remove(self, ticket_ids: Iterable[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {POSTGRES_TABLE} WHERE ticket_id = ANY(%s)", [list(ticket_ids)])
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {POSTGRES_TABLE}")
+
+    def _tsquery(self, words: Sequence[QueryWord]) -> str:
+        # Written as a tsquery literal (quoted lexemes), so no parser sees the words again.
+        return " & ".join(_quoted(w.text, "'") + (":*" if w.prefix else "") for w in words)
+
+    def match_sql(self, words: Sequence[QueryWord], *, internal: bool) -> tuple[str, list[object]]:
+        column = "all_vector" if internal else "public_vector"
+        return f"SELECT ticket_id FROM {POSTGRES_TABLE} WHERE {column} @@ %s::tsquery", [self._tsquery(words)]
+
+    def rank_sql(self, words: Sequence[QueryWord], *, internal: bool, id_column: str) -> tuple[str, list[object]]:
+        column = "all_vector" if internal else "public_vector"
+        return (
+            f"SELECT ts_rank({column}, %s::tsquery) FROM {POSTGRES_TABLE} WHERE ticket_id = {id_column}",
+            [self._tsquery(words)],
+        )
+
+    def dump(self) -> dict[int, tuple[str, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ticket_id, public_vector::text, all_vector::text FROM {POSTGRES_TABLE}")
+            return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+
+def backend() -> SearchBackend:
+    """Return the backend of the configured database."""
+    if connection.vendor == "postgresql":
+        return PostgresBackend()
+    return SqliteBackend()

@@ -1,0 +1,98 @@
+"""Keeping the index in step with the tickets: note changed tickets, index them after commit, rebuild.
+
+A ticket change notes the ticket in `PendingTicket` inside its own transaction (so a rolled-back
+change notes nothing and a committed one is never forgotten, even if the job queue is down);
+after commit a job drains the notes (`index_pending`). `reindex` rebuilds everything in batches
+while the desk runs: each batch is its own transaction, and changes made meanwhile are noted and
+drained as usual, so the result equals an index built change by change.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from django.db import transaction
+
+from sopdesk.core.config_cache import consistent
+from sopdesk.search.backends import TicketDocument, backend
+from sopdesk.search.models import PendingTicket
+from sopdesk.search.segment import index_text
+from sopdesk.tickets.choices import EventKind
+from sopdesk.tickets.models import Ticket, TicketEvent
+
+BATCH_SIZE = 500
+
+
+def note_ticket(ticket_id: int, *, now: datetime) -> None:
+    """Remember that `ticket_id`'s searchable text may have changed (call inside the change's transaction)."""
+    PendingTicket.objects.create(ticket_id=ticket_id, noted_at=now)
+
+
+def ticket_documents(ticket_ids: Sequence[int]) -> list[TicketDocument]:
+    """Return the segmented documents of the tickets that exist among `ticket_ids`."""
+    public: dict[int, list[str]] = defaultdict(list)
+    internal: dict[int, list[str]] = defaultdict(list)
+    replies = (
+        TicketEvent.objects.filter(ticket_id__in=ticket_ids, kind__in=[EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE])
+        .order_by("created_at", "id")
+        .values_list("ticket_id", "is_internal", "body")
+    )
+    for ticket_id, is_internal, body in replies:
+        (internal if is_internal else public)[ticket_id].append(body)
+    rows = Ticket.objects.filter(pk__in=ticket_ids).order_by("pk").values_list("pk", "number", "title", "description")
+    return [
+        TicketDocument(
+            ticket_id=pk,
+            title=index_text(f"{number} {title}"),
+            body=index_text("\n".join([description, *public[pk]])),
+            internal=index_text("\n".join(internal[pk])),
+        )
+        for pk, number, title, description in rows
+    ]
+
+
+def index_tickets(ticket_ids: Iterable[int]) -> int:
+    """Index (or re-index) the given tickets now; return how many were written."""
+    ids = sorted(set(ticket_ids))
+    with consistent():  # one read of the dictionary's stamp for the whole batch
+        documents = ticket_documents(ids)
+    index = backend()
+    with transaction.atomic():
+        index.store(documents)
+        found = {document.ticket_id for document in documents}
+        index.remove(pk for pk in ids if pk not in found)
+    return len(documents)
+
+
+def index_pending(*, limit: int = BATCH_SIZE) -> int:
+    """Index the noted tickets, `limit` notes per batch, until none is left; return how many tickets."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            notes = list(PendingTicket.objects.order_by("id").values_list("id", "ticket_id")[:limit])
+            if not notes:
+                return total
+            total += index_tickets(ticket_id for _, ticket_id in notes)
+            # Only the notes read: a change noted meanwhile keeps its note for the next batch.
+            PendingTicket.objects.filter(id__in=[note_id for note_id, _ in notes]).delete()
+
+
+def reindex(*, batch_size: int = BATCH_SIZE, progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the whole index batch by batch (tickets in id order); return how many tickets.
+
+    Tickets are never deleted (NoDeleteModel), so re-storing every ticket leaves nothing stale.
+    """
+    total = Ticket.objects.count()
+    done = 0
+    last_id = 0
+    while True:
+        ids = list(Ticket.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return done
+        index_tickets(ids)
+        done += len(ids)
+        last_id = ids[-1]
+        if progress is not None:
+            progress(done, max(total, done))

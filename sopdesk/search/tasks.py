@@ -1,0 +1,36 @@
+"""Indexing jobs: a thin wrapper around indexing.py, started after commit and every few minutes."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
+
+from sopdesk.notifications.nudge import Nudge
+from sopdesk.search.indexing import index_pending
+
+_nudge = Nudge()
+
+
+@db_task()
+def index_pending_tickets() -> None:
+    """Index every ticket noted by committed changes (however many transactions noted them)."""
+    index_pending()
+
+
+def schedule_indexing() -> None:
+    """After a commit that noted tickets: start an indexing job unless one already will index them."""
+    if HUEY.immediate:
+        index_pending_tickets()
+        return
+    delay = _nudge.delay()
+    if delay == 0.0:
+        index_pending_tickets()
+    elif delay is not None:
+        index_pending_tickets.schedule(delay=delay)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("search-index-pending")
+def index_pending_every_five_minutes() -> None:
+    """Catch up on notes whose job was lost (the queue was down when the change committed)."""
+    index_pending()

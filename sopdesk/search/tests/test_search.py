@@ -1,0 +1,159 @@
+"""Search over a hand-built Chinese/English corpus: relevance, visibility, index upkeep, hostile input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.utils import timezone
+
+from sopdesk.accounts.choices import Role
+from sopdesk.accounts.models import Team, User
+from sopdesk.search.backends import backend
+from sopdesk.search.indexing import index_pending, reindex
+from sopdesk.search.models import PendingTicket, SearchWord
+from sopdesk.search.segment import index_words, query_words
+from sopdesk.search.service import SearchQueryError, search_tickets
+from sopdesk.testing import factories
+from sopdesk.tickets.actions import add_comment, edit_ticket_details
+from sopdesk.tickets.models import Ticket
+
+# title, description: each query of RELEVANCE must bring its ticket first.
+CORPUS = {
+    "network": ("办公室网络很慢", "三楼的无线网络从早上开始时断时续，网页打不开。"),
+    "printer": ("打印机无法打印", "财务部的共享打印机显示脱机，文件一直在队列里。"),
+    "mailbox": ("邮箱满了收不到邮件", "邮箱容量提示已满，外部邮件被退回。"),
+    "vpn": ("VPN 断开", "在家办公时 VPN 每隔十分钟断开一次，需要重新登录。"),
+    "outlook": ("Outlook asks for my password again and again", "Since the update Outlook keeps prompting."),
+    "laptop": ("Laptop screen flickers", "The display of my laptop flickers when on battery."),
+    "mixed": ("Outlook 无法同步日历", "Outlook 2016 的日历和手机不同步。"),
+}
+RELEVANCE = [
+    ("网络", "network"),
+    ("打印", "printer"),
+    ("邮箱", "mailbox"),
+    ("VPN 断开", "vpn"),
+    ("outlook password", "outlook"),
+    ("Outlook 日历", "mixed"),
+    ("pass", "outlook"),  # English prefix
+    ("flicker", "laptop"),
+]
+
+
+@pytest.fixture
+def corpus(requester: User, agent: User) -> dict[str, Ticket]:
+    tickets = {
+        key: factories.make_ticket(requester, title=title, description=text) for key, (title, text) in CORPUS.items()
+    }
+    Ticket.objects.update(team=Team.objects.get(code="service-desk"))
+    index_pending()
+    return tickets
+
+
+def _first(user: User, query: str) -> list[str]:
+    return [hit.ticket.number for hit in search_tickets(user, query)]
+
+
+@pytest.mark.parametrize(("query", "expected"), RELEVANCE)
+def test_expected_ticket_comes_first(corpus: dict[str, Ticket], agent: User, query: str, expected: str) -> None:
+    numbers = _first(agent, query)
+    assert numbers, query
+    assert numbers[0] == corpus[expected].number
+
+
+def test_two_character_word_finds_longer_words(corpus: dict[str, Ticket], agent: User) -> None:
+    # 打印 is inside 打印机 (printer) and 打印 itself; 网络 is also in 无线网络.
+    assert set(_first(agent, "打印")) == {corpus["printer"].number}
+    assert corpus["network"].number in _first(agent, "网")  # a single character matches as a prefix
+
+
+def test_snippet_marks_matches_and_escapes(requester: User, agent: User) -> None:
+    factories.make_ticket(requester, title="<b>邮箱</b> 打不开", description="<script>x</script> 邮箱")
+    Ticket.objects.update(team=Team.objects.get(code="service-desk"))
+    index_pending()
+    (hit,) = search_tickets(agent, "邮箱")
+    assert "<mark>邮箱</mark>" in hit.snippet
+    assert "<script>" not in hit.snippet
+    assert "&lt;script&gt;" in hit.snippet
+
+
+def test_segmentation_keeps_it_terms_and_admin_words(db: None) -> None:
+    assert "域账号" in index_words("我的域账号被锁定了")
+    assert [w.text for w in query_words("VPN 断开")] == ["vpn", "断开"]
+    assert "云桌面助手" not in index_words("云桌面助手打不开")
+    SearchWord.objects.create(word="云桌面助手")
+    assert "云桌面助手" in index_words("云桌面助手打不开")
+
+
+def test_requesters_see_only_their_tickets_and_no_internal_notes(
+    corpus: dict[str, Ticket], requester: User, outsider: User, agent: User
+) -> None:
+    now = timezone.now()
+    add_comment(corpus["vpn"], actor=agent, body="内部备注：防火墙策略 firewallrule", is_internal=True, now=now)
+    add_comment(corpus["vpn"], actor=agent, body="请重启路由器 rebootrouter", is_internal=False, now=now)
+    index_pending()
+    assert _first(agent, "firewallrule") == [corpus["vpn"].number]
+    assert _first(requester, "firewallrule") == []
+    assert _first(requester, "rebootrouter") == [corpus["vpn"].number]
+    assert _first(outsider, "网络") == []
+
+
+def test_agents_never_see_other_teams_tickets(corpus: dict[str, Ticket], engineer: User) -> None:
+    assert _first(engineer, "网络") == []
+    assert _first(factories.make_user("boss", role=Role.MANAGER), "网络") == [corpus["network"].number]
+
+
+def test_incremental_index_equals_rebuilt_index(corpus: dict[str, Ticket], agent: User) -> None:
+    now = timezone.now()
+    edit_ticket_details(corpus["laptop"], actor=agent, changes={"title": "笔记本屏幕闪烁"}, now=now)
+    add_comment(corpus["printer"], actor=agent, body="已更换硒鼓 toner", is_internal=False, now=now)
+    add_comment(corpus["printer"], actor=agent, body="驱动问题", is_internal=True, now=now)
+    assert PendingTicket.objects.exists()
+    index_pending()
+    assert not PendingTicket.objects.exists()
+    incremental = backend().dump()
+    backend().clear()
+    assert reindex(batch_size=3) == len(CORPUS)
+    assert backend().dump() == incremental
+    assert _first(agent, "闪烁") == [corpus["laptop"].number]
+    assert _first(agent, "toner") == [corpus["printer"].number]
+
+
+def test_index_follows_commits_through_the_job_queue(
+    requester: User, agent: User, django_capture_on_commit_callbacks: Callable[..., object]
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        ticket = factories.make_ticket(requester, title="堡垒机登录失败", description="提示证书过期")
+    Ticket.objects.filter(pk=ticket.pk).update(team=Team.objects.get(code="service-desk"))
+    assert not PendingTicket.objects.exists()
+    assert _first(agent, "堡垒机") == [ticket.number]
+
+
+HOSTILE = [
+    '"',
+    '"unterminated',
+    "*",
+    "outlook*",
+    "NEAR(outlook password)",
+    "-outlook",
+    "title:outlook",
+    "{title}: outlook",
+    "outlook OR 1=1; DROP TABLE tickets_ticket; --",
+    "' OR ''='",
+    "a & b | !c :* <->",
+    "^网络",
+    "AND OR NOT",
+    "\\",
+    "网络" * 90,
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_return_results(corpus: dict[str, Ticket], agent: User, query: str) -> None:
+    search_tickets(agent, query)  # no database error
+    assert Ticket.objects.count() == len(CORPUS)
+
+
+def test_too_long_query_is_refused(corpus: dict[str, Ticket], agent: User) -> None:
+    with pytest.raises(SearchQueryError):
+        search_tickets(agent, "x" * 201)
