@@ -21,8 +21,8 @@ from sopdesk.collaboration.models import CollaborationRequest
 from sopdesk.collaboration.tests.conftest import ask
 from sopdesk.core.errors import TransitionRefused
 from sopdesk.testing import factories
+from sopdesk.testing.concurrency import race
 from sopdesk.tickets.models import TicketEvent
-from sopdesk.tickets.tests.test_concurrency import _race
 
 NOW = datetime(2026, 10, 14, 2, 0, tzinfo=UTC)
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -39,7 +39,7 @@ def test_of_an_accept_and_a_reject_at_once_exactly_one_wins(
             return actions.reject_request(row, actor=engineer, reason="not ours", now=NOW).state
         return actions.accept_request(row, actor=engineer, note="", now=NOW).state
 
-    results = _race(6, step)
+    results = race(6, step)
     outcomes = Counter(type(result).__name__ if isinstance(result, Exception) else "won" for result in results)
     assert outcomes == {"won": 1, TransitionRefused.__name__: 5}, results
     answers = TicketEvent.objects.filter(
@@ -55,7 +55,7 @@ def test_racing_scans_flag_each_late_request_once(requester: User, agent: User) 
         ask(ticket, agent, factories.make_team(f"team-{index}"), now=NOW)
     later = NOW + timedelta(days=7)
 
-    flagged = _race(4, lambda index: flag_late_acceptances(now=later, batch=5))
+    flagged = race(4, lambda index: flag_late_acceptances(now=later, batch=5))
     assert sum(flagged) == 12, flagged
     late = TicketEvent.objects.filter(ticket=ticket, kind=CollaborationEventKind.ACCEPTANCE_LATE)
     assert late.count() == 12
