@@ -31,11 +31,11 @@ class ArticleVersionPath(Schema):
 
 class ArticleTicketLinkPath(Schema):
     article_id: ArticleId
-    number: str = Field(max_length=32)
+    number: PlainStr = Field(max_length=32)
 
 
 class KbCategoryPath(Schema):
-    code: str = Field(max_length=50)
+    code: PlainStr = Field(max_length=50)
 
 
 # --- categories ------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ class ArticleUpdateIn(Schema):
 class ArticleListParams(Schema):
     status: ArticleStatus | None = None
     article_type: ArticleType | None = None
-    category: str | None = Field(None, max_length=50, description="Category code (its subcategories included).")
+    category: PlainStr | None = Field(None, max_length=50, description="Category code (its subcategories included).")
     review_due_by: date | None = Field(None, description="Only articles whose review is due on or before this date.")
     limit: int = Field(25, ge=1, le=100)
     offset: int = Field(0, ge=0, le=10_000)
