@@ -21,7 +21,7 @@ from sopdesk.audit.actions import field_values, record_config_change
 from sopdesk.audit.choices import Operation
 from sopdesk.collaboration import events
 from sopdesk.collaboration.calendars import acceptance_due
-from sopdesk.collaboration.choices import CollaborationEventKind, CollaborationState, WayOfWorking
+from sopdesk.collaboration.choices import STEPS, CollaborationEventKind, CollaborationState, WayOfWorking
 from sopdesk.collaboration.models import SHORT_TEXT_MAX_LENGTH, CollaborationRequest, TeamCollaborationSettings
 from sopdesk.collaboration.notifications import notify
 from sopdesk.core.errors import ActionError, PermissionRefused, TransitionRefused
@@ -91,8 +91,8 @@ def _reload(request: CollaborationRequest) -> None:
     request.refresh_from_db(from_queryset=CollaborationRequest.objects.select_for_update(of=("self",)))
 
 
-def _expect(request: CollaborationRequest, *states: CollaborationState) -> None:
-    if request.state not in states:
+def _expect(request: CollaborationRequest, step: str) -> None:
+    if request.state not in STEPS[step].from_states:
         raise TransitionRefused(
             _("The request is “%(state)s”; this step is not possible now.")
             % {"state": CollaborationState(request.state).label},
@@ -174,10 +174,10 @@ def request_collaboration(
 def withdraw_request(request: CollaborationRequest, *, actor: User, reason: str, now: datetime) -> CollaborationRequest:
     """Withdraw an open request (the asking side): it is no longer needed."""
     _check_asker(actor)
-    reason = _one_text("reason", reason, required=True)
+    reason = _one_text("reason", reason, required=STEPS["withdraw"].needs_text)
     with changing_ticket(request.ticket, actor=actor):
         _reload(request)
-        _expect(request, S.REQUESTED, S.ACCEPTED, S.IN_PROGRESS, S.DELIVERED, S.RETURNED)
+        _expect(request, "withdraw")
         request.state, request.closed_by, request.closed_at = S.WITHDRAWN, actor, now
         return _step(
             request,
@@ -192,10 +192,10 @@ def withdraw_request(request: CollaborationRequest, *, actor: User, reason: str,
 def confirm_delivery(request: CollaborationRequest, *, actor: User, note: str, now: datetime) -> CollaborationRequest:
     """Confirm what the receiving team delivered (the asking side): the request is done."""
     _check_asker(actor)
-    note = _one_text("note", note, required=False)
+    note = _one_text("note", note, required=STEPS["confirm"].needs_text)
     with changing_ticket(request.ticket, actor=actor):
         _reload(request)
-        _expect(request, S.DELIVERED)
+        _expect(request, "confirm")
         request.state, request.closed_by, request.closed_at = S.CONFIRMED, actor, now
         return _step(
             request,
@@ -210,10 +210,10 @@ def confirm_delivery(request: CollaborationRequest, *, actor: User, note: str, n
 def return_delivery(request: CollaborationRequest, *, actor: User, reason: str, now: datetime) -> CollaborationRequest:
     """Send a delivery back (the asking side) with what is missing; the receiving team works on it again."""
     _check_asker(actor)
-    reason = _one_text("reason", reason, required=True)
+    reason = _one_text("reason", reason, required=STEPS["return"].needs_text)
     with changing_ticket(request.ticket, actor=actor):
         _reload(request)
-        _expect(request, S.DELIVERED)
+        _expect(request, "return")
         request.state, request.return_reason = S.RETURNED, reason
         return _step(
             request,
@@ -231,10 +231,10 @@ def return_delivery(request: CollaborationRequest, *, actor: User, reason: str, 
 def accept_request(request: CollaborationRequest, *, actor: User, note: str, now: datetime) -> CollaborationRequest:
     """Accept a request for the receiving team (late acceptance stays visible: `was_accepted_late`)."""
     _check_answerer(actor, request)
-    note = _one_text("note", note, required=False)
+    note = _one_text("note", note, required=STEPS["accept"].needs_text)
     with changing_ticket_as_system(request.ticket):
         _reload(request)
-        _expect(request, S.REQUESTED)
+        _expect(request, "accept")
         request.state, request.responded_by, request.responded_at = S.ACCEPTED, actor, now
         return _step(
             request,
@@ -249,10 +249,10 @@ def accept_request(request: CollaborationRequest, *, actor: User, note: str, now
 def reject_request(request: CollaborationRequest, *, actor: User, reason: str, now: datetime) -> CollaborationRequest:
     """Reject a request for the receiving team, saying why."""
     _check_answerer(actor, request)
-    reason = _one_text("reason", reason, required=True)
+    reason = _one_text("reason", reason, required=STEPS["reject"].needs_text)
     with changing_ticket_as_system(request.ticket):
         _reload(request)
-        _expect(request, S.REQUESTED)
+        _expect(request, "reject")
         request.state, request.responded_by, request.responded_at = S.REJECTED, actor, now
         request.reject_reason, request.closed_at = reason, now
         return _step(
@@ -268,10 +268,10 @@ def reject_request(request: CollaborationRequest, *, actor: User, reason: str, n
 def record_progress(request: CollaborationRequest, *, actor: User, note: str, now: datetime) -> CollaborationRequest:
     """Report progress on an accepted request (the receiving team); the first report starts the work."""
     _check_answerer(actor, request)
-    note = _one_text("note", note, required=True)
+    note = _one_text("note", note, required=STEPS["progress"].needs_text)
     with changing_ticket_as_system(request.ticket):
         _reload(request)
-        _expect(request, S.ACCEPTED, S.IN_PROGRESS, S.RETURNED)
+        _expect(request, "progress")
         fields = ["state"]
         request.state = S.IN_PROGRESS
         if request.started_at is None:
@@ -283,10 +283,10 @@ def record_progress(request: CollaborationRequest, *, actor: User, note: str, no
 def deliver(request: CollaborationRequest, *, actor: User, note: str, now: datetime) -> CollaborationRequest:
     """Hand over the deliverable (the receiving team); the asking side confirms or returns it."""
     _check_answerer(actor, request)
-    note = _one_text("note", note, required=True)
+    note = _one_text("note", note, required=STEPS["deliver"].needs_text)
     with changing_ticket_as_system(request.ticket):
         _reload(request)
-        _expect(request, S.ACCEPTED, S.IN_PROGRESS, S.RETURNED)
+        _expect(request, "deliver")
         request.state, request.delivered_at, request.delivery_note = S.DELIVERED, now, note
         fields = ["state", "delivered_at", "delivery_note"]
         if request.started_at is None:

@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +27,35 @@ OPEN_STATES = frozenset(
         CollaborationState.RETURNED,
     }
 )
+
+
+class StepRule(NamedTuple):
+    """When a step on a request is possible, and whether it needs a text (a note or a reason)."""
+
+    from_states: frozenset[CollaborationState]
+    needs_text: bool
+
+
+_S = CollaborationState
+_WORKING = frozenset({_S.ACCEPTED, _S.IN_PROGRESS, _S.RETURNED})
+# The one lifecycle table: the actions refuse a step from any other state, the pages offer only these.
+STEPS: dict[str, StepRule] = {
+    "accept": StepRule(frozenset({_S.REQUESTED}), needs_text=False),
+    "reject": StepRule(frozenset({_S.REQUESTED}), needs_text=True),
+    "progress": StepRule(_WORKING, needs_text=True),
+    "deliver": StepRule(_WORKING, needs_text=True),
+    "confirm": StepRule(frozenset({_S.DELIVERED}), needs_text=False),
+    "return": StepRule(frozenset({_S.DELIVERED}), needs_text=True),
+    "withdraw": StepRule(OPEN_STATES, needs_text=True),
+}
+# Who takes which step: the receiving team answers and works, the asking side closes the loop.
+ANSWERING_STEPS = ("accept", "reject", "progress", "deliver")
+ASKING_STEPS = ("confirm", "return", "withdraw")
+
+
+def possible_steps(state: str) -> frozenset[str]:
+    """Return the steps a request in `state` allows (whoever may take them)."""
+    return frozenset(step for step, rule in STEPS.items() if state in rule.from_states)
 
 
 class WayOfWorking(models.TextChoices):

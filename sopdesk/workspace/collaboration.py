@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, User
 from sopdesk.collaboration import actions as collaboration
+from sopdesk.collaboration.choices import STEPS, possible_steps
 from sopdesk.collaboration.queries import requests_for_ticket
 from sopdesk.core.errors import ActionError
 from sopdesk.tickets.models import Ticket
@@ -35,8 +36,10 @@ def collaboration_context(
     """The ticket's requests, whether the viewer may follow them up or file a new one, and the empty form."""
     return {
         "collaboration_requests": [
-            (item, item.is_acceptance_overdue(now=now)) for item in requests_for_ticket(ticket.pk, user)
+            (item, item.is_acceptance_overdue(now=now), possible_steps(item.state))
+            for item in requests_for_ticket(ticket.pk, user)
         ],
+        "step_rules": STEPS,
         "may_ask_collaboration": writable and not user.is_requester,
         "may_file_collaboration": writable and not user.is_requester and collaboration.accepts_requests(ticket),
         "collaboration_form": forms.CollaborationRequestForm(),

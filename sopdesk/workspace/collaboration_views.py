@@ -16,13 +16,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sopdesk.accounts.models import Team
 from sopdesk.collaboration import actions as collaboration
-from sopdesk.collaboration.choices import CollaborationState
+from sopdesk.collaboration.choices import STEPS, CollaborationState, possible_steps
 from sopdesk.collaboration.queries import get_request_for_user, inbox_for, inbox_teams, may_read_inbox
 from sopdesk.core.errors import ActionError
 from sopdesk.tickets.models import Ticket
@@ -33,20 +32,16 @@ from sopdesk.workspace.views import nav_context, staff_required
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
 
-# step name → (action, the keyword its text goes to, whether the text is required, the success message)
-STEPS: dict[str, tuple[Callable[..., Any], str, bool, StrOrPromise]] = {
-    "accept": (collaboration.accept_request, "note", False, gettext_lazy("Request accepted.")),
-    "reject": (collaboration.reject_request, "reason", True, gettext_lazy("Request rejected.")),
-    "progress": (collaboration.record_progress, "note", True, gettext_lazy("Progress recorded.")),
-    "deliver": (
-        collaboration.deliver,
-        "note",
-        True,
-        gettext_lazy("Delivered; the asking team confirms or returns it."),
-    ),
-    "confirm": (collaboration.confirm_delivery, "note", False, gettext_lazy("Delivery confirmed.")),
-    "return": (collaboration.return_delivery, "reason", True, gettext_lazy("Delivery returned.")),
-    "withdraw": (collaboration.withdraw_request, "reason", True, gettext_lazy("Request withdrawn.")),
+# step name → (action, the keyword its text goes to, the success message); when a step is possible and
+# whether it needs its text is the lifecycle table's (collaboration.choices.STEPS), checked by the action.
+STEP_ACTIONS: dict[str, tuple[Callable[..., Any], str, StrOrPromise]] = {
+    "accept": (collaboration.accept_request, "note", gettext_lazy("Request accepted.")),
+    "reject": (collaboration.reject_request, "reason", gettext_lazy("Request rejected.")),
+    "progress": (collaboration.record_progress, "note", gettext_lazy("Progress recorded.")),
+    "deliver": (collaboration.deliver, "note", gettext_lazy("Delivered; the asking team confirms or returns it.")),
+    "confirm": (collaboration.confirm_delivery, "note", gettext_lazy("Delivery confirmed.")),
+    "return": (collaboration.return_delivery, "reason", gettext_lazy("Delivery returned.")),
+    "withdraw": (collaboration.withdraw_request, "reason", gettext_lazy("Request withdrawn.")),
 }
 
 
@@ -84,11 +79,13 @@ def inbox(request: HttpRequest, code: str) -> HttpResponse:
                 "request": row,
                 "overdue": row.is_acceptance_overdue(now=now),
                 "may_answer": collaboration.may_answer(user, row, team_ids=team_ids),  # type: ignore[arg-type]
+                "steps": possible_steps(row.state),
                 "ticket_visible": row.ticket_id in visible,
             }
             for row in rows
         ],
         "states": CollaborationState,
+        "step_rules": STEPS,
         "step_draft": pop_step_draft(request),
     }
     return render(request, "workspace/collaboration_inbox.html", context)
@@ -104,9 +101,9 @@ def _back(request: HttpRequest, target: str) -> str:
 @staff_required
 def step(request: HttpRequest, request_id: int, step: str) -> HttpResponse:
     """Take one step on a request (accept, reject, progress, deliver, confirm, return, withdraw)."""
-    if step not in STEPS:
+    if step not in STEP_ACTIONS:
         raise Http404("No such step")
-    action, keyword, required, done = STEPS[step]
+    action, keyword, done = STEP_ACTIONS[step]
     user = request.user
     row = get_request_for_user(user, request_id)  # type: ignore[arg-type]
     form = forms.CollaborationStepForm(request.POST)
@@ -116,10 +113,6 @@ def step(request: HttpRequest, request_id: int, step: str) -> HttpResponse:
         messages.error(request, " ".join(str(problem) for problems in form.errors.values() for problem in problems))
         return redirect(back)
     text = form.cleaned_data["text"]
-    if required and not text.strip():
-        keep_step_draft(request, row.pk, step, text)
-        messages.error(request, _("Say why, or what was done: the text is needed for this step."))
-        return redirect(back)
     try:
         with transaction.atomic():
             action(row, actor=user, now=timezone.now(), **{keyword: text})
