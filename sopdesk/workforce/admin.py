@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -21,8 +22,24 @@ def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-class _ThroughActions(ActionAdmin):
-    """Saves call `_save`, deletions `_delete`; an action's refusal shows on the form."""
+class _SavedThroughActions(ActionAdmin):
+    """Saves call the admin's `_save` (the action for its form); an action's refusal shows on the form.
+
+    Rows are never deleted here: a change is made by saving (set the strategy to manual, the capacity
+    to what it should be), so it stays in the audit log. `_DeletedThroughActions` adds deletion.
+    """
+
+    # The action that saves the admin's form: (form data, obj=, change=, actor=) → the saved row.
+    _save: Callable[..., Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__name__.startswith("_"):
+            return
+        needed = ("_save", "_delete") if issubclass(cls, _DeletedThroughActions) else ("_save",)
+        for name in needed:
+            if not callable(getattr(cls, name, None)):
+                raise TypeError(f"{cls.__name__} must go through an action: define {name}")
 
     def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
         try:
@@ -31,6 +48,19 @@ class _ThroughActions(ActionAdmin):
             raise admin_refusal(error) from error
         obj.pk = saved.pk
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class _DeletedThroughActions(_SavedThroughActions):
+    """Also deletes, one row at a time, through the admin's `_delete` action (bulk deletion included)."""
+
+    # The action that removes a row: (obj, actor=) → None.
+    _delete: Callable[..., None]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return ActionAdmin.has_delete_permission(self, request, obj)
+
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self._delete(obj, actor=_actor(request))
 
@@ -38,15 +68,9 @@ class _ThroughActions(ActionAdmin):
         for obj in queryset:
             self._delete(obj, actor=_actor(request))
 
-    def _save(self, data: dict[str, Any], *, obj: Any, change: bool, actor: User) -> Any:
-        raise NotImplementedError
-
-    def _delete(self, obj: Any, *, actor: User) -> None:
-        raise NotImplementedError
-
 
 @admin.register(TeamAssignment)
-class TeamAssignmentAdmin(_ThroughActions):
+class TeamAssignmentAdmin(_SavedThroughActions):
     list_display = ["team", "strategy", "backup_team", "requires_certification"]
     list_filter = ["strategy", "requires_certification"]
     fields = ["team", "strategy", "backup_team", "requires_certification"]
@@ -54,9 +78,6 @@ class TeamAssignmentAdmin(_ThroughActions):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["team"] if obj is not None else []
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # set the strategy to manual instead: the change stays in the audit log
 
     def _save(self, data: dict[str, Any], *, obj: Any, change: bool, actor: User) -> Any:
         return actions.set_team_assignment(
@@ -70,7 +91,7 @@ class TeamAssignmentAdmin(_ThroughActions):
 
 
 @admin.register(AgentProfile)
-class AgentProfileAdmin(_ThroughActions):
+class AgentProfileAdmin(_SavedThroughActions):
     list_display = ["user", "capacity", "presence", "calendar", "presence_changed_at"]
     list_filter = ["presence"]
     search_fields = ["user__username", "user__display_name"]
@@ -80,9 +101,6 @@ class AgentProfileAdmin(_ThroughActions):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["user"] if obj is not None else []
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def _save(self, data: dict[str, Any], *, obj: Any, change: bool, actor: User) -> Any:
         agent = obj.user if change else data["user"]
@@ -94,7 +112,7 @@ class AgentProfileAdmin(_ThroughActions):
 
 
 @admin.register(Skill)
-class SkillAdmin(_ThroughActions):
+class SkillAdmin(_DeletedThroughActions):
     list_display = ["agent", "category", "level"]
     list_filter = ["level", "category"]
     search_fields = ["agent__username"]
@@ -119,7 +137,7 @@ class SkillAdmin(_ThroughActions):
 
 
 @admin.register(Absence)
-class AbsenceAdmin(_ThroughActions):
+class AbsenceAdmin(_DeletedThroughActions):
     """Absences are added and removed, not edited (remove and add again)."""
 
     list_display = ["agent", "starts_at", "ends_at", "reason"]
@@ -146,7 +164,7 @@ class AbsenceAdmin(_ThroughActions):
 
 
 @admin.register(Certification)
-class CertificationAdmin(_ThroughActions):
+class CertificationAdmin(_DeletedThroughActions):
     """Certifications are recorded and withdrawn, not edited."""
 
     list_display = ["agent", "team", "category", "passed_on", "expires_on", "assessment"]

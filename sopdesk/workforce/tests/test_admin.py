@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from sopdesk.accounts.choices import Role
@@ -56,3 +57,27 @@ def test_the_workforce_admin_lists_open(service_desk: Team) -> None:
     for model in ("teamassignment", "agentprofile", "skill", "absence", "certification"):
         assert client.get(f"/admin/workforce/{model}/").status_code == 200, model
         assert client.get(f"/admin/workforce/{model}/add/").status_code == 200, model
+
+
+def test_strategies_and_profiles_are_changed_never_deleted_and_every_admin_saves_through_an_action(
+    service_desk: Team,
+) -> None:
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from sopdesk.workforce.admin import _DeletedThroughActions, _SavedThroughActions
+    from sopdesk.workforce.models import Absence, AgentProfile, Certification, Skill
+
+    request = RequestFactory().get("/")
+    request.user = factories.make_user("root-admin", role=Role.ADMIN)
+    request.user.is_superuser = True
+    allowed = {
+        model: admin.site._registry[model].has_delete_permission(request)
+        for model in (TeamAssignment, AgentProfile, Skill, Absence, Certification)
+    }
+    assert allowed == {TeamAssignment: False, AgentProfile: False, Skill: True, Absence: True, Certification: True}
+
+    with pytest.raises(TypeError, match="define _save"):
+        type("NoSave", (_SavedThroughActions,), {"__module__": __name__})
+    with pytest.raises(TypeError, match="define _delete"):
+        type("NoDelete", (_DeletedThroughActions,), {"__module__": __name__, "_save": lambda *a, **k: None})
