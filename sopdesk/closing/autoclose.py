@@ -32,8 +32,8 @@ from sopdesk.closing.schedule import calendar_for, deadlines
 from sopdesk.notifications.choices import MailEvent, NotificationKind
 from sopdesk.notifications.mailtemplates import mail_templates, render_mail
 from sopdesk.notifications.outbox import NotificationRow, OutgoingNotification, enqueue, enqueue_rows
-from sopdesk.tickets.actions import AWAITING_CONFIRMATION, close_unanswered
-from sopdesk.tickets.choices import EventKind
+from sopdesk.tickets.actions import close_unanswered
+from sopdesk.tickets.choices import AWAITING_CONFIRMATION, EventKind
 from sopdesk.tickets.events import EventRow, record_rows
 from sopdesk.tickets.models import Ticket, TicketEvent
 from sopdesk.tickets.notifications import mail_values, recipient_language

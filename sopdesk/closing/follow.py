@@ -9,7 +9,7 @@ from django.conf import settings
 from sopdesk.accounts.models import User
 from sopdesk.closing.models import PendingClosure
 from sopdesk.closing.schedule import calendar_for, deadlines
-from sopdesk.tickets.actions import AWAITING_CONFIRMATION
+from sopdesk.tickets.choices import AWAITING_CONFIRMATION
 from sopdesk.tickets.models import Ticket
 
 

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from sopdesk.accounts.models import User
 from sopdesk.collaboration.models import CollaborationRequest
 from sopdesk.core.errors import ActionError, TransitionRefused
-from sopdesk.tickets.choices import Status
+from sopdesk.tickets.choices import AWAITING_CONFIRMATION
 from sopdesk.tickets.models import Ticket
 
 # Resolving, and proposing a fix the requester then confirms, both end the work on the ticket.
-GUARDED_TARGETS = frozenset({Status.RESOLVED, Status.PENDING_CONFIRMATION})
+GUARDED_TARGETS = AWAITING_CONFIRMATION
 
 
 class OpenRequestsGuard:

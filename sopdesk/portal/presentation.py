@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sopdesk.casework.choices import CaseworkEventKind
-from sopdesk.tickets.choices import EventKind, Status
+from sopdesk.tickets.choices import EventKind, RequesterStage, Status, requester_stage
 from sopdesk.tickets.events import kind_label
 from sopdesk.tickets.models import Attachment, Ticket, TicketEvent
 
@@ -64,22 +64,19 @@ CLOSED = PlainStatus(
     gettext_lazy("This request is closed. If the problem comes back, ask for help again."),
     False,
 )
-PLAIN_STATUSES: dict[str, PlainStatus] = {
-    Status.NEW: RECEIVED,
-    Status.ASSIGNED: WORKED_ON,
-    Status.IN_PROGRESS: WORKED_ON,
-    Status.PENDING_CUSTOMER: WAITING,
-    Status.PENDING_CONFIRMATION: SOLVED,
-    Status.RESOLVED: SOLVED,
-    Status.CLOSED: CLOSED,
+# The words of each stage; which status is in which stage is the tickets app's (REQUESTER_STAGES).
+PLAIN_STAGES: dict[str, PlainStatus] = {
+    RequesterStage.RECEIVED: RECEIVED,
+    RequesterStage.WORKED_ON: WORKED_ON,
+    RequesterStage.WAITING: WAITING,
+    RequesterStage.SOLVED: SOLVED,
+    RequesterStage.CLOSED: CLOSED,
 }
-# The statuses in which the requester confirms or rejects the fix.
-CONFIRMABLE_STATUSES = frozenset({Status.PENDING_CONFIRMATION, Status.RESOLVED})
 
 
 def plain_status(status: str) -> PlainStatus:
     """Return the requester's words for `status`."""
-    return PLAIN_STATUSES.get(status, WORKED_ON)
+    return PLAIN_STAGES[requester_stage(status)]
 
 
 def local_time(moment: Any) -> str:
@@ -171,8 +168,8 @@ def timeline_entries(
         )
         if event.kind == EventKind.ATTACHMENT_ADDED and attachment is None:
             continue  # a file the requester may not open is not mentioned either
-        if event.kind == EventKind.STATUS_CHANGED and _status_words(event.data.get("from")) == _status_words(
-            event.data.get("to")
+        if event.kind == EventKind.STATUS_CHANGED and requester_stage(event.data.get("from", "")) == requester_stage(
+            event.data.get("to", "")
         ):
             continue  # assigned → in progress is "being worked on" twice: nothing changed for the requester
         if event.actor_id is None:

@@ -29,7 +29,6 @@ from sopdesk.core.validation import ValidationFailed
 from sopdesk.portal import request_forms
 from sopdesk.portal.access import portal_user, requester_required
 from sopdesk.portal.presentation import (
-    CONFIRMABLE_STATUSES,
     open_question,
     plain_status,
     request_cards,
@@ -37,7 +36,7 @@ from sopdesk.portal.presentation import (
 )
 from sopdesk.tickets import actions
 from sopdesk.tickets.attachments import attachment_download_response, check_upload
-from sopdesk.tickets.choices import Status
+from sopdesk.tickets.choices import AWAITING_CONFIRMATION, Status
 from sopdesk.tickets.models import Ticket
 from sopdesk.tickets.queries import (
     attachments_for,
@@ -122,7 +121,7 @@ def _request_context(request: HttpRequest, ticket: Ticket, *, now: datetime) -> 
         for item in casework_queries.authorizations_for(ticket, user)
     ]
     plans = [(plan, casework.plan_moves(plan, deciding=deciding)) for plan in casework_queries.plans_for(ticket, user)]
-    confirmable = ticket.status in CONFIRMABLE_STATUSES
+    confirmable = ticket.status in AWAITING_CONFIRMATION
     entries = timeline_entries(events, attachments=files, viewer_id=user.pk)
     is_pending_customer = ticket.status == Status.PENDING_CUSTOMER
     return {

@@ -26,7 +26,7 @@ from sopdesk.tickets import events, lifecycle
 from sopdesk.tickets.assignment_checks import assignment_refusal
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.cached import ticket_config
-from sopdesk.tickets.choices import AccessChannel, EventKind, Priority, Status
+from sopdesk.tickets.choices import AWAITING_CONFIRMATION, AccessChannel, EventKind, Priority, Status
 from sopdesk.tickets.guards import transition_guards
 from sopdesk.tickets.models import (
     TEXT_MAX_LENGTH,
@@ -824,10 +824,6 @@ def _notify(event: TicketEvent) -> None:
         return  # skip rendering too: bulk imports write thousands of events
     # The keys name `event`, inserted in this transaction: none can be stored yet.
     enqueue(notifications_for_event(event), now=event.created_at, keys_are_new=True)
-
-
-# The statuses in which a ticket waits for its requester to confirm a fix (auto-close applies).
-AWAITING_CONFIRMATION = frozenset({Status.RESOLVED, Status.PENDING_CONFIRMATION})
 
 
 def close_unanswered(ticket: Ticket, *, kind: str, now: datetime, reason: str) -> TicketEvent | None:

@@ -20,6 +20,36 @@ OPEN_STATUSES = frozenset(
 OPEN_STATUS_VALUES: tuple[str, ...] = tuple(status.value for status in Status if status in OPEN_STATUSES)
 # The statuses that take a ticket out of the open queues (tickets.models.OPEN_STATUS_CONDITION).
 FINISHED_STATUS_VALUES: tuple[str, ...] = tuple(status.value for status in Status if status not in OPEN_STATUSES)
+# The statuses in which a fix waits for the requester's confirmation (confirm or reject, auto-close).
+AWAITING_CONFIRMATION = frozenset({Status.RESOLVED, Status.PENDING_CONFIRMATION})
+
+
+class RequesterStage(models.TextChoices):
+    """The lifecycle as the requester reads it: whose turn it is, not how staff route the work.
+
+    The portal words each stage; a status change within one stage is no news to the requester.
+    """
+
+    RECEIVED = "received"
+    WORKED_ON = "worked_on"
+    WAITING = "waiting"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+REQUESTER_STAGES: dict[str, RequesterStage] = {
+    Status.NEW: RequesterStage.RECEIVED,
+    Status.ASSIGNED: RequesterStage.WORKED_ON,
+    Status.IN_PROGRESS: RequesterStage.WORKED_ON,
+    Status.PENDING_CUSTOMER: RequesterStage.WAITING,
+    **dict.fromkeys(AWAITING_CONFIRMATION, RequesterStage.SOLVED),
+    Status.CLOSED: RequesterStage.CLOSED,
+}
+
+
+def requester_stage(status: str) -> RequesterStage:
+    """Return the requester's stage of `status` (an unknown value reads as being worked on)."""
+    return REQUESTER_STAGES.get(status, RequesterStage.WORKED_ON)
 
 
 class Priority(models.TextChoices):

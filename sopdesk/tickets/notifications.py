@@ -29,19 +29,21 @@ from sopdesk.notifications.mailtemplates import (
     request_url,
 )
 from sopdesk.notifications.outbox import OutgoingNotification
-from sopdesk.tickets.choices import EventKind, Status
+from sopdesk.tickets.choices import EventKind, RequesterStage, Status, requester_stage
 from sopdesk.tickets.events import kind_label
 from sopdesk.tickets.mailvalues import MailValue, providers
 from sopdesk.tickets.models import Ticket, TicketEvent
 
-# Statuses the requester reads as one ("being worked on"): moving between them is staff routine, no news.
-_ROUTINE_FOR_REQUESTER = frozenset({Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS})
+# Stages in which the team has the turn: moving into or between them is staff routine (taking the request,
+# starting work), no mail to the requester; leaving them (a question, a fix) and coming back from one is news.
+_TEAMS_TURN = frozenset({RequesterStage.RECEIVED, RequesterStage.WORKED_ON})
 
 
 def _is_news_for_requester(event: TicketEvent) -> bool:
     if event.kind != EventKind.STATUS_CHANGED:
         return True
-    return not {event.data.get("from"), event.data.get("to")} <= _ROUTINE_FOR_REQUESTER
+    stages = {requester_stage(event.data.get("from", "")), requester_stage(event.data.get("to", ""))}
+    return not stages <= _TEAMS_TURN
 
 
 def recipients_for(event: TicketEvent) -> list[User]:
