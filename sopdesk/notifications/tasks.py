@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from sopdesk.core.nudge import CoalescedJob
 from sopdesk.notifications.delivery import deliver_due, deliver_new
-from sopdesk.notifications.nudge import Nudge
 
 # Per minute at most this many batches; the rest waits for the next minute.
 MAX_BATCHES_PER_RUN = 10
-
-_nudge = Nudge()
 
 
 @db_task()
@@ -27,17 +25,8 @@ def deliver_outbox(dedupe_keys: list[str]) -> None:
     deliver_new(now=timezone.now())
 
 
-def schedule_delivery() -> None:
-    """After a commit that queued messages: start a delivery job unless one already will send them."""
-    if HUEY.immediate:
-        # Inline jobs (tests, SOPDESK_QUEUE_IMMEDIATE) have no queue to spare and cannot run later.
-        deliver_new_messages()
-        return
-    delay = _nudge.delay()
-    if delay == 0.0:
-        deliver_new_messages()
-    elif delay is not None:
-        deliver_new_messages.schedule(delay=delay)
+# After a commit that queued messages: start a delivery job unless one already will send them.
+schedule_delivery = CoalescedJob(deliver_new_messages)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from sopdesk.notifications.nudge import Nudge
+from sopdesk.core.nudge import CoalescedJob
 from sopdesk.search.indexing import index_pending
-
-_nudge = Nudge()
 
 
 @db_task()
@@ -17,16 +15,8 @@ def index_pending_tickets() -> None:
     index_pending()
 
 
-def schedule_indexing() -> None:
-    """After a commit that noted tickets: start an indexing job unless one already will index them."""
-    if HUEY.immediate:
-        index_pending_tickets()
-        return
-    delay = _nudge.delay()
-    if delay == 0.0:
-        index_pending_tickets()
-    elif delay is not None:
-        index_pending_tickets.schedule(delay=delay)
+# After a commit that noted tickets: start an indexing job unless one already will index them.
+schedule_indexing = CoalescedJob(index_pending_tickets)
 
 
 @db_periodic_task(crontab(minute="*/5"))

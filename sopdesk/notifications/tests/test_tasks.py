@@ -11,9 +11,9 @@ from django.utils import timezone
 from huey import Huey
 from huey.contrib.djhuey import HUEY
 
+from sopdesk.core.nudge import Nudge
 from sopdesk.notifications import tasks
 from sopdesk.notifications.choices import DeliveryStatus
-from sopdesk.notifications.nudge import Nudge
 from sopdesk.notifications.tasks import (
     deliver_due_messages_every_minute,
     deliver_new_messages,
@@ -56,7 +56,7 @@ def test_a_burst_of_commits_queues_one_job_now_and_one_when_the_window_ends(
     real_queue: Huey, mailoutbox: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     message = make_message("a@example.com")
-    monkeypatch.setattr(tasks, "_nudge", Nudge(window=60))  # the whole burst falls within one window
+    monkeypatch.setattr(tasks.schedule_delivery, "nudge", Nudge(window=60))  # the whole burst falls within one window
     for _ in range(20):
         schedule_delivery()
     jobs = [real_queue.dequeue() for _ in range(real_queue.pending_count())]

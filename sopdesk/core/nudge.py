@@ -1,8 +1,8 @@
-"""When to start the after-commit delivery job: at most two jobs per window in each process.
+"""When to start an after-commit job that drains a queue: at most two jobs per window in each process.
 
-A job per committed transaction cost a queue write per ticket on the request path and a worker
-run per message. A job sends every message nobody has tried yet, so one job can serve many
-transactions: the first commit of a quiet spell starts one at once (a lone request's mail leaves
+A job per committed transaction costs a queue write per request and a worker run per item. A job
+that handles everything queued so far (mail delivery, search indexing) can serve many
+transactions: the first commit of a quiet spell starts one at once (a lone request's work is done
 without delay), and the commits that follow within the window share one more, started when the
 window ends, late enough to see all of them committed.
 """
@@ -12,6 +12,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
+
+from huey.contrib.djhuey import HUEY
 
 # A mail waits at most this long (plus the queue's polling) behind a burst of commits.
 WINDOW_SECONDS = 0.5
@@ -39,3 +42,22 @@ class Nudge:
                 return None
             self._has_trailing_job = True
             return self._window_ends - now
+
+
+class CoalescedJob:
+    """Start a no-argument huey `task` after a commit, one run shared by a burst of commits (see `Nudge`)."""
+
+    def __init__(self, task: Any, nudge: Nudge | None = None) -> None:
+        self.task = task
+        self.nudge = nudge or Nudge()
+
+    def __call__(self) -> None:
+        if HUEY.immediate:
+            # Inline jobs (tests, SOPDESK_QUEUE_IMMEDIATE) have no queue to spare and cannot run later.
+            self.task()
+            return
+        delay = self.nudge.delay()
+        if delay == 0.0:
+            self.task()
+        elif delay is not None:
+            self.task.schedule(delay=delay)

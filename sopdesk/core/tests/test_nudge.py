@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sopdesk.notifications.nudge import Nudge
+from sopdesk.core.nudge import Nudge
 
 
 class Clock:
