@@ -29,11 +29,12 @@ from sopdesk.core.validation import TextInputs
 from sopdesk.sla.config import may_change_config
 from sopdesk.sla.models import Calendar
 from sopdesk.tickets.actions import changing_ticket, changing_ticket_as_system, ticket_touched
-from sopdesk.tickets.choices import Status
+from sopdesk.tickets.choices import AWAITING_CONFIRMATION, Status
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, Ticket
 
 # Work on these tickets is over or waits for the requester's confirmation: nobody is asked for help.
-_FINISHED_TICKET = frozenset({Status.RESOLVED, Status.CLOSED, Status.PENDING_CONFIRMATION})
+# The work on the ticket has ended (a fix proposed or confirmed): nobody else is asked for help.
+_FINISHED_TICKET = AWAITING_CONFIRMATION | {Status.CLOSED}
 S = CollaborationState
 
 
@@ -47,9 +48,9 @@ def _one_text(field: str, value: str, *, required: bool) -> str:
 # --- who may do what (the UI asks these to offer only what will succeed) ------------------
 
 
-def may_ask(actor: User, ticket: Ticket) -> bool:
-    """Return True when `actor` may file and follow up collaboration requests on `ticket`."""
-    return not actor.is_requester and Ticket.objects.writable_by(actor).filter(pk=ticket.pk).exists()
+def may_ask(actor: User, *, writable: bool) -> bool:
+    """Return True when `actor`, who may (`writable`) or may not change the ticket, may ask other teams about it."""
+    return writable and not actor.is_requester
 
 
 def accepts_requests(ticket: Ticket) -> bool:
@@ -78,7 +79,8 @@ def may_answer(
 
 
 def _check_asker(actor: User) -> None:
-    if actor.is_requester:
+    # The ticket's own writable check follows in changing_ticket: together they are `may_ask`.
+    if not may_ask(actor, writable=True):
         raise PermissionRefused(_("Only staff may ask other teams for help."))
 
 

@@ -40,8 +40,9 @@ def collaboration_context(
             for item in requests_for_ticket(ticket.pk, user)
         ],
         "step_rules": STEPS,
-        "may_ask_collaboration": writable and not user.is_requester,
-        "may_file_collaboration": writable and not user.is_requester and collaboration.accepts_requests(ticket),
+        "may_ask_collaboration": collaboration.may_ask(user, writable=writable),
+        "may_file_collaboration": collaboration.may_ask(user, writable=writable)
+        and collaboration.accepts_requests(ticket),
         "collaboration_form": forms.CollaborationRequestForm(),
         "step_draft": step_draft,
     }
