@@ -110,6 +110,9 @@ def log_in(page: Page, base_url: str, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r".*/(portal|desk)/$"))
+    # The landing page loads parts of itself after the page (presence switch, queue counts); a click
+    # while those swap in was once lost on a slow run, so the test goes on when the page is quiet.
+    page.wait_for_load_state("networkidle")
 
 
 def serious_accessibility_problems(page: Page) -> list[str]:
