@@ -1,4 +1,4 @@
-"""Who may use the customer portal: signed-in requesters; staff are sent to their workspace."""
+"""Who may use the customer portal: signed-in requesters (the help centre: visitors too); staff: their workspace."""
 
 from __future__ import annotations
 
@@ -32,3 +32,19 @@ def requester_required(view: View) -> View:
 def portal_user(request: HttpRequest) -> User:
     """The signed-in requester of a request that passed `requester_required`."""
     return request.user  # type: ignore[return-value]
+
+
+def help_reader(view: View) -> View:
+    """Let visitors and requesters read the help centre; staff go to the agent workspace like elsewhere in the portal.
+
+    What each may read is `Article.objects.visible_to` (visitors: public articles only).
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if user.is_authenticated and not user.is_requester:  # type: ignore[union-attr]
+            return redirect("workspace:queue_default")
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -161,3 +161,38 @@ class RateLimitedPasswordResetForm(PasswordResetForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _styled(self)
+
+
+class HelpSearchForm(forms.Form):
+    """The help centre's search box."""
+
+    q = forms.CharField(label=_("Search the help centre"), max_length=SHORT_MAX_LENGTH, required=False, strip=True)
+    category = forms.SlugField(required=False, max_length=50)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update({"class": "form-control", "type": "search", "autocomplete": "off"})
+
+
+class ArticleFeedbackForm(forms.Form):
+    """ "Was this helpful?" and "Suggest a correction" (either or both)."""
+
+    helpful = forms.TypedChoiceField(
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+    )
+    suggestion = forms.CharField(
+        label=_("Suggest a correction"),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        max_length=TEXT_MAX_LENGTH,
+        required=False,
+    )
+
+
+class SuggestionQueryForm(forms.Form):
+    """What the requester has typed so far on "Ask for help" (the suggestions' query)."""
+
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH, required=False)
+    description = forms.CharField(max_length=TEXT_MAX_LENGTH, required=False)

@@ -1,7 +1,8 @@
-"""What the portal asks a requester per category, on top of the short first step."""
+"""What the portal asks a requester per category, and the articles requesters opened while asking for help."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -60,3 +61,31 @@ class CategoryRequestField(models.Model):
     def clean(self) -> None:
         if not self.standard_field and not self.label.strip():
             raise ValidationError({"label": _("An extra field needs a label.")})
+
+
+class DeflectionVisit(models.Model):
+    """A requester opened an article from the suggestions of "Ask for help" (see deflection.py for what counts).
+
+    Whether a request followed is not stored: it is read from the requester's tickets
+    (`deflection.deflected_visits`), so a request sent by mail or phone counts as well.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.CASCADE, related_name="+"
+    )
+    article = models.ForeignKey(
+        "kb.Article", verbose_name=_("article"), on_delete=models.PROTECT, related_name="deflection_visits"
+    )
+    visited_at = models.DateTimeField(_("visited at"))
+
+    class Meta:
+        ordering = ["-visited_at", "-pk"]
+        verbose_name = _("article opened while asking for help")
+        verbose_name_plural = _("articles opened while asking for help")
+        indexes = [
+            models.Index(fields=["article", "visited_at"], name="portal_deflection_article"),
+            models.Index(fields=["visited_at"], name="portal_deflection_visited"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.article_id}"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 
-from sopdesk.portal import account, requests, submit
+from sopdesk.portal import account, help_centre, requests, submit
 
 app_name = "portal"
 
@@ -25,6 +25,10 @@ urlpatterns: list[URLPattern] = [
     path("new/expected-response/", submit.expected_response, name="expected_response"),
     path("new/<str:number>/", submit.submitted, name="submitted"),
     path("profile/", account.profile, name="profile"),
+    path("help/", help_centre.help_home, name="help"),
+    path("help/categories/<slug:code>/", help_centre.help_category, name="help_category"),
+    path("help/articles/<int:article_id>/", help_centre.help_article, name="help_article"),
+    path("help/articles/<int:article_id>/feedback/", help_centre.help_feedback, name="help_feedback"),
 ]
 
 # Forgot password: Django's views with the portal's templates, mounted at /password/ without a namespace
