@@ -114,7 +114,7 @@ def _request_context(request: HttpRequest, ticket: Ticket, *, now: datetime) -> 
     events, has_older_events = latest_events_for(ticket, user, limit=TIMELINE_LIMIT)
     files = {attachment.pk: attachment for attachment in attachments_for(ticket, user)}
     transitions = actions.allowed_transitions(ticket, actor=user, now=now)
-    writable = bool(transitions) or Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists()
+    writable = bool(transitions) or Ticket.objects.writable_by(user, by_key=True).filter(pk=ticket.pk).exists()
     deciding = casework.may_decide(user, ticket)
     authorizations = [
         (item, item.state_at(now), casework.authorization_moves(item, deciding=deciding, now=now))
