@@ -13,7 +13,9 @@ from django.urls import reverse
 from sopdesk.accounts.models import User
 from sopdesk.kb.actions import may_seed_article, may_write_articles
 from sopdesk.kb.models import Article, ArticleTicketLink
+from sopdesk.search.service import search_articles
 from sopdesk.tickets.models import Ticket
+from sopdesk.workspace.similar import query_text
 
 SUGGESTED = 5
 
@@ -65,13 +67,19 @@ def linked_articles(user: User, ticket: Ticket) -> list[PanelArticle]:
     return [_shown(link.article) for link in links]
 
 
+def suggested_articles(user: User, ticket: Ticket, *, linked_ids: set[int]) -> list[PanelArticle]:
+    """Return the published articles `user` may read that best match `ticket`'s title and description."""
+    hits = search_articles(user, query_text(ticket), match_any=True, limit=SUGGESTED)
+    return [_shown(hit.article, snippet=hit.snippet, is_linked=hit.article.pk in linked_ids) for hit in hits]
+
+
 def panel_context(user: User, ticket: Ticket) -> dict[str, object]:
     """What `_knowledge.html` shows for `ticket` to `user` (who may see the ticket)."""
     linked = linked_articles(user, ticket)
     may_write = may_write_articles(user)
     return {
         "ticket": ticket,
-        "suggestions": None,
+        "suggestions": suggested_articles(user, ticket, linked_ids={item.article.pk for item in linked}),
         "linked": linked,
         "may_link": may_write,
         "may_draft": may_write and may_seed_article(ticket),

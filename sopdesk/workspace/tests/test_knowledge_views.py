@@ -12,6 +12,7 @@ from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Team, User
 from sopdesk.kb import actions as kb
 from sopdesk.kb.models import Article, ArticleTicketLink
+from sopdesk.search.indexing import index_articles
 from sopdesk.testing import factories
 from sopdesk.tickets.choices import Status
 from sopdesk.tickets.models import Ticket
@@ -42,6 +43,7 @@ def make_article(author: User, approver: User | None, **values: Any) -> Article:
         kb.submit_for_review(article, actor=author, now=now)
         kb.approve_article(article, actor=approver, now=now)
         article.refresh_from_db()
+    index_articles([article.pk])  # what the after-commit job does
     return article
 
 
@@ -63,6 +65,45 @@ def test_the_ticket_page_loads_the_panel_after_the_page(requester: User, agent: 
 
     assert f'hx-get="/desk/tickets/{ticket.number}/knowledge/"' in html
     assert "workspace/knowledge.js" in html
+
+
+def test_the_panel_suggests_published_articles_staff_may_read(requester: User, agent: User, kb_admin: User) -> None:
+    ticket = factories.make_ticket(requester, title="VPN 每小时断开", description="The VPN drops every hour.")
+    internal = make_article(
+        agent, kb_admin, title="VPN 断开的处理", article_type="troubleshooting", visibility="internal"
+    )
+    kb.give_feedback(internal, user=requester, helpful=True, suggestion="", now=timezone.now())
+    draft = make_article(agent, None, title="VPN drops every hour (draft)")
+    in_review = make_article(agent, None, title="VPN drops every hour (in review)")
+    kb.submit_for_review(in_review, actor=agent, now=timezone.now())
+    make_article(agent, kb_admin, title="Printer jams", problem="Paper is stuck.", solution="Open tray 2.")
+
+    html = client_for(agent).get(f"/desk/tickets/{ticket.number}/knowledge/").content.decode()
+
+    suggested = html.split('id="knowledge-suggested"')[1].split('id="knowledge-linked"')[0]
+    assert "VPN 断开的处理" in suggested
+    assert "Troubleshooting · 1 helpful vote" in suggested
+    assert "<mark>" in suggested
+    assert f'href="/desk/kb/{internal.pk}/"' in suggested
+    assert 'data-insert-solution="Update the VPN client to 5.2."' in suggested
+    assert f"/knowledge/{internal.pk}/link/" in suggested
+    assert "(draft)" not in html
+    assert f"/desk/kb/{draft.pk}/" not in html
+    assert "(in review)" not in html
+    assert "Printer jams" not in html
+
+
+def test_a_linked_suggestion_says_so_instead_of_offering_the_link(requester: User, agent: User, kb_admin: User) -> None:
+    ticket = factories.make_ticket(requester, title="VPN drops every hour")
+    article = make_article(agent, kb_admin)
+    kb.link_ticket(article, ticket=ticket, actor=agent, now=timezone.now())
+
+    html = client_for(agent).get(f"/desk/tickets/{ticket.number}/knowledge/").content.decode()
+
+    suggested = html.split('id="knowledge-suggested"')[1].split('id="knowledge-linked"')[0]
+    assert "VPN drops every hour" in suggested
+    assert "/link/" not in suggested
+    assert "Solved with this" in suggested
 
 
 def test_a_requester_never_gets_the_panel(requester: User) -> None:
@@ -153,12 +194,16 @@ def test_an_unknown_article_is_404(requester: User, agent: User) -> None:
 
 
 def test_hostile_article_text_stays_text(requester: User, agent: User, kb_admin: User) -> None:
-    ticket = factories.make_ticket(requester)
-    article = make_article(agent, kb_admin, title=f"VPN {HOSTILE}", solution=f"Run {HOSTILE} now")
+    ticket = factories.make_ticket(requester, title="VPN alert")
+    article = make_article(
+        agent, kb_admin, title=f"VPN {HOSTILE}", problem=f"VPN alert {HOSTILE}", solution=f"Run {HOSTILE} now"
+    )
     kb.link_ticket(article, ticket=ticket, actor=agent, now=timezone.now())
 
     html = client_for(agent).get(f"/desk/tickets/{ticket.number}/knowledge/").content.decode()
 
+    suggested = html.split('id="knowledge-suggested"')[1].split('id="knowledge-linked"')[0]
+    assert "<mark>VPN</mark>" in suggested  # the snippet is shown as markup, its text escaped
     assert "<script>alert" not in html
     assert "<img src=x" not in html
     assert "VPN &lt;img src=x" in html
