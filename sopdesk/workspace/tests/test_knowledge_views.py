@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sopdesk.accounts.choices import Role
@@ -230,3 +232,25 @@ def test_a_resolved_ticket_with_a_summary_drafts_an_article_and_opens_it(request
     assert response["Location"] == f"/desk/kb/{article.pk}/"
     assert (article.source_ticket, article.owner, article.title) == (ticket, agent, ticket.title)
     assert article.solution == "Remove the credentials from the Windows credential manager"
+
+
+def test_the_panel_costs_the_same_queries_for_1_and_4_articles(requester: User, agent: User, kb_admin: User) -> None:
+    ticket = factories.make_ticket(requester, title="VPN drops every hour")
+    client = client_for(agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(f"/desk/tickets/{ticket.number}/knowledge/").status_code == 200
+        return len(context.captured_queries)
+
+    def add_linked_article(index: int) -> None:
+        article = make_article(agent, kb_admin, title=f"VPN drops every hour, case {index}")
+        kb.link_ticket(article, ticket=ticket, actor=agent, now=timezone.now())
+
+    add_linked_article(0)
+    with_1 = queries()
+    for index in range(1, 4):
+        add_linked_article(index)
+    html = client.get(f"/desk/tickets/{ticket.number}/knowledge/").content.decode()
+    assert html.count("case 3") == 2  # suggested and linked
+    assert queries() == with_1

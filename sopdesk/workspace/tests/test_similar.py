@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sopdesk.accounts.models import Team, User
@@ -71,3 +73,22 @@ def test_the_fragment_shows_lookalikes_the_viewer_may_see(requester: User, agent
     assert elsewhere.number not in html
     assert unrelated.number not in html
     assert current.number not in html
+
+
+@pytest.mark.django_db
+def test_the_fragment_costs_the_same_queries_for_1_and_5_lookalikes(requester: User, agent: User) -> None:
+    current = factories.make_ticket(requester, title="VPN drops every hour", description="Since Monday.")
+    client = Client()
+    client.force_login(agent)
+
+    def queries() -> int:
+        index_pending()
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(f"/desk/tickets/{current.number}/similar/").status_code == 200
+        return len(context.captured_queries)
+
+    resolve(factories.make_ticket(requester, title="VPN drops", description="Keep-alive"), agent)
+    with_1 = queries()
+    for index in range(4):
+        resolve(factories.make_ticket(requester, title=f"VPN drops {index}", description="Keep-alive"), agent)
+    assert queries() == with_1
