@@ -27,11 +27,11 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _panel(request: HttpRequest, number: str, *, problem: str = "", status: int = 200) -> HttpResponse:
+def _panel(request: HttpRequest, number: str, *, problem: str = "") -> HttpResponse:
     user = _user(request)
     ticket = get_ticket_for_user(user, number)
     context = {**panel_context(user, ticket), "problem": problem}
-    return render(request, "workspace/_knowledge.html", context, status=status)
+    return render(request, "workspace/_knowledge.html", context)
 
 
 @require_GET
@@ -51,7 +51,7 @@ def ticket_article_link(request: HttpRequest, number: str, article_id: int, *, l
         article = get_article_for_user(user, article_id)
     except NotFound:
         raise Http404("No such article") from None
-    problem, status = "", 200
+    problem = ""
     try:
         with transaction.atomic():
             if linked:
@@ -59,9 +59,10 @@ def ticket_article_link(request: HttpRequest, number: str, article_id: int, *, l
             else:
                 kb.unlink_ticket(article, ticket=ticket, actor=user)
     except ActionError as error:
-        problem, status = error.message, error.status_code
+        problem = error.message
     if request.headers.get("HX-Request") == "true":
-        return _panel(request, number, problem=problem, status=status)
+        # htmx swaps no 4xx answer, so a refusal comes as the panel with the reason in it.
+        return _panel(request, number, problem=problem)
     if problem:
         messages.error(request, problem)
     else:
