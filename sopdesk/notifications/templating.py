@@ -38,6 +38,10 @@ VARIABLES: Mapping[str, object] = {
         "The service hours of the request's business calendar, one line per group of days (acknowledgement)."
     ),
     "contact_ways": gettext_lazy("The desk's phone and e-mail, one per line (empty when none is set)."),
+    "help_articles": gettext_lazy(
+        "Up to three help articles matching the request that the requester may read, each as its title and "
+        "address on two lines (acknowledgement; empty when none matches)."
+    ),
 }
 ALLOWED_TAGS = frozenset({"if", "elif", "else", "endif", "comment", "endcomment"})
 ALLOWED_FILTERS = frozenset(

@@ -27,9 +27,11 @@ from sopdesk.portal import articles
 from sopdesk.portal.access import help_reader
 from sopdesk.portal.deflection import record_deflection_visit
 from sopdesk.portal.forms import ArticleFeedbackForm, HelpSearchForm
+from sopdesk.search.service import SearchQueryError, search_articles
 
 # The marker the request form's suggestions put on their links (a visit from there may be a deflection).
 FROM_REQUEST_FORM = "request-form"
+SEARCH_LIMIT = 20
 
 
 def article_path(article: Article) -> str:
@@ -153,5 +155,28 @@ def help_feedback(request: HttpRequest, article_id: int) -> HttpResponse:
     return HttpResponseRedirect(target)
 
 
-def _problems(form: ArticleFeedbackForm) -> str:
+def _problems(form: ArticleFeedbackForm | HelpSearchForm) -> str:
     return " ".join(str(problem) for problems in form.errors.values() for problem in problems)
+
+
+@require_GET
+@help_reader
+def help_search(request: HttpRequest) -> HttpResponse:
+    """Search the published articles the reader may read (every word must match), optionally in one category."""
+    form = HelpSearchForm(request.GET)
+    context: dict[str, Any] = {"form": form, "hits": [], "query": "", "category": None, "active": "help"}
+    if not form.is_valid():
+        context["error"] = _problems(form)
+        return render(request, "portal/help_search.html", context, status=400)
+    query, code = form.cleaned_data["q"], form.cleaned_data["category"]
+    category = articles.active_category(code) if code else None
+    context.update(query=query, category=category)
+    if query:
+        try:
+            context["hits"] = search_articles(
+                request.user, query, limit=SEARCH_LIMIT, category=category.code if category is not None else None
+            )
+        except SearchQueryError as error:
+            context["error"] = str(error)
+            return render(request, "portal/help_search.html", context, status=400)
+    return render(request, "portal/help_search.html", context)

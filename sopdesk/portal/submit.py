@@ -11,14 +11,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from sopdesk.accounts.models import User
 from sopdesk.core.errors import ActionError
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.portal.access import portal_user, requester_required
 from sopdesk.portal.expectations import contact_ways, expectation
-from sopdesk.portal.forms import RequestDetailsForm, RequestStartForm, mark_invalid
+from sopdesk.portal.forms import RequestDetailsForm, RequestStartForm, SuggestionQueryForm, mark_invalid
+from sopdesk.portal.help_centre import FROM_REQUEST_FORM
 from sopdesk.portal.request_fields import extra_block, request_fields_for
+from sopdesk.portal.suggestions import suggested_articles
 from sopdesk.sla.queries import expected_clocks, sla_snapshot
 from sopdesk.tickets.actions import TicketDraft, add_attachment, computed_priority, create_ticket
 from sopdesk.tickets.attachments import check_upload
@@ -67,6 +70,22 @@ def expected_response(request: HttpRequest) -> HttpResponse:
         portal_user(request), {"category": category, "impact": impact, "urgency": urgency}, timezone.now()
     )
     return render(request, "portal/submit_expected.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@requester_required
+def article_suggestions(request: HttpRequest) -> HttpResponse:
+    """Articles matching what is typed so far into title and description (HTMX fragment, debounced by the page).
+
+    The page posts (a long description would not fit an address); GET answers the same.
+    """
+    form = SuggestionQueryForm(request.POST if request.method == "POST" else request.GET)
+    hits = []
+    if form.is_valid():
+        data = form.cleaned_data
+        hits = suggested_articles(portal_user(request), data["title"], data["description"])
+    context = {"hits": hits, "from_marker": FROM_REQUEST_FORM}
+    return render(request, "portal/_article_suggestions.html", context)
 
 
 def _step(

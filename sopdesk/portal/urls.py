@@ -23,11 +23,13 @@ urlpatterns: list[URLPattern] = [
     path("requests/<str:number>/plans/<int:plan_id>/<slug:decision>/", requests.plan_decision, name="plan_decision"),
     path("new/", submit.new_request, name="new_request"),
     path("new/expected-response/", submit.expected_response, name="expected_response"),
+    path("new/suggestions/", submit.article_suggestions, name="article_suggestions"),
     path("new/<str:number>/", submit.submitted, name="submitted"),
     path("profile/", account.profile, name="profile"),
     path("help/", help_centre.help_home, name="help"),
     path("help/categories/<slug:code>/", help_centre.help_category, name="help_category"),
     path("help/articles/<int:article_id>/", help_centre.help_article, name="help_article"),
+    path("help/search/", help_centre.help_search, name="help_search"),
     path("help/articles/<int:article_id>/feedback/", help_centre.help_feedback, name="help_feedback"),
 ]
 

@@ -222,6 +222,50 @@ def test_the_new_acknowledgement_texts_are_valid_templates_naming_every_expectat
         for name in ("ticket_number", "first_response_due", "resolution_due", "service_hours", "contact_ways"):
             assert "{{ " + name + " }}" in body
         assert "{{ request_url }}" in body
-    # The database holds them after migrating (no admin edit in a fresh test database).
+    # 0005 builds on them: the help articles are added, everything else stays.
+    assert _help_articles_migration().OLD == migration.NEW
+
+
+def _help_articles_migration() -> Any:
+    import importlib
+
+    return importlib.import_module("sopdesk.notifications.migrations.0005_acknowledgement_help_articles")
+
+
+def test_the_shipped_acknowledgement_links_help_articles_but_an_edited_one_is_kept() -> None:
+    from django.apps import apps
+
+    migration = _help_articles_migration()
+    MailTemplate.objects.filter(event=MailEvent.ACKNOWLEDGEMENT).delete()
+    MailTemplate.objects.create(
+        event=MailEvent.ACKNOWLEDGEMENT, language="en", subject=migration.OLD["en"][0], body=migration.OLD["en"][1]
+    )
+    edited = "Dear {{ recipient_name }}, thanks! {{ request_url }}"
+    MailTemplate.objects.create(
+        event=MailEvent.ACKNOWLEDGEMENT, language="zh-hans", subject=migration.OLD["zh-hans"][0], body=edited
+    )
+
+    migration.link_help_articles(apps, None)
+
+    english = MailTemplate.objects.get(event=MailEvent.ACKNOWLEDGEMENT, language="en")
+    assert (english.subject, english.body) == migration.NEW["en"]
+    assert MailTemplate.objects.get(event=MailEvent.ACKNOWLEDGEMENT, language="zh-hans").body == edited
+    migration.restore_shipped_text(apps, None)
+    english.refresh_from_db()
+    assert english.body == migration.OLD["en"][1]
+
+
+def test_the_shipped_acknowledgement_texts_name_the_help_articles() -> None:
+    from sopdesk.notifications.templating import template_errors
+
+    migration = _help_articles_migration()
+    start, end = "{% if help_articles %}", "{% endif %}"
+    for language, (subject, body) in migration.NEW.items():
+        assert subject == migration.OLD[language][0]
+        assert template_errors(body) == []
+        assert "{{ help_articles }}" in body
+        block = body[body.index(start) : body.index(end, body.index(start)) + len(end)]
+        assert body.replace(block, "") == migration.OLD[language][1]
+    # The database holds the latest shipped texts after migrating (no admin edit in a fresh test database).
     stored = MailTemplate.objects.get(event=MailEvent.ACKNOWLEDGEMENT, language="en")
     assert (stored.subject, stored.body) == migration.NEW["en"]
