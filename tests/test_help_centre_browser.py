@@ -115,9 +115,9 @@ def test_a_requester_searches_in_chinese_reads_votes_and_gets_suggestions_while_
         expect(suggestions).to_contain_text("VPN 连接频繁断开")
         assert serious_accessibility_problems(page) == []
         page.screenshot(path=str(screenshot_dir / f"help-suggestions-{language}.png"), full_page=True)
-        with page.expect_popup() as popup:
+        with page.context.expect_page() as opened:
             suggestions.locator("a", has_text="VPN 连接频繁断开").click()
-        article_tab = popup.value
+        article_tab = opened.value
         article_tab.wait_for_load_state()
         expect(article_tab.locator("h1")).to_contain_text("VPN 连接频繁断开")
         expect(page.locator("#id_title")).to_have_value("VPN 又断开了")  # the request form keeps what was typed
