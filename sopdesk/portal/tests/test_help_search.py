@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -118,3 +120,19 @@ def test_the_suggestion_query_is_cut_at_a_word_within_the_search_limit() -> None
     long = suggestion_query("word " * 100)
     assert len(long) <= 200
     assert long.endswith("word")
+
+
+def test_search_and_suggestions_read_a_fixed_number_of_queries(
+    indexed: HelpArticles, requester: User, agent: User, kb_admin: User, django_assert_max_num_queries: Any
+) -> None:
+    from sopdesk.portal.tests.conftest import publish_article
+
+    for number in range(8):
+        publish_article(author=agent, approver=kb_admin, title=f"VPN tip {number}", visibility="public")
+    index_articles()
+    client = _client(requester)
+    client.get("/portal/help/")  # warm the session
+    with django_assert_max_num_queries(4):
+        assert client.get("/portal/help/search/", {"q": "VPN"}).status_code == 200
+    with django_assert_max_num_queries(4):
+        assert client.post("/portal/new/suggestions/", {"title": "VPN 断开"}).status_code == 200
