@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -75,7 +76,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         errors = {name: [str(problem) for problem in problems] for name, problems in form.errors.items()}
     else:
         state, scope = form.cleaned_data["state"], form.cleaned_data["scope"] if shares else ""
-        tickets = Ticket.objects.visible_to(user)
+        tickets: QuerySet[Ticket] = Ticket.objects.visible_to(user)
         if scope != "organization":
             tickets = tickets.filter(requester=user)
         if state == "open":
