@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from sopdesk.kb.models import (
     TAGS_MAX,
     TEXT_MAX_LENGTH,
     Article,
+    ArticleAttachment,
     ArticleCategory,
     ArticleFeedback,
     ArticleTicketLink,
@@ -37,6 +39,7 @@ from sopdesk.kb.models import (
     ReviewEntry,
 )
 from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_characters
+from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.choices import Status
 from sopdesk.tickets.models import Ticket
 
@@ -416,6 +419,34 @@ def restore_version(article: Article, *, number: int, actor: User, now: datetime
         entry.save(force_insert=True)
         article_changed(article.pk, ArticleChange.SAVED)
     return entry
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+
+def add_article_attachment(article: Article, *, actor: User, upload: UploadedFile, now: datetime) -> ArticleAttachment:
+    """Check and store a file or image for `article` under a generated name (writers; not on archived articles).
+
+    The working copy refers to it by its address (`kb.files.attachment_url`); readers get it while
+    they may read the article.
+    """
+    check_may_write_articles(actor)
+    checked = check_upload(upload)
+    with _changing(article):
+        if article.status == ArticleStatus.ARCHIVED:
+            raise TransitionRefused(_("An archived article takes no new files; restore a version first."))
+        attachment = ArticleAttachment(
+            article=article,
+            uploaded_by=actor,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            created_at=now,
+        )
+        attachment.file.save(checked.name, upload, save=False)
+        attachment.save(force_insert=True)
+    return attachment
 
 
 # --- readers: views and feedback --------------------------------------------------------------
