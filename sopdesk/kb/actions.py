@@ -421,6 +421,40 @@ def restore_version(article: Article, *, number: int, actor: User, now: datetime
     return entry
 
 
+# --- what the workspace offers ----------------------------------------------------------------
+
+# Lifecycle steps and other changes a page may offer, by name.
+STEPS = ("edit", "submit", "comment", "request_changes", "approve", "mark_outdated", "archive", "restore", "attach")
+
+
+def offered_steps(article: Article, *, actor: User) -> frozenset[str]:
+    """The steps of STEPS that the actions above would accept from `actor` on `article` as it is now.
+
+    Pages show a button only for these. Content checks (a solution before review, the
+    organisations of a limited article) are still the action's; a refused step explains itself.
+    """
+    if not may_write_articles(actor):
+        return frozenset()
+    approver = may_approve_articles(actor)
+    status = article.status
+    steps = {"comment"}
+    if status in EDITABLE_STATUSES:
+        steps.add("edit")
+    if status == ArticleStatus.DRAFT:
+        steps.add("submit")
+    if status == ArticleStatus.IN_REVIEW and approver:
+        steps |= {"request_changes", "approve"}
+    if status == ArticleStatus.PUBLISHED and (approver or article.owner_id == actor.pk):
+        steps.add("mark_outdated")
+    if status != ArticleStatus.ARCHIVED and approver:
+        steps.add("archive")
+    if status != ArticleStatus.IN_REVIEW and (status != ArticleStatus.ARCHIVED or approver):
+        steps.add("restore")
+    if status != ArticleStatus.ARCHIVED:
+        steps.add("attach")
+    return frozenset(steps)
+
+
 # --- attachments ----------------------------------------------------------------------------
 
 
