@@ -401,6 +401,7 @@ def kb_versions(request: HttpRequest, article_id: int) -> HttpResponse:
         "new_number": new_number,
         "diff": diff,
         "has_changes": any(field.changed for field in diff),
+        "unchanged": [field.label for field in diff if not field.changed],
         "steps": actions.offered_steps(article, actor=user),
     }
     return render(request, "workspace/kb_versions.html", context)

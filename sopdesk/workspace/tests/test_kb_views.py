@@ -301,7 +301,7 @@ def test_the_list_filters_counts_and_queues(agent: User, kb_admin: User, network
     assert titles(f"{LIST}queues/review/") == ["Theirs"]
     assert titles(f"{LIST}queues/stale/") == ["Due"]
     html = client.get(LIST).content.decode()
-    assert re.search(r'data-status-count="draft">[^<]*<span class="badge ms-1">1<', html)
+    assert re.search(r'data-status-count="draft">[^<]*<span class="badge ms-1 kb-count">1<', html)
     assert re.search(r'data-kb-queue-count="stale">1<', html)
     assert client.get(f"{LIST}?status=bogus").status_code == 400
     assert client.get(f"{LIST}queues/bogus/").status_code == 404
