@@ -138,6 +138,7 @@ OPERATIONS: dict[str, OperationName] = {
     "DELETE /kb/articles/{article_id}/tickets/{number}": OperationName("kb_articles", "kb_articles_ticket_unlink"),
     "POST /tickets/{number}/kb-article": OperationName("kb_articles", "kb_articles_from_ticket"),
     "GET /search/tickets": OperationName("search", "search_tickets"),
+    "GET /search/articles": OperationName("search", "search_articles"),
 }
 
 TAG_DESCRIPTIONS = {

@@ -240,3 +240,26 @@ def test_a_route_missing_from_the_table_still_gets_its_own_well_formed_id() -> N
     assert schema["paths"]["/api/things"]["get"]["operationId"] == "things_list"
     assert (thing["put"]["operationId"], thing["patch"]["operationId"]) == ("things_put", "things_patch")
     assert thing["put"]["tags"] == ["things"]
+
+
+def _api_models(base: type) -> dict[str, set[str]]:
+    """Return the modules defining each name among the sopdesk subclasses of `base`, recursively."""
+    names: dict[str, set[str]] = {}
+    pending = list(base.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.__module__.startswith("sopdesk.") and ".api." in model.__module__:
+            names.setdefault(model.__name__, set()).add(model.__module__)
+    return names
+
+
+def test_every_api_schema_class_has_its_own_name() -> None:
+    """ninja files schemas under their class name: two apps' classes of one name would share one
+    entry, and one app's shape would silently describe the other's (it happened with CommentIn)."""
+    import pydantic
+
+    import sopdesk.api  # noqa: F401 - loads every app's schemas
+
+    shared = {name: modules for name, modules in _api_models(pydantic.BaseModel).items() if len(modules) > 1}
+    assert shared == {}

@@ -52,12 +52,14 @@ MAX_AUTHORIZATION_PERIOD = timedelta(days=30)
 
 def may_write_records(actor: User, ticket: Ticket) -> bool:
     """Return True when `actor` may record diagnosis, plans, verification and authorisation requests on `ticket`."""
-    return not actor.is_requester and Ticket.objects.writable_by(actor).filter(pk=ticket.pk).exists()
+    return not actor.is_requester and Ticket.objects.writable_by(actor, by_key=True).filter(pk=ticket.pk).exists()
 
 
 def may_decide(actor: User, ticket: Ticket) -> bool:
     """Return True when `actor` may grant authorisations and confirm plans on `ticket`: its requester only."""
-    return actor.pk == ticket.requester_id and Ticket.objects.writable_by(actor).filter(pk=ticket.pk).exists()
+    return (
+        actor.pk == ticket.requester_id and Ticket.objects.writable_by(actor, by_key=True).filter(pk=ticket.pk).exists()
+    )
 
 
 def _check_staff(actor: User, message: str) -> None:

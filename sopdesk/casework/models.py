@@ -36,14 +36,17 @@ def _long_text(verbose: StrOrPromise, *, blank: bool = True) -> models.TextField
 class _RecordVisibility:
     """Records of the tickets a user may see; with `is_public`, requesters see only public ones."""
 
-    def visible_to(self, user: User) -> Self:
-        """Return the records of tickets `user` may see; internal ones (not `is_public`) only for staff."""
+    def visible_to(self, user: User, *, by_key: bool = False) -> Self:
+        """Return the records of tickets `user` may see; internal ones (not `is_public`) only for staff.
+
+        `by_key=True` when the caller narrows to one ticket's records (`ticket_visibility_q`).
+        """
         rows = self.all()  # type: ignore[attr-defined]
         if not user.is_authenticated or not user.is_active:
             return rows.none()  # type: ignore[no-any-return]
         if user.is_requester and any(field.name == "is_public" for field in rows.model._meta.fields):
             rows = rows.filter(is_public=True)
-        condition = ticket_visibility_q(user, prefix="ticket__")
+        condition = ticket_visibility_q(user, prefix="ticket__", by_key=by_key)
         return rows if condition is None else rows.filter(condition)  # type: ignore[no-any-return]
 
 

@@ -20,7 +20,7 @@ from sopdesk.tickets.querysets import team_ids_of
 def diagnosis_steps_for(ticket: Ticket, user: User) -> QuerySet[DiagnosisStep]:
     """Return the diagnosis steps of `ticket` `user` may see (requesters: public ones), oldest first."""
     return (
-        DiagnosisStep.objects.visible_to(user)
+        DiagnosisStep.objects.visible_to(user, by_key=True)
         .filter(ticket=ticket)
         .select_related("created_by")
         .prefetch_related("attachments")
@@ -31,7 +31,7 @@ def diagnosis_steps_for(ticket: Ticket, user: User) -> QuerySet[DiagnosisStep]:
 def authorizations_for(ticket: Ticket, user: User) -> QuerySet[RemoteAssistanceAuthorization]:
     """Return the remote-assistance authorisations of `ticket` (the requester sees them all), oldest first."""
     return (
-        RemoteAssistanceAuthorization.objects.visible_to(user)
+        RemoteAssistanceAuthorization.objects.visible_to(user, by_key=True)
         .filter(ticket=ticket)
         .select_related("requested_by", "decided_by", "revoked_by")
         .order_by("requested_at", "id")
@@ -41,7 +41,7 @@ def authorizations_for(ticket: Ticket, user: User) -> QuerySet[RemoteAssistanceA
 def plans_for(ticket: Ticket, user: User) -> QuerySet[SolutionPlan]:
     """Return every version of `ticket`'s solution plan, oldest first."""
     return (
-        SolutionPlan.objects.visible_to(user)
+        SolutionPlan.objects.visible_to(user, by_key=True)
         .filter(ticket=ticket)
         .select_related("proposed_by", "decided_by")
         .order_by("version")
@@ -51,7 +51,7 @@ def plans_for(ticket: Ticket, user: User) -> QuerySet[SolutionPlan]:
 def verifications_for(ticket: Ticket, user: User) -> QuerySet[VerificationResult]:
     """Return the verification results of `ticket` `user` may see (requesters: public ones), oldest first."""
     return (
-        VerificationResult.objects.visible_to(user)
+        VerificationResult.objects.visible_to(user, by_key=True)
         .filter(ticket=ticket)
         .select_related("created_by")
         .order_by("created_at", "id")

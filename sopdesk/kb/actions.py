@@ -522,7 +522,7 @@ def _recount_solved(article: Article) -> None:
 
 
 def _check_sees_ticket(actor: User, ticket: Ticket) -> None:
-    if not Ticket.objects.visible_to(actor).filter(pk=ticket.pk).exists():
+    if not Ticket.objects.visible_to(actor, by_key=True).filter(pk=ticket.pk).exists():
         raise NotFound(_("No such ticket."))
 
 

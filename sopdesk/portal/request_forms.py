@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sopdesk.search.service import MAX_QUERY_LENGTH
 from sopdesk.tickets.forms import MultipleFileField, VersionedForm
 from sopdesk.tickets.models import TEXT_MAX_LENGTH
 
@@ -18,6 +19,7 @@ LIST_SCOPES = (("mine", _("Mine")), ("organization", _("My organisation's")))
 class RequestListForm(forms.Form):
     state = forms.ChoiceField(choices=LIST_FILTERS, required=False)
     scope = forms.ChoiceField(choices=LIST_SCOPES, required=False)
+    q = forms.CharField(label=_("Search my requests"), max_length=MAX_QUERY_LENGTH, required=False)
     cursor = forms.CharField(max_length=500, required=False)
 
 

@@ -34,6 +34,7 @@ from sopdesk.portal.presentation import (
     request_cards,
     timeline_entries,
 )
+from sopdesk.search.service import filter_tickets
 from sopdesk.tickets import actions
 from sopdesk.tickets.attachments import attachment_download_response, check_upload
 from sopdesk.tickets.choices import AWAITING_CONFIRMATION, Status
@@ -69,7 +70,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     cards: list[Any] = []
     next_cursor = None
     errors: dict[str, list[str]] = {}
-    state = scope = ""
+    state = scope = text = ""
     if not form.is_valid():
         errors = {name: [str(problem) for problem in problems] for name, problems in form.errors.items()}
     else:
@@ -81,6 +82,10 @@ def request_list(request: HttpRequest) -> HttpResponse:
             tickets = tickets.exclude(status=Status.CLOSED)
         elif state == "closed":
             tickets = tickets.filter(status=Status.CLOSED)
+        text = form.cleaned_data["q"].strip()
+        if text:
+            # The one search service: Chinese words, prefixes, the number; the newest first as always.
+            tickets = filter_tickets(tickets, text, viewer=user)
         try:
             page = ticket_list_page(
                 tickets, ordering="-updated_at", cursor=form.cleaned_data["cursor"] or None, limit=PAGE_SIZE
@@ -97,6 +102,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "state": state,
         "scope": scope,
+        "q": text,
         "shares": shares,
         "states": [("", _("All")), *request_forms.LIST_FILTERS],
         "scopes": request_forms.LIST_SCOPES,
@@ -114,7 +120,7 @@ def _request_context(request: HttpRequest, ticket: Ticket, *, now: datetime) -> 
     events, has_older_events = latest_events_for(ticket, user, limit=TIMELINE_LIMIT)
     files = {attachment.pk: attachment for attachment in attachments_for(ticket, user)}
     transitions = actions.allowed_transitions(ticket, actor=user, now=now)
-    writable = bool(transitions) or Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists()
+    writable = bool(transitions) or Ticket.objects.writable_by(user, by_key=True).filter(pk=ticket.pk).exists()
     deciding = casework.may_decide(user, ticket)
     authorizations = [
         (item, item.state_at(now), casework.authorization_moves(item, deciding=deciding, now=now))

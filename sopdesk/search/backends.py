@@ -1,9 +1,12 @@
 """The search index on each database behind one interface: store documents, match, rank.
 
-SQLite: an FTS5 table (`search_ticket_fts`, rowid = ticket id) holding the segmented text in
-three columns (title, body, internal), ranked with BM25. PostgreSQL: `search_ticket_index` with
-two `tsvector` columns of the 'simple' configuration (what everybody may read, and that plus the
-internal notes), each under a GIN index, ranked with ts_rank. Both receive text that
+Tickets — SQLite: an FTS5 table (`search_ticket_fts`, rowid = ticket id) holding the segmented
+text in three columns (title, body, internal), ranked with BM25. PostgreSQL: `search_ticket_index`
+with two `tsvector` columns of the 'simple' configuration (what everybody may read, and that plus
+the internal notes), each under a GIN index, ranked with ts_rank.
+Articles (their live version only) — SQLite: `search_article_fts` (rowid = article id; title,
+body); PostgreSQL: `search_article_index` with one `tsvector` (title weighted A) under a GIN index.
+Both receive text that
 `sopdesk.search.segment` already cut into lower-case words, so neither needs a Chinese parser;
 queries are built here from those words only (letters and digits), never from the raw input,
 so no user text reaches the FTS or tsquery syntax.
@@ -21,6 +24,8 @@ from sopdesk.search.segment import QueryWord
 
 SQLITE_TABLE = "search_ticket_fts"
 POSTGRES_TABLE = "search_ticket_index"
+SQLITE_ARTICLE_TABLE = "search_article_fts"
+POSTGRES_ARTICLE_TABLE = "search_article_index"
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,15 @@ class TicketDocument:
     internal: str  # internal notes: matched only for viewers who may read them
 
 
+@dataclass(frozen=True)
+class ArticleDocument:
+    """The searchable text of an article's live version, already segmented."""
+
+    article_id: int
+    title: str
+    body: str  # problem, diagnosis steps, solution, notes, applies to, tags
+
+
 class SearchBackend(Protocol):
     def store(self, documents: Sequence[TicketDocument]) -> None:
         """Insert or replace the documents."""
@@ -42,17 +56,40 @@ class SearchBackend(Protocol):
 
     def clear(self) -> None: ...
 
-    def match_sql(self, words: Sequence[QueryWord], *, internal: bool) -> tuple[str, list[object]]:
-        """Return `SELECT <ticket id> ...` of the tickets with every word (internal notes too if `internal`)."""
+    def match_sql(
+        self, words: Sequence[QueryWord], *, internal: bool, match_any: bool = False
+    ) -> tuple[str, list[object]]:
+        """Return `SELECT <ticket id> ...` of the tickets with every word (any word if `match_any`;
+        internal notes too if `internal`)."""
         ...
 
-    def rank_sql(self, words: Sequence[QueryWord], *, internal: bool, id_column: str) -> tuple[str, list[object]]:
+    def rank_sql(
+        self, words: Sequence[QueryWord], *, internal: bool, id_column: str, match_any: bool = False
+    ) -> tuple[str, list[object]]:
         """Return a scalar subquery of the relevance of ticket `id_column` (higher is better)."""
         ...
 
     def dump(self) -> dict[int, tuple[str, ...]]:
         """Return every stored document's indexed form (for checks: incremental equals rebuilt)."""
         ...
+
+    def store_articles(self, documents: Sequence[ArticleDocument]) -> None: ...
+
+    def remove_articles(self, article_ids: Iterable[int]) -> None: ...
+
+    def clear_articles(self) -> None: ...
+
+    def article_match_sql(self, words: Sequence[QueryWord], *, match_any: bool = False) -> tuple[str, list[object]]:
+        """Return `SELECT <article id> ...` of the indexed articles with every word (any if `match_any`)."""
+        ...
+
+    def article_rank_sql(
+        self, words: Sequence[QueryWord], *, id_column: str, match_any: bool = False
+    ) -> tuple[str, list[object]]:
+        """Return a scalar subquery of the relevance of article `id_column` (higher is better)."""
+        ...
+
+    def dump_articles(self) -> dict[int, tuple[str, ...]]: ...
 
 
 def _quoted(word: str, quote: str) -> str:
@@ -78,29 +115,74 @@ class SqliteBackend:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {SQLITE_TABLE}")
 
-    def _expression(self, words: Sequence[QueryWord], *, internal: bool) -> str:
-        terms = " AND ".join(_quoted(w.text, '"') + ("*" if w.prefix else "") for w in words)
-        columns = "{title body internal}" if internal else "{title body}"
+    def _expression(self, words: Sequence[QueryWord], *, columns: str, match_any: bool) -> str:
+        joiner = " OR " if match_any else " AND "
+        terms = joiner.join(_quoted(w.text, '"') + ("*" if w.prefix else "") for w in words)
         return f"{columns} : ({terms})"
 
-    def match_sql(self, words: Sequence[QueryWord], *, internal: bool) -> tuple[str, list[object]]:
+    def _columns(self, internal: bool) -> str:
+        return "{title body internal}" if internal else "{title body}"
+
+    def match_sql(
+        self, words: Sequence[QueryWord], *, internal: bool, match_any: bool = False
+    ) -> tuple[str, list[object]]:
         return (
             f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s",
-            [self._expression(words, internal=internal)],
+            [self._expression(words, columns=self._columns(internal), match_any=match_any)],
         )
 
-    def rank_sql(self, words: Sequence[QueryWord], *, internal: bool, id_column: str) -> tuple[str, list[object]]:
+    def rank_sql(
+        self, words: Sequence[QueryWord], *, internal: bool, id_column: str, match_any: bool = False
+    ) -> tuple[str, list[object]]:
         # bm25() is lower for better matches; negated so that higher is better on both databases.
         # The title weighs more than the body.
         return (
             f"SELECT -bm25({SQLITE_TABLE}, 5.0, 1.0, 1.0) FROM {SQLITE_TABLE} "
             f"WHERE {SQLITE_TABLE} MATCH %s AND rowid = {id_column}",
-            [self._expression(words, internal=internal)],
+            [self._expression(words, columns=self._columns(internal), match_any=match_any)],
         )
 
     def dump(self) -> dict[int, tuple[str, ...]]:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT rowid, title, body, internal FROM {SQLITE_TABLE}")
+            return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+    def store_articles(self, documents: Sequence[ArticleDocument]) -> None:
+        if not documents:
+            return
+        self.remove_articles(document.article_id for document in documents)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {SQLITE_ARTICLE_TABLE} (rowid, title, body) VALUES (%s, %s, %s)",
+                [(d.article_id, d.title, d.body) for d in documents],
+            )
+
+    def remove_articles(self, article_ids: Iterable[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"DELETE FROM {SQLITE_ARTICLE_TABLE} WHERE rowid = %s", [(pk,) for pk in article_ids])
+
+    def clear_articles(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {SQLITE_ARTICLE_TABLE}")
+
+    def article_match_sql(self, words: Sequence[QueryWord], *, match_any: bool = False) -> tuple[str, list[object]]:
+        return (
+            f"SELECT rowid FROM {SQLITE_ARTICLE_TABLE} WHERE {SQLITE_ARTICLE_TABLE} MATCH %s",
+            [self._expression(words, columns="{title body}", match_any=match_any)],
+        )
+
+    def article_rank_sql(
+        self, words: Sequence[QueryWord], *, id_column: str, match_any: bool = False
+    ) -> tuple[str, list[object]]:
+        return (
+            f"SELECT -bm25({SQLITE_ARTICLE_TABLE}, 5.0, 1.0) FROM {SQLITE_ARTICLE_TABLE} "
+            f"WHERE {SQLITE_ARTICLE_TABLE} MATCH %s AND rowid = {id_column}",
+            [self._expression(words, columns="{title body}", match_any=match_any)],
+        )
+
+    def dump_articles(self) -> dict[int, tuple[str, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT rowid, title, body FROM {SQLITE_ARTICLE_TABLE}")
             return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
 
 
@@ -126,24 +208,70 @@ class PostgresBackend:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {POSTGRES_TABLE}")
 
-    def _tsquery(self, words: Sequence[QueryWord]) -> str:
+    def _tsquery(self, words: Sequence[QueryWord], *, match_any: bool = False) -> str:
         # Written as a tsquery literal (quoted lexemes), so no parser sees the words again.
-        return " & ".join(_quoted(w.text, "'") + (":*" if w.prefix else "") for w in words)
+        joiner = " | " if match_any else " & "
+        return joiner.join(_quoted(w.text, "'") + (":*" if w.prefix else "") for w in words)
 
-    def match_sql(self, words: Sequence[QueryWord], *, internal: bool) -> tuple[str, list[object]]:
+    def match_sql(
+        self, words: Sequence[QueryWord], *, internal: bool, match_any: bool = False
+    ) -> tuple[str, list[object]]:
         column = "all_vector" if internal else "public_vector"
-        return f"SELECT ticket_id FROM {POSTGRES_TABLE} WHERE {column} @@ %s::tsquery", [self._tsquery(words)]
+        return (
+            f"SELECT ticket_id FROM {POSTGRES_TABLE} WHERE {column} @@ %s::tsquery",
+            [self._tsquery(words, match_any=match_any)],
+        )
 
-    def rank_sql(self, words: Sequence[QueryWord], *, internal: bool, id_column: str) -> tuple[str, list[object]]:
+    def rank_sql(
+        self, words: Sequence[QueryWord], *, internal: bool, id_column: str, match_any: bool = False
+    ) -> tuple[str, list[object]]:
         column = "all_vector" if internal else "public_vector"
         return (
             f"SELECT ts_rank({column}, %s::tsquery) FROM {POSTGRES_TABLE} WHERE ticket_id = {id_column}",
-            [self._tsquery(words)],
+            [self._tsquery(words, match_any=match_any)],
         )
 
     def dump(self) -> dict[int, tuple[str, ...]]:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT ticket_id, public_vector::text, all_vector::text FROM {POSTGRES_TABLE}")
+            return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+    def store_articles(self, documents: Sequence[ArticleDocument]) -> None:
+        if not documents:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {POSTGRES_ARTICLE_TABLE} (article_id, vector) "
+                "VALUES (%s, setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s)) "
+                "ON CONFLICT (article_id) DO UPDATE SET vector = EXCLUDED.vector",
+                [(d.article_id, d.title, d.body) for d in documents],
+            )
+
+    def remove_articles(self, article_ids: Iterable[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {POSTGRES_ARTICLE_TABLE} WHERE article_id = ANY(%s)", [list(article_ids)])
+
+    def clear_articles(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {POSTGRES_ARTICLE_TABLE}")
+
+    def article_match_sql(self, words: Sequence[QueryWord], *, match_any: bool = False) -> tuple[str, list[object]]:
+        return (
+            f"SELECT article_id FROM {POSTGRES_ARTICLE_TABLE} WHERE vector @@ %s::tsquery",
+            [self._tsquery(words, match_any=match_any)],
+        )
+
+    def article_rank_sql(
+        self, words: Sequence[QueryWord], *, id_column: str, match_any: bool = False
+    ) -> tuple[str, list[object]]:
+        return (
+            f"SELECT ts_rank(vector, %s::tsquery) FROM {POSTGRES_ARTICLE_TABLE} WHERE article_id = {id_column}",
+            [self._tsquery(words, match_any=match_any)],
+        )
+
+    def dump_articles(self) -> dict[int, tuple[str, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT article_id, vector::text FROM {POSTGRES_ARTICLE_TABLE}")
             return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
 
 

@@ -1,4 +1,4 @@
-"""The ticket observer of search: note each ticket whose searchable text may have changed."""
+"""The followers of search: note each ticket or article whose searchable text may have changed."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
+from django.utils import timezone
 
-from sopdesk.search.indexing import note_ticket
+from sopdesk.search.indexing import note_article, note_ticket
 
 if TYPE_CHECKING:
     from sopdesk.accounts.models import User
+    from sopdesk.kb.choices import ArticleChange
     from sopdesk.tickets.models import Ticket
 
 
@@ -43,3 +45,15 @@ class SearchIndexFollower:
     def text_changed(self, ticket: Ticket, *, now: datetime) -> None:
         """Title, description, a reply or an internal note changed."""
         self._note(ticket, now)
+
+
+def follow_article(article_id: int, change: ArticleChange) -> None:
+    """The kb change hook (called after commit): note the article and start the coalesced indexing job.
+
+    Every kind of change is noted, even a saved working copy (which leaves the live version as it
+    was): re-indexing one article is cheap, and the index never depends on which changes touch it.
+    """
+    from sopdesk.search.tasks import schedule_article_indexing
+
+    note_article(article_id, now=timezone.now())
+    schedule_article_indexing()

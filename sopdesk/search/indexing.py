@@ -1,10 +1,16 @@
-"""Keeping the index in step with the tickets: note changed tickets, index them after commit, rebuild.
+"""Keeping the index in step with tickets and articles: note changes, index them after commit, rebuild.
 
 A ticket change notes the ticket in `PendingTicket` inside its own transaction (so a rolled-back
 change notes nothing and a committed one is never forgotten, even if the job queue is down);
 after commit a job drains the notes (`index_pending`). `reindex` rebuilds everything in batches
 while the desk runs: each batch is its own transaction, and changes made meanwhile are noted and
 drained as usual, so the result equals an index built change by change.
+
+Articles follow the same pattern with `PendingArticle`, except that the note is written when the
+knowledge base announces a committed change (`kb.hooks`; kb may not import search, so search cannot
+write inside kb's transaction). Only an article's live version is indexed; an article without one
+is removed from the index. Indexing locks the article rows, so it reads and writes the index in
+step with the kb actions (which lock the same row): two jobs can never store an older version last.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from datetime import datetime
 from django.db import transaction
 
 from sopdesk.core.config_cache import consistent
-from sopdesk.search.backends import TicketDocument, backend
-from sopdesk.search.models import PendingTicket
+from sopdesk.kb.models import Article
+from sopdesk.search.backends import ArticleDocument, TicketDocument, backend
+from sopdesk.search.models import PendingArticle, PendingTicket
 from sopdesk.search.segment import index_text
 from sopdesk.tickets.choices import EventKind
 from sopdesk.tickets.models import Ticket, TicketEvent
@@ -92,6 +99,81 @@ def reindex(*, batch_size: int = BATCH_SIZE, progress: Callable[[int, int], None
         if not ids:
             return done
         index_tickets(ids)
+        done += len(ids)
+        last_id = ids[-1]
+        if progress is not None:
+            progress(done, max(total, done))
+
+
+# --- articles -------------------------------------------------------------------------------
+
+# The live version's fields after the title, in reading order, then the tags.
+ARTICLE_BODY_FIELDS = ("problem", "diagnosis", "solution", "notes", "applies_to")
+
+
+def note_article(article_id: int, *, now: datetime) -> None:
+    """Remember that `article_id`'s live version may have changed."""
+    PendingArticle.objects.create(article_id=article_id, noted_at=now)
+
+
+def _article_documents(article_ids: Sequence[int]) -> list[ArticleDocument]:
+    """Return the documents of the live versions of the articles among `article_ids`, locking their rows."""
+    fields = [f"live_version__{name}" for name in ("title", *ARTICLE_BODY_FIELDS, "tags")]
+    rows = (
+        Article.objects.select_for_update(of=("self",))
+        .filter(pk__in=article_ids, live_version__isnull=False)
+        .order_by("pk")
+        .values_list("pk", *fields)
+    )
+    documents = []
+    for pk, title, *texts, tags in rows:
+        documents.append(
+            ArticleDocument(
+                article_id=pk,
+                title=index_text(title),
+                body=index_text("\n".join([*texts, " ".join(tags or [])])),
+            )
+        )
+    return documents
+
+
+def index_articles(article_ids: Iterable[int]) -> int:
+    """Index the live versions of the given articles now, removing those without one; return how many stored."""
+    ids = sorted(set(article_ids))
+    index = backend()
+    with transaction.atomic(), consistent():
+        documents = _article_documents(ids)
+        index.store_articles(documents)
+        found = {document.article_id for document in documents}
+        index.remove_articles(pk for pk in ids if pk not in found)
+    return len(documents)
+
+
+def index_pending_articles(*, limit: int = BATCH_SIZE) -> int:
+    """Index the noted articles, `limit` notes per batch, until none is left; return how many stored."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            notes = list(PendingArticle.objects.order_by("id").values_list("id", "article_id")[:limit])
+            if not notes:
+                return total
+            total += index_articles(article_id for _, article_id in notes)
+            PendingArticle.objects.filter(id__in=[note_id for note_id, _ in notes]).delete()
+
+
+def reindex_articles(*, batch_size: int = BATCH_SIZE, progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the article index batch by batch (every article in id order); return how many articles.
+
+    Articles are never deleted (NoDeleteModel); one without a live version is removed from the index.
+    """
+    total = Article.objects.count()
+    done = 0
+    last_id = 0
+    while True:
+        ids = list(Article.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return done
+        index_articles(ids)
         done += len(ids)
         last_id = ids[-1]
         if progress is not None:

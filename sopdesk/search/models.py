@@ -1,4 +1,4 @@
-"""Search configuration (admin-added dictionary words) and the queue of tickets to re-index.
+"""Search configuration (admin-added dictionary words) and the queues of tickets and articles to re-index.
 
 The index itself is not a Django model: on SQLite it is an FTS5 virtual table, on PostgreSQL a
 table with `tsvector` columns; `sopdesk.search.backends` owns both (created by migration 0001).
@@ -43,3 +43,17 @@ class PendingTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} @ {self.noted_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PendingArticle(models.Model):
+    """An article whose live version may have changed: noted after the change committed, drained by a job."""
+
+    article_id = models.BigIntegerField(_("article id"))
+    noted_at = models.DateTimeField(_("noted at"))
+
+    class Meta:
+        verbose_name = _("article waiting for the search index")
+        verbose_name_plural = _("articles waiting for the search index")
+
+    def __str__(self) -> str:
+        return f"{self.article_id} @ {self.noted_at:%Y-%m-%d %H:%M:%S}"

@@ -1,19 +1,26 @@
-"""The search service: match, rank and highlight tickets for a viewer.
+"""The search service: match, rank and highlight tickets and knowledge-base articles for a viewer.
 
-Visibility is never decided here: every result set starts from `Ticket.objects.visible_to(user)`
+Visibility is never decided here: every ticket result set starts from `Ticket.objects.visible_to(user)`
 (or a queryset the caller derived from it), and internal notes are matched only for viewers the
-tickets app lets read them (`may_read_internal`).
+tickets app lets read them (`may_read_internal`); every article result set starts from
+`Article.objects.visible_to(user)`, narrowed to published articles (the index holds live versions only).
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
+from sopdesk.kb.models import Article
+from sopdesk.kb.queries import category_codes_below
+from sopdesk.kb.rendering import render_article_text
 from sopdesk.search.backends import backend
 from sopdesk.search.highlight import snippet
 from sopdesk.search.segment import QueryWord, query_words
@@ -58,16 +65,19 @@ class TicketHit:
     snippet: str  # HTML-safe: escaped text with <mark> around the matched words
 
 
-def search_tickets(user: User, text: str, *, limit: int = 20) -> list[TicketHit]:
-    """Return the best `limit` tickets `user` may read for `text`, best first, with snippets."""
+def search_tickets(user: User, text: str, *, limit: int = 20, match_any: bool = False) -> list[TicketHit]:
+    """Return the best `limit` tickets `user` may read for `text`, best first, with snippets.
+
+    Every word must match, unless `match_any` (suggestions): then any word does, more words rank higher.
+    """
     words = parse_query(text)
     if not words:
         return []
     internal = may_read_internal(user)
     index = backend()
-    match, match_params = index.match_sql(words, internal=internal)
+    match, match_params = index.match_sql(words, internal=internal, match_any=match_any)
     table = Ticket._meta.db_table
-    rank, rank_params = index.rank_sql(words, internal=internal, id_column=f'"{table}"."id"')
+    rank, rank_params = index.rank_sql(words, internal=internal, id_column=f'"{table}"."id"', match_any=match_any)
     tickets = (
         Ticket.objects.visible_to(user)
         .filter(pk__in=RawSQL(match, match_params))
@@ -77,4 +87,60 @@ def search_tickets(user: User, text: str, *, limit: int = 20) -> list[TicketHit]
     return [
         TicketHit(ticket=ticket, score=ticket.score, snippet=snippet(f"{ticket.title}\n{ticket.description}", words))
         for ticket in tickets
+    ]
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    article: Article  # with live_version (and its category) loaded
+    score: float
+    snippet: str  # HTML-safe: the live version's text, escaped, with <mark> around the matched words
+
+
+def article_plain_text(text: str) -> str:
+    """Return an article field (Markdown) as the plain text a reader sees, for snippets."""
+    return html.unescape(strip_tags(render_article_text(text)))
+
+
+def _article_snippet(article: Article, words: list[QueryWord]) -> str:
+    live = article.live_version
+    assert live is not None  # noqa: S101 - the query keeps published articles only
+    fields = [live.problem, live.diagnosis, live.solution, live.notes, live.applies_to]
+    return snippet("\n".join(article_plain_text(field) for field in fields if field), words)
+
+
+def search_articles(
+    user: Any,
+    text: str,
+    *,
+    limit: int = 10,
+    category: str | None = None,
+    article_type: str | None = None,
+    match_any: bool = False,
+) -> list[ArticleHit]:
+    """Return the best `limit` published articles `user` (maybe anonymous) may read for `text`, best first.
+
+    Only the live version is searched and shown. `category` is a kb category code (its subcategories
+    included), `article_type` an ArticleType value. Every word must match, unless `match_any`
+    (suggestions): then any word does, and articles with more of them rank higher.
+    """
+    words = parse_query(text)
+    if not words:
+        return []
+    index = backend()
+    match, match_params = index.article_match_sql(words, match_any=match_any)
+    table = Article._meta.db_table
+    rank, rank_params = index.article_rank_sql(words, id_column=f'"{table}"."id"', match_any=match_any)
+    articles = Article.objects.visible_to(user).filter(live_version__isnull=False, pk__in=RawSQL(match, match_params))
+    if category is not None:
+        articles = articles.filter(live_version__category__code__in=category_codes_below(category))
+    if article_type is not None:
+        articles = articles.filter(live_version__article_type=article_type)
+    found = (
+        articles.select_related("live_version__category")
+        .annotate(score=RawSQL(rank, rank_params))
+        .order_by("-score", "-live_version__published_at", "-id")[:limit]
+    )
+    return [
+        ArticleHit(article=article, score=article.score, snippet=_article_snippet(article, words)) for article in found
     ]

@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from sopdesk.core.nudge import CoalescedJob
-from sopdesk.search.indexing import index_pending
+from sopdesk.search.indexing import index_pending, index_pending_articles
 
 
 @db_task()
@@ -19,8 +19,19 @@ def index_pending_tickets() -> None:
 schedule_indexing = CoalescedJob(index_pending_tickets)
 
 
+@db_task()
+def index_pending_articles_job() -> None:
+    """Index every article noted by committed knowledge-base changes."""
+    index_pending_articles()
+
+
+# After an article change committed: the same coalescing as for tickets.
+schedule_article_indexing = CoalescedJob(index_pending_articles_job)
+
+
 @db_periodic_task(crontab(minute="*/5"))
 @lock_task("search-index-pending")
 def index_pending_every_five_minutes() -> None:
     """Catch up on notes whose job was lost (the queue was down when the change committed)."""
     index_pending()
+    index_pending_articles()

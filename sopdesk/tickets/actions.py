@@ -174,11 +174,11 @@ def _changing(ticket: Ticket, *, actor: User | None, expected_version: int | Non
     None is the system (SLA escalations). `expected_version` is the client's `If-Match`.
     """
     with transaction.atomic():
-        rows = Ticket.objects.all() if actor is None else Ticket.objects.writable_by(actor)
+        rows = Ticket.objects.all() if actor is None else Ticket.objects.writable_by(actor, by_key=True)
         try:
             ticket.refresh_from_db(from_queryset=rows.select_for_update(of=("self",)))
         except Ticket.DoesNotExist:
-            if actor is not None and Ticket.objects.visible_to(actor).filter(pk=ticket.pk).exists():
+            if actor is not None and Ticket.objects.visible_to(actor, by_key=True).filter(pk=ticket.pk).exists():
                 raise PermissionRefused(_("You may read this ticket but not change it.")) from None
             raise NotFound(_("No such ticket.")) from None
         if expected_version is not None and ticket.version != expected_version:
@@ -643,7 +643,7 @@ def transition_refusal(ticket: Ticket, *, to_status: str, actor: User, now: date
 
 def allowed_transitions(ticket: Ticket, *, actor: User, now: datetime) -> list[Status]:
     """Return the statuses `actor` may move `ticket` to now, in lifecycle order (none when read-only)."""
-    if not Ticket.objects.writable_by(actor).filter(pk=ticket.pk).exists():
+    if not Ticket.objects.writable_by(actor, by_key=True).filter(pk=ticket.pk).exists():
         return []
     return [
         target

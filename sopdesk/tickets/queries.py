@@ -26,7 +26,7 @@ def get_ticket_for_user(user: User, number: str) -> Ticket:
         # No ticket number holds control characters, and PostgreSQL refuses NUL in a query.
         raise Http404("No such ticket")
     ticket: Ticket | None = (
-        Ticket.objects.visible_to(user)
+        Ticket.objects.visible_to(user, by_key=True)
         .select_related("requester", "organization__customer_level", "category", "team", "assignee")
         .filter(number=number[:32])
         .first()
@@ -132,7 +132,10 @@ def ticket_list_page(
 def events_for(ticket: Ticket, user: User) -> QuerySet[TicketEvent]:
     """Return the timeline of `ticket` as `user` may see it, oldest first."""
     return (
-        TicketEvent.objects.visible_to(user).filter(ticket=ticket).select_related("actor").order_by("created_at", "id")
+        TicketEvent.objects.visible_to(user, by_key=True)
+        .filter(ticket=ticket)
+        .select_related("actor")
+        .order_by("created_at", "id")
     )
 
 
@@ -144,7 +147,7 @@ def latest_events_for(ticket: Ticket, user: User, *, limit: int) -> tuple[list[T
 
 
 def attachments_for(ticket: Ticket, user: User) -> QuerySet[Attachment]:
-    return Attachment.objects.visible_to(user).filter(ticket=ticket).order_by("created_at", "id")
+    return Attachment.objects.visible_to(user, by_key=True).filter(ticket=ticket).order_by("created_at", "id")
 
 
 def get_attachment_for_user(user: User, ticket: Ticket, attachment_id: int) -> Attachment:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from sopdesk.core.models import AppendOnlyQuerySet, NoDeleteQuerySet
 
@@ -19,8 +19,20 @@ def team_ids_of(user: User) -> list[int]:
     return list(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
 
 
-def ticket_visibility_q(user: User, *, prefix: str = "") -> Q | None:
-    """Return the filter for tickets `user` may see (None = everything), fields under `prefix`."""
+def team_ids_subquery(user: User) -> QuerySet[Any]:
+    """Return the ids of `user`'s teams as a subquery, evaluated inside the statement that uses it."""
+    from sopdesk.accounts.models import TeamMembership
+
+    return TeamMembership.objects.filter(user=user).values("team_id")
+
+
+def ticket_visibility_q(user: User, *, prefix: str = "", by_key: bool = False) -> Q | None:
+    """Return the filter for tickets `user` may see (None = everything), fields under `prefix`.
+
+    `by_key`: the caller narrows the statement to one ticket by its key, so the user's teams are a
+    subquery of that one statement. Lists keep the fetched ids: their plans (an index per team,
+    ordered) are chosen for a known list of teams.
+    """
     if user.sees_all_tickets:
         return None
     condition = Q(**{f"{prefix}requester": user})
@@ -30,41 +42,47 @@ def ticket_visibility_q(user: User, *, prefix: str = "") -> Q | None:
                 **{f"{prefix}organization_id": user.organization_id, f"{prefix}organization__shares_tickets": True}
             )
         return condition
-    return condition | Q(**{f"{prefix}team_id__in": team_ids_of(user)}) | Q(**{f"{prefix}assignee": user})
+    teams = team_ids_subquery(user) if by_key else team_ids_of(user)
+    return condition | Q(**{f"{prefix}team_id__in": teams}) | Q(**{f"{prefix}assignee": user})
 
 
 class TicketQuerySet(NoDeleteQuerySet):
-    def visible_to(self, user: User) -> Self:
+    def visible_to(self, user: User, *, by_key: bool = False) -> Self:
         """Return the tickets `user` may read.
 
         Requesters: their own (and their organisation's where it shares); agents: their teams'
-        and those assigned to them; managers, admins and auditors: all.
+        and those assigned to them; managers, admins and auditors: all. `by_key=True` when the
+        caller narrows to one ticket by id or number: one statement instead of two
+        (`ticket_visibility_q`).
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        condition = ticket_visibility_q(user)
+        condition = ticket_visibility_q(user, by_key=by_key)
         return self if condition is None else self.filter(condition)
 
-    def writable_by(self, user: User) -> Self:
+    def writable_by(self, user: User, *, by_key: bool = False) -> Self:
         """Return the tickets `user` may change (requesters only their own; read-only roles none)."""
         if not user.is_authenticated or not user.is_active or user.is_read_only:
             return self.none()
         if user.is_requester:
             return self.filter(requester=user)
-        return self.visible_to(user)
+        return self.visible_to(user, by_key=by_key)
 
 
 class TicketChildVisibilityMixin:
     """Visibility of rows that hang off a ticket; internal ones only for staff."""
 
-    def visible_to(self, user: User) -> Self:
-        """Return the rows of tickets `user` may see; internal rows only for staff."""
+    def visible_to(self, user: User, *, by_key: bool = False) -> Self:
+        """Return the rows of tickets `user` may see; internal rows only for staff.
+
+        `by_key=True` when the caller narrows to one ticket's rows (`ticket_visibility_q`).
+        """
         rows = self.all()  # type: ignore[attr-defined]
         if not user.is_authenticated or not user.is_active:
             return rows.none()  # type: ignore[no-any-return]
         if user.is_requester:
             rows = rows.filter(is_internal=False)
-        condition = ticket_visibility_q(user, prefix="ticket__")
+        condition = ticket_visibility_q(user, prefix="ticket__", by_key=by_key)
         return rows if condition is None else rows.filter(condition)  # type: ignore[no-any-return]
 
 

@@ -317,7 +317,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, *, now: Any) -> dict[s
     user = _user(request)
     events, has_older_events = latest_events_for(ticket, user, limit=TIMELINE_LIMIT)
     transitions = actions.allowed_transitions(ticket, actor=user, now=now)
-    writable = bool(transitions) or Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists()
+    writable = bool(transitions) or Ticket.objects.writable_by(user, by_key=True).filter(pk=ticket.pk).exists()
     members = (
         list(
             TeamMembership.objects.filter(team_id=ticket.team_id, user__is_active=True)
@@ -426,7 +426,10 @@ def _act(request: HttpRequest, number: str, form_class: type[VersionedForm], app
             status = error.status_code
         else:
             messages.success(request, message)
-            if form_class in _MAY_LEAVE_SIGHT and not Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists():
+            if (
+                form_class in _MAY_LEAVE_SIGHT
+                and not Ticket.objects.visible_to(user, by_key=True).filter(pk=ticket.pk).exists()
+            ):
                 return HttpResponseRedirect(reverse("workspace:queue_default"))  # escalated out of their teams
             return HttpResponseRedirect(reverse("workspace:ticket", args=[ticket.number]))
     ticket.refresh_from_db()
@@ -775,7 +778,7 @@ def ticket_edit(request: HttpRequest, number: str) -> HttpResponse:
         return HttpResponse(status=405)
     user, now = _user(request), timezone.now()
     ticket = get_ticket_for_user(user, number)
-    if not Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists():
+    if not Ticket.objects.writable_by(user, by_key=True).filter(pk=ticket.pk).exists():
         return render(
             request, "workspace/read_only.html", {**nav_context(request, active=""), "ticket": ticket}, status=403
         )

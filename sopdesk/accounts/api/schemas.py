@@ -19,7 +19,7 @@ class TokenOut(Schema):
     expires_at: datetime
 
 
-class TeamRef(Schema):
+class MeTeamOut(Schema):
     code: str
     name: str
 
@@ -31,5 +31,5 @@ class MeOut(Schema):
     role: str
     is_staff_member: bool
     organization: str | None
-    teams: list[TeamRef]
+    teams: list[MeTeamOut]
     language: str

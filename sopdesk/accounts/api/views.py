@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from sopdesk.accounts.actions import issue_token, revoke_token
-from sopdesk.accounts.api.schemas import MeOut, TeamRef, TokenIn, TokenOut
+from sopdesk.accounts.api.schemas import MeOut, MeTeamOut, TokenIn, TokenOut
 from sopdesk.accounts.models import ApiToken, User, hash_token
 from sopdesk.core.api import ErrorOut
 from sopdesk.core.errors import ActionError
@@ -63,7 +63,7 @@ def revoke_current_token(request: HttpRequest) -> Status[Any]:
 def me(request: HttpRequest) -> MeOut:
     """Return the authenticated user."""
     user: User = request.user  # type: ignore[assignment]
-    teams = [TeamRef(code=t.code, name=t.name) for t in user.teams.order_by("name")]
+    teams = [MeTeamOut(code=t.code, name=t.name) for t in user.teams.order_by("name")]
     return MeOut(
         username=user.username,
         display_name=str(user),

@@ -18,7 +18,7 @@ class RequestPath(Schema):
     request_id: int = Field(ge=1, le=2**62)
 
 
-class TeamPath(Schema):
+class CollaborationTeamPath(Schema):
     code: str = Field(max_length=50)
 
 

@@ -15,6 +15,7 @@ from sopdesk.collaboration.api import serializers
 from sopdesk.collaboration.api.schemas import (
     CollaborationRequestIn,
     CollaborationRequestOut,
+    CollaborationTeamPath,
     NoteIn,
     ReasonIn,
     RequestListParams,
@@ -22,7 +23,6 @@ from sopdesk.collaboration.api.schemas import (
     RequestPath,
     RequiredNoteIn,
     StatsParams,
-    TeamPath,
     TeamSettingsIn,
     TeamSettingsOut,
     TeamStatsOut,
@@ -207,7 +207,7 @@ def _settings_out(team: Team) -> dict[str, Any]:
 
 
 @router.get("/teams/{code}/settings", response={200: TeamSettingsOut, **ERRORS})
-def get_team_settings(request: HttpRequest, path: Path[TeamPath]) -> dict[str, Any]:
+def get_team_settings(request: HttpRequest, path: Path[CollaborationTeamPath]) -> dict[str, Any]:
     """Return a team's acceptance calendar and working days (administrators and managers)."""
     check_may_read_config(request_user(request))
     return _settings_out(_team(path.code))
@@ -215,7 +215,9 @@ def get_team_settings(request: HttpRequest, path: Path[TeamPath]) -> dict[str, A
 
 @router.put("/teams/{code}/settings", response={200: TeamSettingsOut, **ERRORS})
 @transaction.atomic
-def set_team_settings(request: HttpRequest, path: Path[TeamPath], payload: TeamSettingsIn) -> dict[str, Any]:
+def set_team_settings(
+    request: HttpRequest, path: Path[CollaborationTeamPath], payload: TeamSettingsIn
+) -> dict[str, Any]:
     """Set a team's acceptance calendar and working days (administrators); recorded in the audit log."""
     user = request_user(request)
     team = _team(path.code)

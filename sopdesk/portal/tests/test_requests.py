@@ -634,3 +634,37 @@ def test_every_mail_the_requester_receives_links_to_her_request(
     assert mails.count() == 4  # received, the reply, remote assistance asked, solved (work started is no news)
     link = f"http://testserver/portal/requests/{ticket.number}/"
     assert [mail.subject for mail in mails if link not in mail.body] == []
+
+
+def test_the_list_searches_my_requests_through_the_search_service(requester: User, outsider: User) -> None:
+    from sopdesk.search.indexing import index_pending
+
+    printer = factories.make_ticket(requester, title="办公室打印机卡纸", description="三楼的打印机每页都卡纸")
+    factories.make_ticket(requester, title="VPN disconnects every hour")
+    factories.make_ticket(outsider, title="打印机没有墨了")
+    index_pending()
+    client = client_for(requester)
+
+    html = client.get("/portal/?q=打印").content.decode()
+    # A two-character word inside a longer one, never someone else's request.
+    assert numbers_on(html) == [printer.number]
+    assert 'value="打印"' in html
+    assert numbers_on(client.get("/portal/?q=vpn&state=closed").content.decode()) == []
+    assert "No request matches this search." in client.get("/portal/?q=nothing-like-this").content.decode()
+    assert numbers_on(client.get(f"/portal/?q={printer.number}").content.decode()) == [printer.number]
+
+
+@pytest.mark.parametrize("query", ['"', "NEAR(a b)", "a* OR -b", "'; DROP TABLE tickets_ticket; --", HOSTILE])
+def test_hostile_searches_answer_a_page(requester: User, query: str) -> None:
+    factories.make_ticket(requester, title="Printer")
+    response = client_for(requester).get("/portal/", {"q": query})
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
+
+
+def test_an_overlong_or_nul_search_is_a_400_naming_the_problem(requester: User) -> None:
+    client = client_for(requester)
+    response = client.get("/portal/", {"q": "x" * 201})
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.content.decode()
+    assert client.get("/portal/", {"q": "a\x00b"}).status_code == 400

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ninja import Field, Schema
 
+from sopdesk.core.api import PlainStr
+from sopdesk.kb.choices import ArticleType
 from sopdesk.search.service import MAX_QUERY_LENGTH
 
 
@@ -23,3 +25,25 @@ class TicketHitOut(Schema):
 
 class TicketHitList(Schema):
     items: list[TicketHitOut]
+
+
+class ArticleSearchParams(Schema):
+    q: str = Field(..., min_length=1, max_length=MAX_QUERY_LENGTH, description="Words in Chinese and/or English.")
+    category: PlainStr | None = Field(
+        None, min_length=1, max_length=50, description="Category code (its subcategories included)."
+    )
+    type: ArticleType | None = Field(None, description="Article type.")
+    limit: int = Field(10, ge=1, le=50)
+
+
+class ArticleHitOut(Schema):
+    id: int
+    title: str = Field(description="The published version's title.")
+    type: str
+    category: str | None = Field(description="Code of the published version's category.")
+    score: float = Field(description="Relevance; higher is better (comparable within one answer only).")
+    snippet: str = Field(description="HTML: escaped text around the first match, matched words in <mark>.")
+
+
+class ArticleHitList(Schema):
+    items: list[ArticleHitOut]

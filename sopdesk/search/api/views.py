@@ -1,4 +1,4 @@
-"""Search endpoints: ranked tickets with highlighted snippets, as the caller may see them."""
+"""Search endpoints: ranked tickets and articles with highlighted snippets, as the caller may see them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from sopdesk.core.api import check_query_parameters, error_responses, request_user
-from sopdesk.search.api.schemas import TicketHitList, TicketSearchParams
-from sopdesk.search.service import search_tickets
+from sopdesk.search.api.schemas import ArticleHitList, ArticleSearchParams, TicketHitList, TicketSearchParams
+from sopdesk.search.service import search_articles, search_tickets
 
 router = Router(tags=["search"])
 
@@ -34,3 +34,31 @@ def search_ticket_list(request: HttpRequest, params: Query[TicketSearchParams]) 
             for hit in hits
         ]
     }
+
+
+@router.get("/articles", response={200: ArticleHitList, **ERRORS})
+def search_article_list(request: HttpRequest, params: Query[ArticleSearchParams]) -> dict[str, Any]:
+    """The best matching published knowledge-base articles the caller may read, best first (live version only)."""
+    check_query_parameters(request, ArticleSearchParams)
+    hits = search_articles(
+        request_user(request),
+        params.q,
+        limit=params.limit,
+        category=params.category,
+        article_type=params.type,
+    )
+    items = []
+    for hit in hits:
+        live = hit.article.live_version
+        assert live is not None  # noqa: S101 - search_articles returns published articles only
+        items.append(
+            {
+                "id": hit.article.pk,
+                "title": live.title,
+                "type": live.article_type,
+                "category": live.category.code if live.category is not None else None,
+                "score": hit.score,
+                "snippet": hit.snippet,
+            }
+        )
+    return {"items": items}

@@ -72,7 +72,7 @@ def test_an_unchanged_configuration_is_not_read_again(requester: User, service_d
     assert ticket.sla.policy is not None
 
 
-def test_an_agent_creating_a_ticket_through_the_api_takes_fifteen_statements(
+def test_an_agent_creating_a_ticket_through_the_api_takes_fourteen_statements(
     api_client: ApiClientFactory, agent: User, requester: User
 ) -> None:
     client = api_client(agent)
@@ -86,14 +86,13 @@ def test_an_agent_creating_a_ticket_through_the_api_takes_fifteen_statements(
     assert response.json()["sla"]["policy"] is not None
     # Token, requester; the stamp (the category comes from the cached configuration); number, ticket,
     # event, clocks, the search index's note of the new ticket; the requester's acknowledgement
-    # (the inbox row and the e-mail: their keys name the
-    # event just written, so no lookup of stored keys; the mail templates come from the same cached
-    # configuration); the agent's teams, the writable check and the open collaboration requests (a
-    # transition guard) for the allowed transitions; and the
-    # savepoint pair into which the test's own transaction turns the action's (outside a test: BEGIN,
-    # and COMMIT, which is not a statement).
+    # (the inbox row and the e-mail: their keys name the event just written, so no lookup of stored
+    # keys; the mail templates come from the same cached configuration); the writable check (the
+    # agent's teams a subquery of it) and the open collaboration requests (a transition guard) for
+    # the allowed transitions; and the savepoint pair into which the test's own transaction turns
+    # the action's (outside a test: BEGIN, and COMMIT, which is not a statement).
     statements = [query["sql"] for query in context.captured_queries]
-    assert len(statements) == 15, [sql[:80] for sql in statements]
+    assert len(statements) == 14, [sql[:80] for sql in statements]
     # The stamp is read before the action's transaction, so it does not hold SQLite's write lock.
     stamp = next(index for index, sql in enumerate(statements) if '"core_configstamp"' in sql)
     assert stamp < next(index for index, sql in enumerate(statements) if sql.startswith("SAVEPOINT"))

@@ -253,3 +253,27 @@ def test_a_colleague_reads_a_shared_ticket_but_may_not_change_it(
     with pytest.raises(PermissionRefused):
         add_comment(desk.colleague, actor=requester, body="me too", is_internal=False, now=NOW)
     assert not desk.colleague.events.filter(body="me too").exists()
+
+
+@pytest.mark.parametrize(
+    "persona", ["requester", "colleague", "outsider", "agent", "engineer", "team_lead", "manager", "auditor"]
+)
+def test_the_one_ticket_form_of_the_rule_answers_as_the_list_form(
+    request: pytest.FixtureRequest, desk: Desk, persona: str, org_a: Organization
+) -> None:
+    """`by_key=True` (the teams as a subquery of the one statement) never changes who sees or changes what."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    org_a.shares_tickets = True
+    org_a.save(update_fields=["shares_tickets"])
+    user: User = request.getfixturevalue(persona)
+    for ticket in (desk.mine, desk.colleague, desk.other_org):
+        for rule in ("visible_to", "writable_by"):
+            listed = getattr(Ticket.objects, rule)(user).filter(pk=ticket.pk).exists()
+            with CaptureQueriesContext(connection) as one:
+                by_key = getattr(Ticket.objects, rule)(user, by_key=True).filter(pk=ticket.pk).exists()
+            assert by_key == listed, (persona, rule, ticket.title)
+            assert len(one.captured_queries) <= 1
+        events = set(events_for(ticket, user).values_list("pk", flat=True))
+        assert events == set(TicketEvent.objects.visible_to(user).filter(ticket=ticket).values_list("pk", flat=True))

@@ -22,7 +22,7 @@ class AgentSkillPath(Schema):
     category: PlainStr = Field(max_length=50)
 
 
-class TeamPath(Schema):
+class WorkforceTeamPath(Schema):
     code: PlainStr = Field(max_length=50)
 
 

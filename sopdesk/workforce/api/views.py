@@ -32,7 +32,7 @@ from sopdesk.workforce.api.schemas import (
     SkillIn,
     TeamAssignmentIn,
     TeamOut,
-    TeamPath,
+    WorkforceTeamPath,
 )
 from sopdesk.workforce.models import Absence, Certification, Skill
 from sopdesk.workforce.qualification import load_by_agent, qualifying_agents
@@ -232,7 +232,7 @@ def _team_out(team: Team, *, now: Any) -> dict[str, Any]:
 
 
 @router.get("/teams/{code}", response={200: TeamOut, **ERRORS})
-def get_team(request: HttpRequest, path: Path[TeamPath]) -> dict[str, Any]:
+def get_team(request: HttpRequest, path: Path[WorkforceTeamPath]) -> dict[str, Any]:
     """Return a team's assignment setting and its board: presence, open tickets against capacity, absences today."""
     team = queries.get_team(path.code)
     queries.check_may_view_board(request_user(request), team)
@@ -241,7 +241,9 @@ def get_team(request: HttpRequest, path: Path[TeamPath]) -> dict[str, Any]:
 
 @router.put("/teams/{code}/assignment", response={200: TeamOut, **ERRORS})
 @transaction.atomic
-def set_team_assignment(request: HttpRequest, path: Path[TeamPath], payload: TeamAssignmentIn) -> dict[str, Any]:
+def set_team_assignment(
+    request: HttpRequest, path: Path[WorkforceTeamPath], payload: TeamAssignmentIn
+) -> dict[str, Any]:
     """Set how the team assigns new tickets, its backup group and whether agents need certification.
 
     The team's leads, managers and administrators; recorded in the configuration audit log.
@@ -260,7 +262,9 @@ def set_team_assignment(request: HttpRequest, path: Path[TeamPath], payload: Tea
 
 
 @router.get("/teams/{code}/qualifying", response={200: QualifyingPage, **ERRORS})
-def list_qualifying(request: HttpRequest, path: Path[TeamPath], params: Query[QualifyingParams]) -> dict[str, Any]:
+def list_qualifying(
+    request: HttpRequest, path: Path[WorkforceTeamPath], params: Query[QualifyingParams]
+) -> dict[str, Any]:
     """Who qualifies for a new ticket of the team now (optionally of a category), as automatic assignment sees it."""
     check_query_parameters(request, QualifyingParams)
     team = queries.get_team(path.code)

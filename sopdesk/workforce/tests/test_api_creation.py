@@ -24,8 +24,8 @@ def test_a_team_without_a_strategy_costs_a_creation_nothing(
 ) -> None:
     statements = _statements(api_client, agent, requester)
 
-    # tickets/tests/test_cached.py lists the 15 (one is the search index's note of the ticket).
-    assert len(statements) == 15, [sql[:80] for sql in statements]
+    # tickets/tests/test_cached.py lists the 14 (one is the search index's note of the ticket).
+    assert len(statements) == 14, [sql[:80] for sql in statements]
     assert not any("workforce_" in sql for sql in statements)
 
 
@@ -36,12 +36,12 @@ def test_an_automatic_assignment_costs_a_creation_a_bounded_number_of_statements
 
     statements = _statements(api_client, agent, requester)
 
-    # The 15 of an unassigned creation, plus: the qualifying agents (their rows locked) and their
+    # The 14 of an unassigned creation, plus: the qualifying agents (their rows locked) and their
     # open tickets; the ticket's update and its three timeline entries in one insert (assigned,
     # new → assigned, the explanation); what any assignment costs its followers: the assignment
     # clock (savepoint, row, calendar, update, release), the auto-close schedule, and the
     # assignee's notification (inbox row and e-mail; its keys name the new event, so no lookup).
-    assert len(statements) == 27, [sql[:80] for sql in statements]
+    assert len(statements) == 26, [sql[:80] for sql in statements]
     assert sum('"workforce_' in sql for sql in statements) == 1
 
 
