@@ -22,7 +22,7 @@ from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Organization, User
 from sopdesk.audit.actions import field_values, record_config_change
 from sopdesk.audit.choices import Operation
-from sopdesk.core.errors import ActionError, NotFound, PermissionRefused, TransitionRefused
+from sopdesk.core.errors import ActionError, NotFound, PermissionRefused, PreconditionFailed, TransitionRefused
 from sopdesk.core.validation import ValidationFailed, validate_instance
 from sopdesk.kb.choices import ArticleChange, ArticleStatus, ArticleType, ArticleVisibility, ReviewEntryKind
 from sopdesk.kb.hooks import article_changed
@@ -261,12 +261,15 @@ def update_article(
     changes: Mapping[str, Any],
     organizations: Sequence[Organization] | None = None,
     now: datetime,
+    expected_updated_at: datetime | None = None,
 ) -> Article:
     """Change the working copy; a published or outdated article becomes a draft again.
 
     Readers keep the live version until the next approval. An article in review is refused
     (a reviewer requests changes first); an archived one too (restore a version instead).
     Giving the article to another owner is a knowledge-base admin's (or the owner's) decision.
+    With `expected_updated_at` (when the editor read the article), a change saved by someone
+    else since then is refused (412) instead of overwritten.
     """
     check_may_write_articles(actor)
     _check_known(changes, ARTICLE_FIELDS)
@@ -274,6 +277,10 @@ def update_article(
     if nulls:
         raise ValidationFailed({name: [_("This field cannot be null.")] for name in nulls})
     with _changing(article):
+        if expected_updated_at is not None and article.updated_at != expected_updated_at:
+            raise PreconditionFailed(
+                _("Someone changed this article since you opened it; copy your text, reload and edit again.")
+            )
         if article.status not in EDITABLE_STATUSES:
             raise TransitionRefused(
                 _("An article in review or archived cannot be edited; request changes or restore a version first.")

@@ -80,6 +80,9 @@ class ArticleForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
+    # When the editor read the article (its `updated_at`): a change saved by someone else since is refused.
+    loaded_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, article: Article | None = None, may_reassign: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current_category = article.category_id if article is not None else None
@@ -101,6 +104,7 @@ class ArticleForm(forms.Form):
             "tags": ", ".join(article.tags),
             "review_due_on": article.review_due_on,
             "owner": article.owner_id,
+            "loaded_at": article.updated_at.isoformat(),
         }
 
     def clean_tags(self) -> list[str]:
@@ -110,6 +114,7 @@ class ArticleForm(forms.Form):
         """The action's `values` / `changes` (ARTICLE_FIELDS) from the cleaned data; organisations separately."""
         data = dict(self.cleaned_data)
         data.pop("organizations", None)
+        data.pop("loaded_at", None)
         if "owner" in data and data["owner"] is None:
             data.pop("owner")
         return data

@@ -310,6 +310,7 @@ def kb_edit(request: HttpRequest, article_id: int) -> HttpResponse:
                     changes=form.values(),
                     organizations=list(form.cleaned_data["organizations"]),
                     now=timezone.now(),
+                    expected_updated_at=form.cleaned_data["loaded_at"],
                 )
         except ActionError as error:
             _apply(form, error)

@@ -331,3 +331,22 @@ def test_the_chinese_pages(agent: User) -> None:
     assert "知识库" in html
     assert "新建文章" in html
     assert "草稿" in page
+
+
+def test_a_change_saved_by_someone_else_meanwhile_is_not_overwritten(agent: User, kb_admin: User) -> None:
+    article = article_of(agent)
+    edit = f"/desk/kb/{article.pk}/edit/"
+    loaded = re.search(r'name="loaded_at" value="([^"]+)"', client_for(agent).get(edit).content.decode())
+    assert loaded is not None
+    actions.update_article(article, actor=kb_admin, changes={"notes": "The admin's note"}, now=timezone.now())
+    answer = client_for(agent).post(edit, form_data(title="VPN 断开", solution="Mine", loaded_at=loaded.group(1)))
+    assert answer.status_code == 412
+    html = answer.content.decode()
+    assert "Someone changed this article since you opened it" in html
+    assert "Mine</textarea>" in html  # what was typed stays on the page
+    article.refresh_from_db()
+    assert (article.notes, article.solution) == ("The admin's note", "Update the client.")
+    fresh = re.search(r'name="loaded_at" value="([^"]+)"', client_for(agent).get(edit).content.decode())
+    assert fresh is not None
+    answer = client_for(agent).post(edit, form_data(title="VPN 断开", solution="Mine", loaded_at=fresh.group(1)))
+    assert answer.status_code == 302
