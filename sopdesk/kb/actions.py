@@ -559,11 +559,16 @@ def unlink_ticket(article: Article, *, ticket: Ticket, actor: User) -> None:
         _recount_solved(article)
 
 
+def may_seed_article(ticket: Ticket) -> bool:
+    """Whether `ticket` can seed a draft article: resolved or closed, with a closure summary."""
+    return ticket.status in (Status.RESOLVED, Status.CLOSED) and ticket.has_closure_summary
+
+
 def draft_from_ticket(ticket: Ticket, *, actor: User, now: datetime) -> Article:
     """Seed a draft troubleshooting article from a resolved ticket's closure summary (internal until reviewed)."""
     check_may_write_articles(actor)
     _check_sees_ticket(actor, ticket)
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED) or not ticket.has_closure_summary:
+    if not may_seed_article(ticket):
         raise TransitionRefused(_("Only a resolved ticket with a closure summary can seed an article."))
     values = {
         "title": ticket.title[:200],

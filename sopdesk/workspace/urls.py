@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sopdesk.workspace import canned_views, collaboration_views, kb_views, views, workforce_views
+from sopdesk.workspace import canned_views, collaboration_views, kb_views, knowledge_views, views, workforce_views
 
 app_name = "workspace"
 
@@ -55,5 +55,19 @@ urlpatterns = [
     path("tickets/<str:number>/attachments/<int:attachment_id>/", views.ticket_attachment, name="ticket_attachment"),
     path("tickets/<str:number>/similar/", views.ticket_similar, name="ticket_similar"),
     path("tickets/<str:number>/updates/", views.ticket_updates, name="ticket_updates"),
+    path("tickets/<str:number>/knowledge/", knowledge_views.ticket_knowledge, name="ticket_knowledge"),
+    path("tickets/<str:number>/knowledge/draft/", knowledge_views.ticket_article_draft, name="ticket_article_draft"),
+    path(
+        "tickets/<str:number>/knowledge/<int:article_id>/link/",
+        knowledge_views.ticket_article_link,
+        {"linked": True},
+        name="ticket_article_link",
+    ),
+    path(
+        "tickets/<str:number>/knowledge/<int:article_id>/unlink/",
+        knowledge_views.ticket_article_link,
+        {"linked": False},
+        name="ticket_article_unlink",
+    ),
     path("tickets/<str:number>/<slug:action>/", views.ticket_action, name="ticket_action"),
 ]

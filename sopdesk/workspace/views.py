@@ -817,14 +817,12 @@ def ticket_edit(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 @staff_required
 def ticket_similar(request: HttpRequest, number: str) -> HttpResponse:
-    """Similar past tickets, loaded after the page (the search issue replaces the ranking)."""
+    """Similar past tickets, loaded after the page: the search service's best matches the viewer may see."""
     user = _user(request)
     ticket = get_ticket_for_user(user, number)
-    found = similar_tickets(ticket, Ticket.objects.visible_to(user))
     labels = dict(Status.choices)
-    return render(
-        request, "workspace/_similar.html", {"similar": [(item, labels.get(item.status, "")) for item in found]}
-    )
+    found = [(item, labels.get(item.status, "")) for item in similar_tickets(user, ticket)]
+    return render(request, "workspace/_similar.html", {"similar": found})
 
 
 @require_GET
