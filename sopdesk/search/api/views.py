@@ -9,7 +9,7 @@ from ninja import Query, Router
 
 from sopdesk.core.api import check_query_parameters, error_responses, request_user
 from sopdesk.search.api.schemas import ArticleHitList, ArticleSearchParams, TicketHitList, TicketSearchParams
-from sopdesk.search.service import search_articles, search_tickets
+from sopdesk.search.service import search_articles, search_tickets, ticket_search_scope
 
 router = Router(tags=["search"])
 
@@ -20,7 +20,16 @@ ERRORS = error_responses(400, 401, 403, 422)
 def search_ticket_list(request: HttpRequest, params: Query[TicketSearchParams]) -> dict[str, Any]:
     """The best matching tickets the caller may read, best first (title, description, replies; staff: notes)."""
     check_query_parameters(request, TicketSearchParams)
-    hits = search_tickets(request_user(request), params.q, limit=params.limit)
+    user = request_user(request)
+    scope = ticket_search_scope(
+        user,
+        statuses=params.status or (),
+        category=params.category,
+        ticket_types=params.type or (),
+        created_after=params.created_after,
+        created_before=params.created_before,
+    )
+    hits = search_tickets(user, params.q, limit=params.limit, within=scope)
     return {
         "items": [
             {
