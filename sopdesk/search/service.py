@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
@@ -61,6 +62,21 @@ def filter_tickets(tickets: QuerySet[Ticket], text: str, *, viewer: User | None)
         return tickets.filter(by_number)
     sql, params = backend().match_sql(words, internal=may_read_internal(viewer))
     return tickets.filter(by_number | Q(pk__in=RawSQL(sql, params)))
+
+
+def rank_tickets(tickets: QuerySet[Ticket], text: str, *, viewer: User | None) -> QuerySet[Ticket]:
+    """Order `tickets` (already narrowed by `filter_tickets`) best match first: the exact number, then
+    relevance (the same rank as `search_tickets`), then newest. The ticket list's `ordering=relevance`."""
+    words = parse_query(text)
+    score: Any = Value(0.0)
+    if words:
+        table = Ticket._meta.db_table
+        rank, params = backend().rank_sql(words, internal=may_read_internal(viewer), id_column=f'"{table}"."id"')
+        score = Coalesce(RawSQL(rank, params, output_field=FloatField()), Value(0.0))
+    exact = Case(When(number__iexact=text.strip(), then=Value(1)), default=Value(0), output_field=IntegerField())
+    return tickets.annotate(search_exact=exact, search_rank=score).order_by(
+        "-search_exact", "-search_rank", "-created_at", "-id"
+    )
 
 
 @dataclass(frozen=True)
