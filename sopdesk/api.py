@@ -129,6 +129,8 @@ OPERATIONS: dict[str, OperationName] = {
         "kb_articles", "kb_articles_version_restore"
     ),
     "GET /kb/articles/{article_id}/diff": OperationName("kb_articles", "kb_articles_diff"),
+    "GET /kb/articles/{article_id}/attachments": OperationName("kb_articles", "kb_articles_attachment_list"),
+    "POST /kb/articles/{article_id}/attachments": OperationName("kb_articles", "kb_articles_attachment_create"),
     "POST /kb/articles/{article_id}/feedback": OperationName("kb_articles", "kb_articles_feedback_create"),
     "GET /kb/articles/{article_id}/feedback": OperationName("kb_articles", "kb_articles_feedback_list"),
     "GET /kb/articles/{article_id}/tickets": OperationName("kb_articles", "kb_articles_ticket_list"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", include("sopdesk.workspace.urls")),
+    path("kb/", include("sopdesk.kb.urls")),
     path("portal/", include("sopdesk.portal.urls")),
     path("password/", include(password_urlpatterns)),
     path("", include("sopdesk.web.urls")),

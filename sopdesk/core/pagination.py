@@ -130,3 +130,39 @@ class Keyset:
         if len(pairs) == 1:
             return beyond
         return beyond | (Q(**{name: value}) & self._strictly_after(pairs[1:]))
+
+
+class OffsetPages:
+    """Pages of a queryset in the order it already has (a computed rank no index can resume), by offset.
+
+    The cursor names the next offset, so callers page through it as through a `Keyset`; offsets
+    stop at MAX_OFFSET (a ranked list is read from the top: nobody needs its ten-thousandth row).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def page(
+        self, queryset: QuerySet[ModelT], *, cursor: str | None, limit: int, offset: int = 0
+    ) -> KeysetPage[ModelT]:
+        start = self.decode(cursor) if cursor else offset
+        items = list(queryset[start : start + limit + 1])
+        more = len(items) > limit and start + limit <= MAX_OFFSET
+        return KeysetPage(items=items[:limit], next_cursor=self.encode(start + limit) if more else None)
+
+    def encode(self, offset: int) -> str:
+        raw = json.dumps([self.name, [str(offset)]], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def decode(self, cursor: str) -> int:
+        invalid = ValidationFailed({"cursor": [_("This cursor is not valid for this list and ordering.")]})
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            name, values = json.loads(raw)
+        except (ValueError, TypeError, binascii.Error):
+            raise invalid from None
+        if name != self.name or not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
+            raise invalid
+        if not values[0].isascii() or not values[0].isdigit() or int(values[0]) > MAX_OFFSET:
+            raise invalid
+        return int(values[0])

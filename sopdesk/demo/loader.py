@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from sopdesk.accounts.models import User
 from sopdesk.demo.casework import add_canned_responses, add_casework
 from sopdesk.demo.directory import DEMO_LOGINS, DEMO_PASSWORD, create_directory
+from sopdesk.demo.kb import add_knowledge_base
 from sopdesk.demo.routing import configure_routing
 from sopdesk.demo.sla import catch_up_clocks, configure_sla
 from sopdesk.demo.stories import plan_tickets, play
@@ -61,6 +62,7 @@ def load_demo(
         catch_up_clocks(now=now)
         configure_workforce(directory, now=now)
         configure_routing(directory, now=now)
+        add_knowledge_base(directory, now=now)
 
 
 def demo_logins() -> list[DemoLogin]:

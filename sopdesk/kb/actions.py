@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Organization, User
 from sopdesk.audit.actions import field_values, record_config_change
 from sopdesk.audit.choices import Operation
-from sopdesk.core.errors import ActionError, NotFound, PermissionRefused, TransitionRefused
+from sopdesk.core.errors import ActionError, NotFound, PermissionRefused, PreconditionFailed, TransitionRefused
 from sopdesk.core.validation import ValidationFailed, validate_instance
 from sopdesk.kb.choices import ArticleChange, ArticleStatus, ArticleType, ArticleVisibility, ReviewEntryKind
 from sopdesk.kb.hooks import article_changed
@@ -30,6 +31,7 @@ from sopdesk.kb.models import (
     TAGS_MAX,
     TEXT_MAX_LENGTH,
     Article,
+    ArticleAttachment,
     ArticleCategory,
     ArticleFeedback,
     ArticleTicketLink,
@@ -37,6 +39,7 @@ from sopdesk.kb.models import (
     ReviewEntry,
 )
 from sopdesk.lib.text import has_forbidden_characters, has_forbidden_name_characters
+from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.choices import Status
 from sopdesk.tickets.models import Ticket
 
@@ -258,12 +261,15 @@ def update_article(
     changes: Mapping[str, Any],
     organizations: Sequence[Organization] | None = None,
     now: datetime,
+    expected_updated_at: datetime | None = None,
 ) -> Article:
     """Change the working copy; a published or outdated article becomes a draft again.
 
     Readers keep the live version until the next approval. An article in review is refused
     (a reviewer requests changes first); an archived one too (restore a version instead).
     Giving the article to another owner is a knowledge-base admin's (or the owner's) decision.
+    With `expected_updated_at` (when the editor read the article), a change saved by someone
+    else since then is refused (412) instead of overwritten.
     """
     check_may_write_articles(actor)
     _check_known(changes, ARTICLE_FIELDS)
@@ -271,6 +277,10 @@ def update_article(
     if nulls:
         raise ValidationFailed({name: [_("This field cannot be null.")] for name in nulls})
     with _changing(article):
+        if expected_updated_at is not None and article.updated_at != expected_updated_at:
+            raise PreconditionFailed(
+                _("Someone changed this article since you opened it; copy your text, reload and edit again.")
+            )
         if article.status not in EDITABLE_STATUSES:
             raise TransitionRefused(
                 _("An article in review or archived cannot be edited; request changes or restore a version first.")
@@ -416,6 +426,68 @@ def restore_version(article: Article, *, number: int, actor: User, now: datetime
         entry.save(force_insert=True)
         article_changed(article.pk, ArticleChange.SAVED)
     return entry
+
+
+# --- what the workspace offers ----------------------------------------------------------------
+
+# Lifecycle steps and other changes a page may offer, by name.
+STEPS = ("edit", "submit", "comment", "request_changes", "approve", "mark_outdated", "archive", "restore", "attach")
+
+
+def offered_steps(article: Article, *, actor: User) -> frozenset[str]:
+    """The steps of STEPS that the actions above would accept from `actor` on `article` as it is now.
+
+    Pages show a button only for these. Content checks (a solution before review, the
+    organisations of a limited article) are still the action's; a refused step explains itself.
+    """
+    if not may_write_articles(actor):
+        return frozenset()
+    approver = may_approve_articles(actor)
+    status = article.status
+    steps = {"comment"}
+    if status in EDITABLE_STATUSES:
+        steps.add("edit")
+    if status == ArticleStatus.DRAFT:
+        steps.add("submit")
+    if status == ArticleStatus.IN_REVIEW and approver:
+        steps |= {"request_changes", "approve"}
+    if status == ArticleStatus.PUBLISHED and (approver or article.owner_id == actor.pk):
+        steps.add("mark_outdated")
+    if status != ArticleStatus.ARCHIVED and approver:
+        steps.add("archive")
+    if status != ArticleStatus.IN_REVIEW and (status != ArticleStatus.ARCHIVED or approver):
+        steps.add("restore")
+    if status != ArticleStatus.ARCHIVED:
+        steps.add("attach")
+    return frozenset(steps)
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+
+def add_article_attachment(article: Article, *, actor: User, upload: UploadedFile, now: datetime) -> ArticleAttachment:
+    """Check and store a file or image for `article` under a generated name (writers; not on archived articles).
+
+    The working copy refers to it by its address (`kb.files.attachment_url`); readers get it while
+    they may read the article.
+    """
+    check_may_write_articles(actor)
+    checked = check_upload(upload)
+    with _changing(article):
+        if article.status == ArticleStatus.ARCHIVED:
+            raise TransitionRefused(_("An archived article takes no new files; restore a version first."))
+        attachment = ArticleAttachment(
+            article=article,
+            uploaded_by=actor,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            created_at=now,
+        )
+        attachment.file.save(checked.name, upload, save=False)
+        attachment.save(force_insert=True)
+    return attachment
 
 
 # --- readers: views and feedback --------------------------------------------------------------

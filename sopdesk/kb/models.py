@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -208,3 +209,33 @@ class ArticleTicketLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} ↔ {self.ticket_id}"
+
+
+def article_attachment_path(instance: ArticleAttachment, filename: str) -> str:
+    """Store under a generated name so user-chosen names never reach the file system."""
+    return f"kb/{instance.created_at:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class ArticleAttachment(NoDeleteModel):
+    """A file or image of an article, served only through a download that checks the article's visibility."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to=article_attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("article attachment")
+        verbose_name_plural = _("article attachments")
+
+    def __str__(self) -> str:
+        return self.original_name

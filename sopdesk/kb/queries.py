@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from sopdesk.core.errors import NotFound
+from sopdesk.kb.choices import ArticleStatus
 from sopdesk.kb.models import Article, ArticleCategory
 from sopdesk.kb.querysets import is_kb_staff
 
-__all__ = ["category_codes_below", "get_article_for_user", "is_kb_staff"]
+__all__ = ["category_codes_below", "get_article_for_user", "is_kb_staff", "review_due_articles"]
 
 
 def get_article_for_user(user: Any, article_id: int) -> Article:
@@ -42,3 +45,10 @@ def category_codes_below(code: str) -> list[str]:
             codes.append(row_code)
             stack.append(pk)
     return codes
+
+
+def review_due_articles(*, today: date) -> QuerySet[Article]:
+    """Published articles whose review-due date is today or earlier (oldest due first): the stale queue."""
+    return Article.objects.filter(status=ArticleStatus.PUBLISHED, review_due_on__lte=today).order_by(
+        "review_due_on", "pk"
+    )

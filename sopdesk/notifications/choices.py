@@ -11,6 +11,7 @@ class NotificationKind(models.TextChoices):
     SLA_ESCALATION = "sla_escalation", _("SLA escalation")
     REQUEST_RECEIVED = "request_received", _("Request received")
     ASSIGNMENT_FALLBACK = "assignment_fallback", _("No agent qualified")
+    KB_REVIEW_DUE = "kb_review_due", _("Article due for review")
 
 
 class DeliveryChannel(models.TextChoices):

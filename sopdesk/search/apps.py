@@ -14,11 +14,12 @@ class SearchConfig(AppConfig):
         from sopdesk.kb.hooks import register_article_follower
         from sopdesk.search.follow import SearchIndexFollower, follow_article
         from sopdesk.search.models import SearchWord
-        from sopdesk.search.service import filter_tickets
-        from sopdesk.tickets.filters import register_text_search
+        from sopdesk.search.service import filter_tickets, rank_tickets
+        from sopdesk.tickets.filters import register_text_rank, register_text_search
         from sopdesk.tickets.observers import register_observer
 
         register_observer(SearchIndexFollower())
         register_article_follower(follow_article)
         register_text_search(filter_tickets)
+        register_text_rank(rank_tickets)
         watch(SearchWord)

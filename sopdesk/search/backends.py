@@ -96,6 +96,14 @@ def _quoted(word: str, quote: str) -> str:
     return quote + word.replace(quote, quote * 2) + quote
 
 
+def _term(word: QueryWord, *, quote: str, prefix: str, either: str) -> str:
+    """One query word in the FTS5 or tsquery syntax: the word (as a prefix), or its stem exactly."""
+    term = _quoted(word.text, quote) + (prefix if word.prefix else "")
+    if word.stem is None:
+        return term
+    return f"({term}{either}{_quoted(word.stem, quote)})"
+
+
 class SqliteBackend:
     def store(self, documents: Sequence[TicketDocument]) -> None:
         if not documents:
@@ -117,7 +125,7 @@ class SqliteBackend:
 
     def _expression(self, words: Sequence[QueryWord], *, columns: str, match_any: bool) -> str:
         joiner = " OR " if match_any else " AND "
-        terms = joiner.join(_quoted(w.text, '"') + ("*" if w.prefix else "") for w in words)
+        terms = joiner.join(_term(w, quote='"', prefix="*", either=" OR ") for w in words)
         return f"{columns} : ({terms})"
 
     def _columns(self, internal: bool) -> str:
@@ -211,7 +219,7 @@ class PostgresBackend:
     def _tsquery(self, words: Sequence[QueryWord], *, match_any: bool = False) -> str:
         # Written as a tsquery literal (quoted lexemes), so no parser sees the words again.
         joiner = " | " if match_any else " & "
-        return joiner.join(_quoted(w.text, "'") + (":*" if w.prefix else "") for w in words)
+        return joiner.join(_term(w, quote="'", prefix=":*", either=" | ") for w in words)
 
     def match_sql(
         self, words: Sequence[QueryWord], *, internal: bool, match_any: bool = False

@@ -17,7 +17,9 @@ def snippet(text: str, words: Sequence[QueryWord], *, length: int = SNIPPET_LENG
     flat = " ".join(text.split())
     if not words:
         return escape(flat[:length])
-    pattern = re.compile("|".join(re.escape(w.text) for w in sorted(words, key=lambda w: -len(w.text))), re.IGNORECASE)
+    # The words and the stems they also match (`connect` of `connecting` marks `connect` in `connection`).
+    texts = {w.text for w in words} | {w.stem for w in words if w.stem}
+    pattern = re.compile("|".join(re.escape(text) for text in sorted(texts, key=lambda t: (-len(t), t))), re.IGNORECASE)
     first = pattern.search(flat)
     start = 0 if first is None else max(0, first.start() - length // 4)
     window = flat[start : start + length]

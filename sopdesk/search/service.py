@@ -9,22 +9,28 @@ tickets app lets read them (`may_read_internal`); every article result set start
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
+from sopdesk.core.validation import ValidationFailed
 from sopdesk.kb.models import Article
 from sopdesk.kb.queries import category_codes_below
 from sopdesk.kb.rendering import render_article_text
 from sopdesk.search.backends import backend
 from sopdesk.search.highlight import snippet
 from sopdesk.search.segment import QueryWord, query_words
-from sopdesk.tickets.models import Ticket
+from sopdesk.tickets.filters import TicketFilterSet
+from sopdesk.tickets.models import Category, Ticket
 
 MAX_QUERY_LENGTH = 200
 
@@ -58,6 +64,21 @@ def filter_tickets(tickets: QuerySet[Ticket], text: str, *, viewer: User | None)
     return tickets.filter(by_number | Q(pk__in=RawSQL(sql, params)))
 
 
+def rank_tickets(tickets: QuerySet[Ticket], text: str, *, viewer: User | None) -> QuerySet[Ticket]:
+    """Order `tickets` (already narrowed by `filter_tickets`) best match first: the exact number, then
+    relevance (the same rank as `search_tickets`), then newest. The ticket list's `ordering=relevance`."""
+    words = parse_query(text)
+    score: Any = Value(0.0)
+    if words:
+        table = Ticket._meta.db_table
+        rank, params = backend().rank_sql(words, internal=may_read_internal(viewer), id_column=f'"{table}"."id"')
+        score = Coalesce(RawSQL(rank, params, output_field=FloatField()), Value(0.0))
+    exact = Case(When(number__iexact=text.strip(), then=Value(1)), default=Value(0), output_field=IntegerField())
+    return tickets.annotate(search_exact=exact, search_rank=score).order_by(
+        "-search_exact", "-search_rank", "-created_at", "-id"
+    )
+
+
 @dataclass(frozen=True)
 class TicketHit:
     ticket: Ticket
@@ -65,10 +86,55 @@ class TicketHit:
     snippet: str  # HTML-safe: escaped text with <mark> around the matched words
 
 
-def search_tickets(user: User, text: str, *, limit: int = 20, match_any: bool = False) -> list[TicketHit]:
+def ticket_search_scope(
+    user: User,
+    *,
+    statuses: Sequence[str] = (),
+    category: str | None = None,
+    ticket_types: Sequence[str] = (),
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> QuerySet[Ticket]:
+    """Return the tickets `user` may see narrowed by the ticket list's own filters (`TicketFilterSet`).
+
+    `category` includes its subcategories (the list's rule); the created range is [after, before).
+    Raise ValidationFailed, naming the field, for an unknown category, status or type, or an empty range.
+    """
+    errors: dict[str, list[str]] = {}
+    if category is not None and not Category.objects.filter(code=category).exists():
+        errors["category"] = [_("Unknown category.")]
+    if created_after is not None and created_before is not None and created_after >= created_before:
+        errors["created_before"] = [_("The end of the range must be after its start.")]
+    if errors:
+        raise ValidationFailed(errors)
+    data = QueryDict(mutable=True)
+    data.setlist("status", list(statuses))
+    data.setlist("ticket_type", list(ticket_types))
+    for name, value in (("category", category), ("created_after", created_after), ("created_before", created_before)):
+        if value is not None:
+            data[name] = value.isoformat() if isinstance(value, datetime) else value
+    filterset = TicketFilterSet(data=data, queryset=Ticket.objects.visible_to(user), viewer=user)
+    if not filterset.is_valid():
+        names = {"ticket_type": "type"}
+        raise ValidationFailed(
+            {names.get(field, field): [str(m) for m in messages] for field, messages in filterset.errors.items()}
+        )
+    scope: QuerySet[Ticket] = filterset.qs
+    return scope
+
+
+def search_tickets(
+    user: User,
+    text: str,
+    *,
+    limit: int = 20,
+    match_any: bool = False,
+    within: QuerySet[Ticket] | None = None,
+) -> list[TicketHit]:
     """Return the best `limit` tickets `user` may read for `text`, best first, with snippets.
 
     Every word must match, unless `match_any` (suggestions): then any word does, more words rank higher.
+    `within`: a queryset derived from `Ticket.objects.visible_to(user)` (`ticket_search_scope`) to search in.
     """
     words = parse_query(text)
     if not words:
@@ -78,9 +144,9 @@ def search_tickets(user: User, text: str, *, limit: int = 20, match_any: bool = 
     match, match_params = index.match_sql(words, internal=internal, match_any=match_any)
     table = Ticket._meta.db_table
     rank, rank_params = index.rank_sql(words, internal=internal, id_column=f'"{table}"."id"', match_any=match_any)
+    scope = Ticket.objects.visible_to(user) if within is None else within
     tickets = (
-        Ticket.objects.visible_to(user)
-        .filter(pk__in=RawSQL(match, match_params))
+        scope.filter(pk__in=RawSQL(match, match_params))
         .annotate(score=RawSQL(rank, rank_params))
         .order_by("-score", "-created_at", "-id")[:limit]
     )

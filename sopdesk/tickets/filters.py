@@ -30,6 +30,23 @@ def register_text_search(search: TextSearch) -> None:
     _text_search[:] = [search]
 
 
+# How the "relevance" ordering ranks the tickets `q` matched: newest first until the search app
+# registers its ranking (`register_text_rank`); the function returns the tickets ordered best first.
+_text_rank: list[TextSearch] = []
+
+
+def register_text_rank(rank: TextSearch) -> None:
+    """Have `rank(tickets, text, viewer=user)` order the tickets for `ordering=relevance` (from a ready())."""
+    _text_rank[:] = [rank]
+
+
+def rank_by_text(tickets: QuerySet[Ticket], text: str, *, viewer: User | None) -> QuerySet[Ticket]:
+    """Return `tickets` (already narrowed by `q`) ordered best match first for `text`."""
+    if _text_rank:
+        return _text_rank[0](tickets, text, viewer=viewer)
+    return tickets.order_by("-created_at", "-id")
+
+
 # Allow-listed orderings: public name → model fields. Nothing user-supplied reaches order_by().
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "created_at": ("created_at", "id"),
@@ -42,6 +59,8 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
     "-number": ("-number",),
 }
 DEFAULT_ORDERING = "-created_at"
+# Best match first: only with `q` (the search ranks the matches); pages follow offset cursors.
+RELEVANCE = "relevance"
 
 
 def _plain_text(value: str) -> None:
@@ -78,7 +97,7 @@ class TicketFilterSet(django_filters.FilterSet):
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = PlainCharFilter(method="filter_text", label=_("text in title or description"))
     ordering = django_filters.ChoiceFilter(
-        choices=[(name, name) for name in ORDERINGS], method="filter_ordering", empty_label=None
+        choices=[(name, name) for name in (*ORDERINGS, RELEVANCE)], method="filter_ordering", empty_label=None
     )
 
     class Meta:
@@ -123,5 +142,15 @@ class TicketFilterSet(django_filters.FilterSet):
             return _text_search[0](queryset, text, viewer=self.viewer)
         return queryset.filter(Q(title__icontains=text) | Q(description__icontains=text) | Q(number__iexact=text))
 
+    def is_valid(self) -> bool:
+        valid: bool = super().is_valid()
+        data = self.form.cleaned_data if valid else {}
+        if valid and data.get("ordering") == RELEVANCE and not (data.get("q") or "").strip():
+            self.form.add_error("ordering", _("The best-match order needs search words (q)."))
+            return False
+        return valid
+
     def filter_ordering(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        if value == RELEVANCE:
+            return rank_by_text(queryset, self.form.cleaned_data["q"].strip(), viewer=self.viewer)
         return queryset.order_by(*ORDERINGS[value])

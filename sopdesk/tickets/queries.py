@@ -10,10 +10,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Organization, Team, User
-from sopdesk.core.pagination import BoundedCount, Keyset, bounded_count
+from sopdesk.core.pagination import BoundedCount, Keyset, OffsetPages, bounded_count
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib.text import has_forbidden_characters
-from sopdesk.tickets.filters import ORDERINGS
+from sopdesk.tickets.filters import ORDERINGS, RELEVANCE
 from sopdesk.tickets.models import Attachment, Category, Ticket, TicketAccessLog, TicketEvent
 
 
@@ -97,6 +97,8 @@ def _cache(ticket: Ticket, name: str, related: Model | None) -> None:
 
 # One resumable ordering per ticket-list ordering name.
 TICKET_KEYSETS = {name: Keyset(Ticket, name, fields) for name, fields in ORDERINGS.items()}
+# Best match first: the rank is computed per query, so its pages go by offset.
+RELEVANCE_PAGES = OffsetPages(RELEVANCE)
 
 
 @dataclass(frozen=True)
@@ -118,13 +120,13 @@ def ticket_list_page(
     """Return one page of `tickets` (already filtered for the viewer) in `ordering`.
 
     The page resumes after `cursor` and the count stops at a bound, so the cost of a page does
-    not grow with the number of matching tickets (bench/README.md).
+    not grow with the number of matching tickets (bench/README.md). For `RELEVANCE`, `tickets`
+    must come ranked from `TicketFilterSet` (`ordering=relevance` with `q`); its order is kept.
     """
     if cursor and offset:
         raise ValidationFailed({"offset": [_("Use either a cursor or an offset, not both.")]})
-    page = TICKET_KEYSETS[ordering].page(
-        ticket_list_rows(tickets, also=also), cursor=cursor, limit=limit, offset=offset
-    )
+    pages = RELEVANCE_PAGES if ordering == RELEVANCE else TICKET_KEYSETS[ordering]
+    page = pages.page(ticket_list_rows(tickets, also=also), cursor=cursor, limit=limit, offset=offset)
     attach_list_relations(page.items, also=also)
     return TicketListPage(items=page.items, next_cursor=page.next_cursor, count=bounded_count(tickets))
 

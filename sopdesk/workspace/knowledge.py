@@ -22,7 +22,7 @@ SUGGESTED = 5
 
 def article_page(article_id: int) -> str:
     """Return the address of the workspace's page of article `article_id` (the KB editor's page)."""
-    return f"{reverse('workspace:queue_default')}kb/{article_id}/"
+    return reverse("workspace:kb_article", args=[article_id])
 
 
 def solution_text(article: Article) -> str:

@@ -20,7 +20,7 @@ from sopdesk.core.pagination import BoundedCount, bounded_count
 from sopdesk.sla import clocks
 from sopdesk.sla.queries import running_clock
 from sopdesk.tickets.choices import Status
-from sopdesk.tickets.filters import ORDERINGS
+from sopdesk.tickets.filters import ORDERINGS, RELEVANCE
 from sopdesk.tickets.models import OPEN_STATUS_CONDITION, Ticket
 from sopdesk.tickets.querysets import team_ids_of
 
@@ -61,7 +61,7 @@ def queue_params(query: QueryDict) -> QueryDict:
     """Return the filters and a known ordering of `query`: what a saved view or a page link keeps."""
     data = filter_params(query)
     ordering = query.get("ordering")
-    if ordering in ORDERINGS:
+    if ordering in ORDERINGS or (ordering == RELEVANCE and "q" in data):
         data["ordering"] = ordering
     return data
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sopdesk.workspace import canned_views, collaboration_views, knowledge_views, views, workforce_views
+from sopdesk.workspace import canned_views, collaboration_views, kb_views, knowledge_views, views, workforce_views
 
 app_name = "workspace"
 
@@ -27,6 +27,16 @@ urlpatterns = [
         {"is_active": True},
         name="canned_activate",
     ),
+    path("kb/", kb_views.kb_list, name="kb_list"),
+    path("kb/queues/<slug:queue>/", kb_views.kb_list, name="kb_queue"),
+    path("kb/new/", kb_views.kb_new, name="kb_new"),
+    path("kb/preview/", kb_views.kb_preview, name="kb_preview"),
+    path("kb/<int:article_id>/", kb_views.kb_article, name="kb_article"),
+    path("kb/<int:article_id>/edit/", kb_views.kb_edit, name="kb_edit"),
+    path("kb/<int:article_id>/files/", kb_views.kb_upload, name="kb_upload"),
+    path("kb/<int:article_id>/versions/", kb_views.kb_versions, name="kb_versions"),
+    path("kb/<int:article_id>/versions/<int:number>/restore/", kb_views.kb_restore, name="kb_restore"),
+    path("kb/<int:article_id>/steps/<slug:step>/", kb_views.kb_step, name="kb_step"),
     path("collaboration/", collaboration_views.inbox_default, name="collaboration_inbox_default"),
     path("collaboration/<slug:code>/", collaboration_views.inbox, name="collaboration_inbox"),
     path(

@@ -42,7 +42,7 @@ from sopdesk.sla.queries import overdue_reasons_for, sla_snapshot, sla_snapshots
 from sopdesk.tickets import actions
 from sopdesk.tickets.attachments import attachment_download_response, check_upload
 from sopdesk.tickets.choices import OPEN_STATUSES, AccessChannel, Status
-from sopdesk.tickets.filters import ORDERINGS, TicketFilterSet
+from sopdesk.tickets.filters import ORDERINGS, RELEVANCE, TicketFilterSet
 from sopdesk.tickets.forms import VersionedForm
 from sopdesk.tickets.models import Category, Ticket
 from sopdesk.tickets.queries import (
@@ -100,6 +100,7 @@ ORDERING_LABELS = {
     "-priority": gettext_lazy("Least urgent priority first"),
     "-number": gettext_lazy("Number, descending"),
     "number": gettext_lazy("Number, ascending"),
+    RELEVANCE: gettext_lazy("Best match"),
 }
 
 
@@ -149,14 +150,17 @@ def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
         raise Http404("No such queue")
     now = timezone.now()
     viewer = Viewer.of(_user(request))
-    filters = TicketFilterSet(
-        data=filter_params(request.GET), queryset=queue_tickets(chosen, viewer, now=now), viewer=_user(request)
-    )
-    ordering = request.GET.get("ordering") or chosen.default_ordering
+    data = filter_params(request.GET)
+    searching = "q" in data
+    # With search words the queue offers (and defaults to) best match first.
+    ordering = request.GET.get("ordering") or (RELEVANCE if searching else chosen.default_ordering)
+    if ordering == RELEVANCE:
+        data["ordering"] = RELEVANCE  # the filter set ranks the matches (and refuses it without words)
+    filters = TicketFilterSet(data=data, queryset=queue_tickets(chosen, viewer, now=now), viewer=_user(request))
     errors: dict[str, list[str]] = {}
     rows: list[QueueRow] = []
     next_cursor = None
-    if ordering not in ORDERINGS:
+    if ordering not in ORDERINGS and ordering != RELEVANCE:
         errors["ordering"] = [_("Unknown ordering.")]
     elif not filters.is_valid():
         errors = {name: [str(message) for message in messages_] for name, messages_ in filters.errors.items()}
@@ -188,7 +192,10 @@ def queue(request: HttpRequest, slug: str = DEFAULT_QUEUE) -> HttpResponse:
         "errors": errors,
         "filters": filters,
         "ordering": ordering,
-        "orderings": [(name, ORDERING_LABELS[name]) for name in ORDERINGS],
+        "orderings": [
+            *([(RELEVANCE, ORDERING_LABELS[RELEVANCE])] if searching else []),
+            *[(name, ORDERING_LABELS[name]) for name in ORDERINGS],
+        ],
         "filter_query": filter_params(request.GET).urlencode(),
         "view_query": queue_params(request.GET).urlencode(),
         "next_query": _page_query(request.GET, next_cursor) if next_cursor else None,

@@ -245,3 +245,16 @@ class ArticleTicketLinkOut(AnswerSchema):
     title: str
     linked_by: UserRef | None
     linked_at: datetime
+
+
+class ArticleAttachmentOut(AnswerSchema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    is_image: bool
+    url: str = Field(description="The site path that serves the file to whoever may read the article.")
+    markdown: str = Field(description="The Markdown line that shows the image (or links the file) in an article.")
+    uploaded_by: UserRef
+    created_at: datetime

@@ -6,7 +6,16 @@ from typing import Any
 
 from sopdesk.accounts.models import User
 from sopdesk.kb.choices import ArticleStatus
-from sopdesk.kb.models import Article, ArticleCategory, ArticleFeedback, ArticleTicketLink, ArticleVersion, ReviewEntry
+from sopdesk.kb.files import attachment_url, is_image, markdown_line
+from sopdesk.kb.models import (
+    Article,
+    ArticleAttachment,
+    ArticleCategory,
+    ArticleFeedback,
+    ArticleTicketLink,
+    ArticleVersion,
+    ReviewEntry,
+)
 from sopdesk.kb.queries import is_kb_staff
 from sopdesk.kb.versions import FieldDiff
 from sopdesk.tickets.api.serializers import user_ref
@@ -118,4 +127,19 @@ def link_out(link: ArticleTicketLink) -> dict[str, Any]:
         "title": link.ticket.title,
         "linked_by": user_ref(link.linked_by),
         "linked_at": link.linked_at,
+    }
+
+
+def attachment_out(attachment: ArticleAttachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "is_image": is_image(attachment),
+        "url": attachment_url(attachment),
+        "markdown": markdown_line(attachment),
+        "uploaded_by": user_ref(attachment.uploaded_by),
+        "created_at": attachment.created_at,
     }

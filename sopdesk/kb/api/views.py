@@ -8,15 +8,17 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Status
+from ninja import File, Path, Query, Router, Status
+from ninja.files import UploadedFile
 
 from sopdesk.accounts.models import Organization, User
-from sopdesk.core.api import check_query_parameters, error_responses, request_user
+from sopdesk.core.api import check_form_parts, check_query_parameters, error_responses, request_user
 from sopdesk.core.errors import NotFound, PermissionRefused
 from sopdesk.core.validation import ValidationFailed, check_no_nulls
 from sopdesk.kb import actions
 from sopdesk.kb.api import serializers
 from sopdesk.kb.api.schemas import (
+    ArticleAttachmentOut,
     ArticleCommentIn,
     ArticleDiffOut,
     ArticleDiffParams,
@@ -321,6 +323,30 @@ def restore(request: HttpRequest, path: Path[ArticleVersionPath]) -> dict[str, A
     article = _staff_article(actor, path.article_id)
     actions.restore_version(article, number=path.number, actor=actor, now=timezone.now())
     return serializers.article_out(_article(actor, article.pk), user=actor)
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+
+@router.get("/articles/{article_id}/attachments", response={200: list[ArticleAttachmentOut], **ERRORS})
+def list_attachments(request: HttpRequest, path: Path[ArticlePath]) -> list[dict[str, Any]]:
+    """The article's files and images, oldest first (staff); each with its address and Markdown line."""
+    article = _staff_article(request_user(request), path.article_id)
+    return [serializers.attachment_out(row) for row in article.attachments.select_related("uploaded_by")]
+
+
+@router.post("/articles/{article_id}/attachments", response={201: ArticleAttachmentOut, **ERRORS})
+@transaction.atomic
+def upload_attachment(request: HttpRequest, path: Path[ArticlePath], file: File[UploadedFile]) -> Status[Any]:
+    """Upload one file or image (multipart field `file`; type, size and content are checked) for the article.
+
+    Put the answer's `markdown` into a text field to show it; readers get it while they may read the article.
+    """
+    check_form_parts(request, frozenset({"file"}))
+    actor = request_user(request)
+    article = _staff_article(actor, path.article_id)
+    attachment = actions.add_article_attachment(article, actor=actor, upload=file, now=timezone.now())
+    return Status(201, serializers.attachment_out(attachment))
 
 
 # --- feedback and tickets -------------------------------------------------------------------

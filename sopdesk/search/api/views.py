@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from sopdesk.core.api import check_query_parameters, error_responses, request_user
+from sopdesk.core.validation import ValidationFailed
+from sopdesk.kb.models import ArticleCategory
 from sopdesk.search.api.schemas import ArticleHitList, ArticleSearchParams, TicketHitList, TicketSearchParams
-from sopdesk.search.service import search_articles, search_tickets
+from sopdesk.search.service import search_articles, search_tickets, ticket_search_scope
 
 router = Router(tags=["search"])
 
@@ -20,7 +23,16 @@ ERRORS = error_responses(400, 401, 403, 422)
 def search_ticket_list(request: HttpRequest, params: Query[TicketSearchParams]) -> dict[str, Any]:
     """The best matching tickets the caller may read, best first (title, description, replies; staff: notes)."""
     check_query_parameters(request, TicketSearchParams)
-    hits = search_tickets(request_user(request), params.q, limit=params.limit)
+    user = request_user(request)
+    scope = ticket_search_scope(
+        user,
+        statuses=params.status or (),
+        category=params.category,
+        ticket_types=params.type or (),
+        created_after=params.created_after,
+        created_before=params.created_before,
+    )
+    hits = search_tickets(user, params.q, limit=params.limit, within=scope)
     return {
         "items": [
             {
@@ -40,6 +52,8 @@ def search_ticket_list(request: HttpRequest, params: Query[TicketSearchParams]) 
 def search_article_list(request: HttpRequest, params: Query[ArticleSearchParams]) -> dict[str, Any]:
     """The best matching published knowledge-base articles the caller may read, best first (live version only)."""
     check_query_parameters(request, ArticleSearchParams)
+    if params.category is not None and not ArticleCategory.objects.filter(code=params.category).exists():
+        raise ValidationFailed({"category": [_("Unknown category.")]})
     hits = search_articles(
         request_user(request),
         params.q,

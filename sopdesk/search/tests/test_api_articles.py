@@ -91,6 +91,7 @@ def test_hostile_queries(articles: dict[str, Article], requester: User, api_clie
         {"q": "x", "limit": "51"},
         {"q": "x", "type": "novel"},
         {"q": "x", "category": "a\nb"},
+        {"q": "x", "category": "no-such-category"},
         {"q": "x", "qq": "1"},
         {"q": ["x", "y"]},
     ],

@@ -65,6 +65,8 @@ RELEVANCE = [
     ("网络", "wifi"),  # in wifi's title, only in vpn's body: the title weighs more
     ("spooler", "printer"),
     ("offline", "printer"),
+    ("printers", "printer"),  # English stem: printers → printer
+    ("passwords resetting", "password"),  # passwords → password, resetting → reset
 ]
 
 

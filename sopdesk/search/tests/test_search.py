@@ -157,3 +157,40 @@ def test_hostile_queries_return_results(corpus: dict[str, Ticket], agent: User, 
 def test_too_long_query_is_refused(corpus: dict[str, Ticket], agent: User) -> None:
     with pytest.raises(SearchQueryError):
         search_tickets(agent, "x" * 201)
+
+
+# English stems (Snowball): what the stemmer really does, not what one might hope.
+STEMMED = [
+    ("printers", "Printer offline on floor 3", True),  # printers → printer
+    ("printer", "Two printers are offline", True),  # a prefix anyway
+    ("connecting", "The connection drops every hour", True),  # connecting → connect ← connection
+    ("connection", "Outlook keeps connecting and disconnecting", True),
+    ("updated", "Windows updates fail", True),  # updated → updat ← updates
+    ("batteries", "Battery drains quickly", True),  # batteries → batteri ← battery
+    ("printers", "Printing is slow", False),  # printers → printer, printing → print: no match
+    ("ran", "Backup runs at night", False),  # irregular forms are not stems of each other
+]
+
+
+@pytest.mark.parametrize(("query", "title", "found"), STEMMED)
+def test_english_words_match_by_stem(requester: User, agent: User, query: str, title: str, found: bool) -> None:
+    ticket = factories.make_ticket(requester, title=title, description="-")
+    Ticket.objects.update(team=Team.objects.get(code="service-desk"))
+    index_pending()
+    assert _first(agent, query) == ([ticket.number] if found else [])
+
+
+def test_stems_leave_chinese_and_mixed_words_alone(db: None) -> None:
+    assert index_words("connecting printers") == ["connecting", "connect", "printers", "printer"]
+    assert index_words("打印机连接 win10 vpn2 ok") == [*index_words("打印机连接"), "win10", "vpn2", "ok"]
+    (word,) = query_words("connecting")
+    assert (word.text, word.prefix, word.stem) == ("connecting", True, "connect")
+    assert query_words("打印机")[0].stem is None
+
+
+def test_snippet_marks_the_stem_in_other_forms(requester: User, agent: User) -> None:
+    factories.make_ticket(requester, title="Network", description="The connection drops.")
+    Ticket.objects.update(team=Team.objects.get(code="service-desk"))
+    index_pending()
+    (hit,) = search_tickets(agent, "connecting")
+    assert "<mark>connect</mark>ion" in hit.snippet

@@ -19,7 +19,7 @@ from sopdesk.tickets.choices import (
     Urgency,
 )
 from sopdesk.tickets.events import kind_choices
-from sopdesk.tickets.filters import DEFAULT_ORDERING, ORDERINGS
+from sopdesk.tickets.filters import DEFAULT_ORDERING, ORDERINGS, RELEVANCE
 from sopdesk.tickets.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 
 Text = str  # plain text: stored as given, escaped wherever it is shown
@@ -146,7 +146,12 @@ class TicketListParams(Schema):
     created_after: InputDatetime | None = None
     created_before: InputDatetime | None = None
     q: str | None = Field(None, max_length=200)
-    ordering: str = Field(DEFAULT_ORDERING, description="One of: " + ", ".join(ORDERINGS))
+    ordering: str = Field(
+        DEFAULT_ORDERING,
+        description="One of: "
+        + ", ".join(ORDERINGS)
+        + f"; `{RELEVANCE}` (best match first, only with `q`; pages by `next_cursor` or `offset`)",
+    )
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(
         None,
