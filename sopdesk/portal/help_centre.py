@@ -118,7 +118,8 @@ def help_article(request: HttpRequest, article_id: int) -> HttpResponse:
         "article": article,
         "version": version,
         "sections": _sections(version),
-        "trail": articles.breadcrumbs(version.category) if version.category is not None else [],
+        # An inactive category has no page in the help centre: no trail leads to it.
+        "trail": articles.breadcrumbs(version.category) if version.category and version.category.is_active else [],
         "related": articles.related_articles(user, article),
         "feedback": ArticleFeedbackForm(),
         "active": "help",

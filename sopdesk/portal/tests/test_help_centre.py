@@ -201,3 +201,17 @@ def test_the_help_centre_reads_a_fixed_number_of_queries(
 def test_the_portal_navigation_and_the_request_form_link_to_the_help_centre(requester: User) -> None:
     for url in ("/portal/", "/portal/new/"):
         assert 'href="/portal/help/"' in _client(requester).get(url).content.decode()
+
+
+def test_an_article_of_an_inactive_category_is_read_without_a_trail_to_it(
+    help_articles: HelpArticles, requester: User
+) -> None:
+    from sopdesk.kb import actions
+
+    actions.update_category(
+        help_articles.wifi, actor=None, changes={"is_active": False}, now=help_articles.public.created_at
+    )
+    page = _client(requester).get(_article_url(help_articles.public)).content.decode()
+    assert "VPN 断开 every 10 minutes" in page
+    assert "/portal/help/categories/wifi/" not in page
+    assert _client(requester).get("/portal/help/categories/wifi/").status_code == 404

@@ -94,3 +94,17 @@ def test_the_first_publication_renews_the_flag(requester: User, agent: User, ser
     index_articles()
     body = _acknowledgement(factories.make_ticket(requester, title="VPN drops"))
     assert f"/portal/help/articles/{article.pk}/" in body
+
+
+def test_with_published_articles_the_links_cost_the_creation_one_query(
+    help_articles: HelpArticles, requester: User
+) -> None:
+    from sopdesk.core import config_cache
+
+    index_articles()
+    ticket = factories.make_ticket(requester, title="VPN 断开")  # warms the cached configuration and the flag
+    # As inside the creation, where the stamp is read once already (on entering `consistent()`).
+    with config_cache.consistent(), CaptureQueriesContext(connection) as context:
+        values = HelpArticleMailValues().mail_values(ticket, mail_event=MailEvent.ACKNOWLEDGEMENT)
+    assert "VPN 断开 every 10 minutes" in str(values["help_articles"])
+    assert len(context.captured_queries) == 1, [query["sql"][:80] for query in context.captured_queries]
