@@ -70,3 +70,20 @@ def test_a_request_before_the_visit_or_after_the_window_does_not_cancel_the_defl
     with time_machine.travel(start + DEFLECTION_WINDOW + timedelta(seconds=1), tick=False):
         factories.make_ticket(requester, title="A later, different request")
     assert deflected_visits(now=start + timedelta(hours=1)).count() == 1
+
+
+def test_the_admin_lists_the_visits_and_changes_none(help_articles: HelpArticles, requester: User) -> None:
+    from sopdesk.accounts.choices import Role
+
+    _open_from_request_form(requester, help_articles.public.pk)
+    root = factories.make_user("root", role=Role.ADMIN)
+    root.is_staff = root.is_superuser = True
+    root.save()
+    client = Client()
+    client.force_login(root)
+    listing = client.get("/admin/portal/deflectionvisit/", {"q": "requester"})
+    assert listing.status_code == 200
+    assert "VPN 断开 every 10 minutes" in listing.content.decode()
+    visit = DeflectionVisit.objects.get()
+    assert client.get("/admin/portal/deflectionvisit/add/").status_code == 403
+    assert client.post(f"/admin/portal/deflectionvisit/{visit.pk}/delete/", {"post": "yes"}).status_code == 403
