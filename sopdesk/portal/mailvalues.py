@@ -1,7 +1,8 @@
 """The acknowledgement mail links the articles that best match the new request (`help_articles`).
 
 Registered in PortalConfig.ready() as a provider of sopdesk.tickets.mailvalues. Cost on the
-creation path: no query while no article is published (a cached flag), else the one search query.
+creation path: no query while no article is published (a cached flag), else the search's two
+(the index ranks, the readable articles load in that order).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import connection
 
@@ -63,10 +63,17 @@ class SearchBackend(Protocol):
         internal notes too if `internal`)."""
         ...
 
-    def rank_sql(
-        self, words: Sequence[QueryWord], *, internal: bool, id_column: str, match_any: bool = False
-    ) -> tuple[str, list[object]]:
-        """Return a scalar subquery of the relevance of ticket `id_column` (higher is better)."""
+    def ranked_ticket_ids(
+        self,
+        words: Sequence[QueryWord],
+        *,
+        internal: bool,
+        match_any: bool = False,
+        newer_than: int | None = None,
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        """Return the best `limit` matching tickets (id above `newer_than`, when given) as (id, score),
+        best first; higher scores are better. One pass over the index, never a query per ticket."""
         ...
 
     def dump(self) -> dict[int, tuple[str, ...]]:
@@ -83,10 +90,10 @@ class SearchBackend(Protocol):
         """Return `SELECT <article id> ...` of the indexed articles with every word (any if `match_any`)."""
         ...
 
-    def article_rank_sql(
-        self, words: Sequence[QueryWord], *, id_column: str, match_any: bool = False
-    ) -> tuple[str, list[object]]:
-        """Return a scalar subquery of the relevance of article `id_column` (higher is better)."""
+    def ranked_article_ids(
+        self, words: Sequence[QueryWord], *, match_any: bool = False, limit: int
+    ) -> list[tuple[int, float]]:
+        """Return the best `limit` matching articles as (id, score), best first (higher is better)."""
         ...
 
     def dump_articles(self) -> dict[int, tuple[str, ...]]: ...
@@ -139,16 +146,27 @@ class SqliteBackend:
             [self._expression(words, columns=self._columns(internal), match_any=match_any)],
         )
 
-    def rank_sql(
-        self, words: Sequence[QueryWord], *, internal: bool, id_column: str, match_any: bool = False
-    ) -> tuple[str, list[object]]:
+    def ranked_ticket_ids(
+        self,
+        words: Sequence[QueryWord],
+        *,
+        internal: bool,
+        match_any: bool = False,
+        newer_than: int | None = None,
+        limit: int,
+    ) -> list[tuple[int, float]]:
         # bm25() is lower for better matches; negated so that higher is better on both databases.
-        # The title weighs more than the body.
-        return (
-            f"SELECT -bm25({SQLITE_TABLE}, 5.0, 1.0, 1.0) FROM {SQLITE_TABLE} "
-            f"WHERE {SQLITE_TABLE} MATCH %s AND rowid = {id_column}",
-            [self._expression(words, columns=self._columns(internal), match_any=match_any)],
-        )
+        # The title weighs more than the body. FTS5 reads the id range from its own index.
+        expression = self._expression(words, columns=self._columns(internal), match_any=match_any)
+        newer = "" if newer_than is None else " AND rowid > %s"
+        params: list[Any] = [expression] if newer_than is None else [expression, newer_than]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, -bm25({SQLITE_TABLE}, 5.0, 1.0, 1.0) AS score FROM {SQLITE_TABLE} "
+                f"WHERE {SQLITE_TABLE} MATCH %s{newer} ORDER BY score DESC, rowid DESC LIMIT %s",
+                [*params, limit],
+            )
+            return [(row[0], row[1]) for row in cursor.fetchall()]
 
     def dump(self) -> dict[int, tuple[str, ...]]:
         with connection.cursor() as cursor:
@@ -179,14 +197,16 @@ class SqliteBackend:
             [self._expression(words, columns="{title body}", match_any=match_any)],
         )
 
-    def article_rank_sql(
-        self, words: Sequence[QueryWord], *, id_column: str, match_any: bool = False
-    ) -> tuple[str, list[object]]:
-        return (
-            f"SELECT -bm25({SQLITE_ARTICLE_TABLE}, 5.0, 1.0) FROM {SQLITE_ARTICLE_TABLE} "
-            f"WHERE {SQLITE_ARTICLE_TABLE} MATCH %s AND rowid = {id_column}",
-            [self._expression(words, columns="{title body}", match_any=match_any)],
-        )
+    def ranked_article_ids(
+        self, words: Sequence[QueryWord], *, match_any: bool = False, limit: int
+    ) -> list[tuple[int, float]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, -bm25({SQLITE_ARTICLE_TABLE}, 5.0, 1.0) AS score FROM {SQLITE_ARTICLE_TABLE} "
+                f"WHERE {SQLITE_ARTICLE_TABLE} MATCH %s ORDER BY score DESC, rowid DESC LIMIT %s",
+                [self._expression(words, columns="{title body}", match_any=match_any), limit],
+            )
+            return [(row[0], row[1]) for row in cursor.fetchall()]
 
     def dump_articles(self) -> dict[int, tuple[str, ...]]:
         with connection.cursor() as cursor:
@@ -230,14 +250,26 @@ class PostgresBackend:
             [self._tsquery(words, match_any=match_any)],
         )
 
-    def rank_sql(
-        self, words: Sequence[QueryWord], *, internal: bool, id_column: str, match_any: bool = False
-    ) -> tuple[str, list[object]]:
+    def ranked_ticket_ids(
+        self,
+        words: Sequence[QueryWord],
+        *,
+        internal: bool,
+        match_any: bool = False,
+        newer_than: int | None = None,
+        limit: int,
+    ) -> list[tuple[int, float]]:
         column = "all_vector" if internal else "public_vector"
-        return (
-            f"SELECT ts_rank({column}, %s::tsquery) FROM {POSTGRES_TABLE} WHERE ticket_id = {id_column}",
-            [self._tsquery(words, match_any=match_any)],
-        )
+        query = self._tsquery(words, match_any=match_any)
+        newer = "" if newer_than is None else " AND ticket_id > %s"
+        params: list[Any] = [query, query] if newer_than is None else [query, query, newer_than]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT ticket_id, ts_rank({column}, %s::tsquery) AS score FROM {POSTGRES_TABLE} "
+                f"WHERE {column} @@ %s::tsquery{newer} ORDER BY score DESC, ticket_id DESC LIMIT %s",
+                [*params, limit],
+            )
+            return [(row[0], row[1]) for row in cursor.fetchall()]
 
     def dump(self) -> dict[int, tuple[str, ...]]:
         with connection.cursor() as cursor:
@@ -269,13 +301,17 @@ class PostgresBackend:
             [self._tsquery(words, match_any=match_any)],
         )
 
-    def article_rank_sql(
-        self, words: Sequence[QueryWord], *, id_column: str, match_any: bool = False
-    ) -> tuple[str, list[object]]:
-        return (
-            f"SELECT ts_rank(vector, %s::tsquery) FROM {POSTGRES_ARTICLE_TABLE} WHERE article_id = {id_column}",
-            [self._tsquery(words, match_any=match_any)],
-        )
+    def ranked_article_ids(
+        self, words: Sequence[QueryWord], *, match_any: bool = False, limit: int
+    ) -> list[tuple[int, float]]:
+        query = self._tsquery(words, match_any=match_any)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT article_id, ts_rank(vector, %s::tsquery) AS score FROM {POSTGRES_ARTICLE_TABLE} "
+                "WHERE vector @@ %s::tsquery ORDER BY score DESC, article_id DESC LIMIT %s",
+                [query, query, limit],
+            )
+            return [(row[0], row[1]) for row in cursor.fetchall()]
 
     def dump_articles(self) -> dict[int, tuple[str, ...]]:
         with connection.cursor() as cursor:

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
@@ -33,6 +32,19 @@ from sopdesk.tickets.filters import TicketFilterSet
 from sopdesk.tickets.models import Category, Ticket
 
 MAX_QUERY_LENGTH = 200
+# Ranking is bounded so that a search costs the same at 100,000 tickets as at 10,000,000: the index
+# ranks the best RANKED_CANDIDATES matches among the newest RANKED_WINDOW tickets in one pass (a
+# common word matches tens of thousands of tickets; ranking them all, or asking the index once per
+# ticket, took seconds). Matches the viewer may not see are dropped from those; when fewer than a
+# page remain (a requester, a narrow filter, an old ticket), the viewer's other matches follow,
+# newest first. docs/search.md.
+RANKED_CANDIDATES = 1_000
+RANKED_WINDOW = 200_000
+# The ticket list's "best match" order places the best LIST_RANKED matches first, in rank order.
+LIST_RANKED = 200
+# Articles are few (thousands): the index ranks the best ARTICLE_CANDIDATES, the viewer's readable
+# ones among them are loaded in that order in one query.
+ARTICLE_CANDIDATES = 200
 
 
 class SearchQueryError(ValueError):
@@ -64,18 +76,39 @@ def filter_tickets(tickets: QuerySet[Ticket], text: str, *, viewer: User | None)
     return tickets.filter(by_number | Q(pk__in=RawSQL(sql, params)))
 
 
+def _ranked_tickets(
+    words: list[QueryWord], *, internal: bool, match_any: bool, limit: int
+) -> tuple[list[tuple[int, float]], bool]:
+    """Return the best `limit` matches among the newest RANKED_WINDOW tickets as (id, score), best first,
+    and whether those are every match in the index (the window holds every ticket, the limit not reached)."""
+    newest = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    floor = newest - RANKED_WINDOW
+    ranked = backend().ranked_ticket_ids(
+        words, internal=internal, match_any=match_any, newer_than=floor if floor > 0 else None, limit=limit
+    )
+    return ranked, floor <= 0 and len(ranked) < limit
+
+
 def rank_tickets(tickets: QuerySet[Ticket], text: str, *, viewer: User | None) -> QuerySet[Ticket]:
     """Order `tickets` (already narrowed by `filter_tickets`) best match first: the exact number, then
-    relevance (the same rank as `search_tickets`), then newest. The ticket list's `ordering=relevance`."""
+    the best LIST_RANKED matches in rank order (the ranking of `search_tickets`), then newest. The
+    ticket list's `ordering=relevance`."""
     words = parse_query(text)
-    score: Any = Value(0.0)
+    position: Any = Value(0)
     if words:
-        table = Ticket._meta.db_table
-        rank, params = backend().rank_sql(words, internal=may_read_internal(viewer), id_column=f'"{table}"."id"')
-        score = Coalesce(RawSQL(rank, params, output_field=FloatField()), Value(0.0))
+        best, _every = _ranked_tickets(words, internal=may_read_internal(viewer), match_any=False, limit=LIST_RANKED)
+        ranked = [pk for pk, _score in best]
+        if ranked:
+            # The inner CASE runs only for the ranked rows; every other row costs one IN test.
+            in_rank_order = Case(
+                *[When(pk=pk, then=Value(index)) for index, pk in enumerate(ranked)], output_field=IntegerField()
+            )
+            position = Case(
+                When(pk__in=ranked, then=in_rank_order), default=Value(len(ranked)), output_field=IntegerField()
+            )
     exact = Case(When(number__iexact=text.strip(), then=Value(1)), default=Value(0), output_field=IntegerField())
-    return tickets.annotate(search_exact=exact, search_rank=score).order_by(
-        "-search_exact", "-search_rank", "-created_at", "-id"
+    return tickets.annotate(search_exact=exact, search_rank=position).order_by(
+        "-search_exact", "search_rank", "-created_at", "-id"
     )
 
 
@@ -140,19 +173,26 @@ def search_tickets(
     if not words:
         return []
     internal = may_read_internal(user)
-    index = backend()
-    match, match_params = index.match_sql(words, internal=internal, match_any=match_any)
-    table = Ticket._meta.db_table
-    rank, rank_params = index.rank_sql(words, internal=internal, id_column=f'"{table}"."id"', match_any=match_any)
     scope = Ticket.objects.visible_to(user) if within is None else within
-    tickets = (
-        scope.filter(pk__in=RawSQL(match, match_params))
-        .annotate(score=RawSQL(rank, rank_params))
-        .order_by("-score", "-created_at", "-id")[:limit]
-    )
+    best, saw_every_match = _ranked_tickets(words, internal=internal, match_any=match_any, limit=RANKED_CANDIDATES)
+    scores = dict(best)
+    ranked = [pk for pk, _score in best]
+    visible = set(scope.filter(pk__in=ranked).values_list("pk", flat=True)) if ranked else set()
+    chosen = [pk for pk in ranked if pk in visible][:limit]
+    if len(chosen) < limit and not saw_every_match:
+        # The viewer sees few of the best matches: their other matches follow, newest first.
+        match, match_params = backend().match_sql(words, internal=internal, match_any=match_any)
+        others = scope.filter(pk__in=RawSQL(match, match_params)).exclude(pk__in=ranked)
+        chosen += list(others.order_by("-pk").values_list("pk", flat=True)[: limit - len(chosen)])
+    tickets = Ticket.objects.in_bulk(chosen)
     return [
-        TicketHit(ticket=ticket, score=ticket.score, snippet=snippet(f"{ticket.title}\n{ticket.description}", words))
-        for ticket in tickets
+        TicketHit(
+            ticket=tickets[pk],
+            score=scores.get(pk, 0.0),
+            snippet=snippet(f"{tickets[pk].title}\n{tickets[pk].description}", words),
+        )
+        for pk in chosen
+        if pk in tickets
     ]
 
 
@@ -193,20 +233,23 @@ def search_articles(
     words = parse_query(text)
     if not words:
         return []
-    index = backend()
-    match, match_params = index.article_match_sql(words, match_any=match_any)
-    table = Article._meta.db_table
-    rank, rank_params = index.article_rank_sql(words, id_column=f'"{table}"."id"', match_any=match_any)
-    articles = Article.objects.visible_to(user).filter(live_version__isnull=False, pk__in=RawSQL(match, match_params))
+    ranked = backend().ranked_article_ids(words, match_any=match_any, limit=ARTICLE_CANDIDATES)
+    if not ranked:
+        return []
+    scores = dict(ranked)
+    articles = Article.objects.visible_to(user).filter(live_version__isnull=False, pk__in=list(scores))
     if category is not None:
         articles = articles.filter(live_version__category__code__in=category_codes_below(category))
     if article_type is not None:
         articles = articles.filter(live_version__article_type=article_type)
-    found = (
-        articles.select_related("live_version__category")
-        .annotate(score=RawSQL(rank, rank_params))
-        .order_by("-score", "-live_version__published_at", "-id")[:limit]
+    # In the index's order: the CASE runs only for the few candidate rows.
+    position = Case(
+        *[When(pk=pk, then=Value(index)) for index, (pk, _s) in enumerate(ranked)], output_field=IntegerField()
     )
+    found = [
+        (article, scores[article.pk])
+        for article in articles.select_related("live_version__category").order_by(position)[:limit]
+    ]
     return [
-        ArticleHit(article=article, score=article.score, snippet=_article_snippet(article, words)) for article in found
+        ArticleHit(article=article, score=score, snippet=_article_snippet(article, words)) for article, score in found
     ]

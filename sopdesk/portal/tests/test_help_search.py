@@ -132,7 +132,7 @@ def test_search_and_suggestions_read_a_fixed_number_of_queries(
     index_articles()
     client = _client(requester)
     client.get("/portal/help/")  # warm the session
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         assert client.get("/portal/help/search/", {"q": "VPN"}).status_code == 200
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         assert client.post("/portal/new/suggestions/", {"title": "VPN 断开"}).status_code == 200

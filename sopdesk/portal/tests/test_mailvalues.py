@@ -96,7 +96,7 @@ def test_the_first_publication_renews_the_flag(requester: User, agent: User, ser
     assert f"/portal/help/articles/{article.pk}/" in body
 
 
-def test_with_published_articles_the_links_cost_the_creation_one_query(
+def test_with_published_articles_the_links_cost_the_creation_two_queries(
     help_articles: HelpArticles, requester: User
 ) -> None:
     from sopdesk.core import config_cache
@@ -107,4 +107,5 @@ def test_with_published_articles_the_links_cost_the_creation_one_query(
     with config_cache.consistent(), CaptureQueriesContext(connection) as context:
         values = HelpArticleMailValues().mail_values(ticket, mail_event=MailEvent.ACKNOWLEDGEMENT)
     assert "VPN 断开 every 10 minutes" in str(values["help_articles"])
-    assert len(context.captured_queries) == 1, [query["sql"][:80] for query in context.captured_queries]
+    # The index ranks the candidates in one pass; the readable ones are loaded in that order.
+    assert len(context.captured_queries) == 2, [query["sql"][:80] for query in context.captured_queries]

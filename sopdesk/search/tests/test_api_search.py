@@ -206,9 +206,11 @@ def test_list_api_relevance_refusals(ranked: list[Ticket], agent: User, api_clie
     assert field in {error["field"] for error in response.json()["errors"]}
 
 
-def test_workspace_search_box_uses_best_match(ranked: list[Ticket], agent: User, client: Client) -> None:
+def test_workspace_search_box_offers_best_match(ranked: list[Ticket], agent: User, client: Client) -> None:
     client.force_login(agent)
-    html = client.get("/desk/queues/all/", {"q": "打印机 卡纸"}).content.decode()
+    default = client.get("/desk/queues/all/", {"q": "打印机 卡纸"}).content.decode()
+    assert '<option value="relevance">' in default  # offered, not chosen: the queue's own order stays
+    html = client.get("/desk/queues/all/", {"q": "打印机 卡纸", "ordering": "relevance"}).content.decode()
     assert '<option value="relevance" selected>' in html
     positions = [html.index(ticket.number) for ticket in ranked]
     assert positions == sorted(positions)  # best match first

@@ -194,3 +194,59 @@ def test_snippet_marks_the_stem_in_other_forms(requester: User, agent: User) -> 
     index_pending()
     (hit,) = search_tickets(agent, "connecting")
     assert "<mark>connect</mark>ion" in hit.snippet
+
+
+# --- bounded ranking (service.RANKED_CANDIDATES, RANKED_WINDOW), shrunk so a few tickets show it ---
+
+
+@pytest.fixture
+def printers(requester: User, outsider: User, agent: User) -> dict[str, list[Ticket]]:
+    """Six printer tickets: an old one of the requester's (outside a window of the newest five), four of
+    the outsider's that repeat the words (the best ranked), and a new one of the requester's."""
+    old = factories.make_ticket(requester, title="打印机 卡纸 旧的", description="打印机 卡纸")
+    theirs = [
+        factories.make_ticket(outsider, title=f"打印机 卡纸 {n}", description="打印机 卡纸 打印机 卡纸")
+        for n in range(4)
+    ]
+    mine = [factories.make_ticket(requester, title="打印机 卡纸 新的", description="打印机")]
+    Ticket.objects.update(team=Team.objects.get(code="service-desk"))
+    index_pending()
+    return {"old": [old], "theirs": theirs, "mine": mine}
+
+
+def test_a_viewer_who_sees_none_of_the_best_candidates_still_finds_their_matches(
+    printers: dict[str, list[Ticket]], requester: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sopdesk.search import service
+
+    monkeypatch.setattr(service, "RANKED_CANDIDATES", 2)  # the outsider's tickets fill the candidates
+    numbers = _first(requester, "打印机 卡纸")
+    # The requester's own matches follow, newest first; never the outsider's.
+    assert numbers == [printers["mine"][0].number, printers["old"][0].number]
+
+
+def test_matches_older_than_the_ranked_window_follow_the_ranked_ones(
+    printers: dict[str, list[Ticket]], agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sopdesk.search import service
+
+    monkeypatch.setattr(service, "RANKED_WINDOW", 5)  # the oldest ticket is outside the window
+    numbers = _first(agent, "打印机 卡纸")
+    assert len(numbers) == 6
+    assert numbers[-1] == printers["old"][0].number  # after every ranked match, never lost
+    assert set(numbers[:5]) == {t.number for t in printers["theirs"] + printers["mine"]}
+
+
+def test_the_list_best_match_order_ranks_the_best_and_keeps_every_match(
+    printers: dict[str, list[Ticket]], agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sopdesk.search import service
+
+    monkeypatch.setattr(service, "LIST_RANKED", 2)
+    tickets = service.filter_tickets(Ticket.objects.visible_to(agent), "打印机 卡纸", viewer=agent)
+    ordered = list(service.rank_tickets(tickets, "打印机 卡纸", viewer=agent).values_list("number", flat=True))
+    best_two = [pk for pk, _score in backend().ranked_ticket_ids(query_words("打印机 卡纸"), internal=True, limit=2)]
+    assert [Ticket.objects.get(pk=pk).number for pk in best_two] == ordered[:2]
+    # The rest newest first, none lost.
+    newest_first = Ticket.objects.order_by("-created_at", "-id").values_list("number", flat=True)
+    assert ordered[2:] == [number for number in newest_first if number not in ordered[:2]]
