@@ -17,6 +17,7 @@ written to bench/results/.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -322,10 +323,13 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
     print(f"\n[{database}] {args.tickets:,} tickets, {args.articles:,} articles", flush=True)
     password = "bench-" + os.urandom(12).hex()
     result: dict[str, Any] = {"database": database, "load_average_before": load_average()}
-    with tempfile.TemporaryDirectory(prefix="sopdesk-searchbench-") as temp:
+    kept = contextlib.nullcontext(tempfile.mkdtemp(prefix="sopdesk-searchbench-")) if args.keep else None
+    with kept or tempfile.TemporaryDirectory(prefix="sopdesk-searchbench-") as temp:
         data_dir = Path(temp) / "data"
         data_dir.mkdir()
-        postgres = postgres_database(args.postgres_url, keep=False) if database == "postgres" else None
+        if args.keep:
+            print(f"  data directory kept: {data_dir}", flush=True)
+        postgres = postgres_database(args.postgres_url, keep=args.keep) if database == "postgres" else None
         facts = postgres.__enter__() if postgres is not None else {}
         try:
             env = child_env(data_dir, args.postgres_url if database == "postgres" else None, {})
@@ -375,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         help="database to create and drop (default: DATABASE_URL)",
     )
     parser.add_argument("--rounds", type=int, help="timed passes over each query set (default 10; quick 3)")
+    parser.add_argument("--keep", action="store_true", help="keep the filled databases (to look into a figure)")
     parser.add_argument("--child", choices=["articles", "index", "statistics", "search"], help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=20261206, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
