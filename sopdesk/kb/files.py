@@ -10,20 +10,35 @@ from django.utils.translation import gettext as _
 
 from sopdesk.core.errors import NotFound
 from sopdesk.kb.models import Article, ArticleAttachment
+from sopdesk.kb.querysets import is_kb_staff
 from sopdesk.tickets.attachments import INLINE_IMAGE_TYPES
 
 # Characters that would end a Markdown image's alt text early.
 _ALT_UNSAFE = str.maketrans({"[": "(", "]": ")", "\\": "/", "\n": " ", "\r": " "})
 
 
+def _shown_by_live_version(attachment: ArticleAttachment) -> bool:
+    """Whether the published version's text shows or links the file (readers get only those files)."""
+    live = attachment.article.live_version
+    if live is None:
+        return False
+    path = reverse("kb:file", args=[attachment.pk, "x"]).rsplit("/", 1)[0] + "/"
+    fields = (live.problem, live.diagnosis, live.solution, live.notes, live.applies_to)
+    return any(path in field for field in fields)
+
+
 def get_attachment_for_user(user: Any, attachment_id: int) -> ArticleAttachment:
-    """Return attachment `attachment_id` if `user` (anonymous too) may read its article, else raise NotFound."""
+    """Return attachment `attachment_id` if `user` (anonymous too) may read it, else raise NotFound.
+
+    Files belong to the article, and a draft may add one before it is published: staff read every
+    file of the articles they see; other readers only the files the published version shows.
+    """
     attachment: ArticleAttachment | None = (
         ArticleAttachment.objects.filter(pk=attachment_id, article__in=Article.objects.visible_to(user))
-        .select_related("article")
+        .select_related("article__live_version")
         .first()
     )
-    if attachment is None:
+    if attachment is None or (not is_kb_staff(user) and not _shown_by_live_version(attachment)):
         raise NotFound(_("No such file."))
     return attachment
 

@@ -75,7 +75,8 @@ def test_the_download_follows_the_article_visibility(
     assert _client(agent).get(url).status_code == 200
     for reader in (requester, None):
         assert _client(reader).get(url).status_code == 404
-    # Published and public: everyone, anonymous readers too.
+    # Published and public, the text showing it: everyone, anonymous readers too.
+    actions.update_article(draft, actor=agent, changes={"solution": f"See:\n\n{markdown_line(image)}"}, now=NOW)
     publish(draft, author=agent, approver=kb_admin)
     for reader in (agent, requester, outsider, None):
         assert _client(reader).get(url).status_code == 200
@@ -93,6 +94,25 @@ def test_the_download_follows_the_article_visibility(
     assert _client(agent).get(f"/kb/files/{image.pk + 1000}/x.png").status_code == 404
     with pytest.raises(NotFound):
         get_attachment_for_user(AnonymousUser(), image.pk)
+
+
+def test_readers_get_only_the_files_the_published_version_shows(
+    draft: Article, agent: User, kb_admin: User, requester: User
+) -> None:
+    shown = _attach(draft, agent)
+    actions.update_article(draft, actor=agent, changes={"solution": markdown_line(shown)}, now=NOW)
+    publish(draft, author=agent, approver=kb_admin)
+    # The next draft adds a file; the live version does not show it yet.
+    pending = _attach(draft, agent, name="next.png")
+    for reader in (requester, None):
+        assert _client(reader).get(attachment_url(shown)).status_code == 200
+        assert _client(reader).get(attachment_url(pending)).status_code == 404
+    assert _client(agent).get(attachment_url(pending)).status_code == 200
+    actions.update_article(
+        draft, actor=agent, changes={"solution": f"{markdown_line(shown)}\n\n{markdown_line(pending)}"}, now=NOW
+    )
+    publish(draft, author=agent, approver=kb_admin)
+    assert _client(requester).get(attachment_url(pending)).status_code == 200
 
 
 def test_an_image_is_shown_inline_and_any_other_file_is_a_download(draft: Article, agent: User) -> None:
