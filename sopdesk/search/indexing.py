@@ -18,8 +18,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from sopdesk.core.config_cache import consistent
 from sopdesk.kb.models import Article
@@ -73,17 +75,22 @@ def index_tickets(ticket_ids: Iterable[int]) -> int:
     return len(documents)
 
 
-def index_pending(*, limit: int = BATCH_SIZE) -> int:
-    """Index the noted tickets, `limit` notes per batch, until none is left; return how many tickets."""
+def _drain(notes: QuerySet[Any], noted: str, index: Callable[[Iterable[int]], int], *, limit: int) -> int:
+    """Index what `notes` name (field `noted`), `limit` notes per batch, until none is left; return the count."""
     total = 0
     while True:
         with transaction.atomic():
-            notes = list(PendingTicket.objects.order_by("id").values_list("id", "ticket_id")[:limit])
-            if not notes:
+            batch = list(notes.order_by("id").values_list("id", noted)[:limit])
+            if not batch:
                 return total
-            total += index_tickets(ticket_id for _, ticket_id in notes)
+            total += index(object_id for _, object_id in batch)
             # Only the notes read: a change noted meanwhile keeps its note for the next batch.
-            PendingTicket.objects.filter(id__in=[note_id for note_id, _ in notes]).delete()
+            notes.filter(id__in=[note_id for note_id, _ in batch]).delete()
+
+
+def index_pending(*, limit: int = BATCH_SIZE) -> int:
+    """Index the noted tickets, `limit` notes per batch, until none is left; return how many tickets."""
+    return _drain(PendingTicket.objects.all(), "ticket_id", index_tickets, limit=limit)
 
 
 def reindex(*, batch_size: int = BATCH_SIZE, progress: Callable[[int, int], None] | None = None) -> int:
@@ -151,14 +158,7 @@ def index_articles(article_ids: Iterable[int]) -> int:
 
 def index_pending_articles(*, limit: int = BATCH_SIZE) -> int:
     """Index the noted articles, `limit` notes per batch, until none is left; return how many stored."""
-    total = 0
-    while True:
-        with transaction.atomic():
-            notes = list(PendingArticle.objects.order_by("id").values_list("id", "article_id")[:limit])
-            if not notes:
-                return total
-            total += index_articles(article_id for _, article_id in notes)
-            PendingArticle.objects.filter(id__in=[note_id for note_id, _ in notes]).delete()
+    return _drain(PendingArticle.objects.all(), "article_id", index_articles, limit=limit)
 
 
 def reindex_articles(*, batch_size: int = BATCH_SIZE, progress: Callable[[int, int], None] | None = None) -> int:
