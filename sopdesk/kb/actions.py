@@ -498,10 +498,19 @@ def record_article_view(article: Article) -> None:
     Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
 
 
+def _has_voted(article: Article, *, user: User, version: int | None) -> bool:
+    votes = ArticleFeedback.objects.filter(article=article, user=user, version_number=version, helpful__isnull=False)
+    return votes.exists()
+
+
 def give_feedback(
     article: Article, *, user: User | None, helpful: bool | None, suggestion: str, now: datetime
 ) -> ArticleFeedback:
-    """Record a reader's vote and/or suggested correction on the version they read."""
+    """Record a reader's vote and/or suggested correction on the version they read.
+
+    A signed-in reader votes once per version: a second vote is refused (or, with a suggestion,
+    only the suggestion is kept). Anonymous readers are held to one vote per session by the page.
+    """
     suggestion = suggestion.strip()
     if helpful is None and not suggestion:
         raise ValidationFailed({"helpful": [_("Rate the article or suggest a correction.")]})
@@ -511,6 +520,11 @@ def give_feedback(
         raise ValidationFailed({"suggestion": [_("The text is too long.")]})
     with _changing(article):
         version = article.live_version.number if article.live_version_id is not None else None  # type: ignore[union-attr]
+        if helpful is not None and user is not None and _has_voted(article, user=user, version=version):
+            # One vote per reader and version, so the counters say how many readers it helped.
+            if not suggestion:
+                raise ValidationFailed({"helpful": [_("You have already rated this version of the article.")]})
+            helpful = None
         feedback = ArticleFeedback(
             article=article, user=user, helpful=helpful, suggestion=suggestion, version_number=version, created_at=now
         )

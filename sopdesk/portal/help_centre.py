@@ -127,6 +127,9 @@ def help_article(request: HttpRequest, article_id: int) -> HttpResponse:
     return render(request, "portal/help_article.html", context)
 
 
+_VOTED = "help_centre_votes"  # the session's list of article ids an anonymous reader rated
+
+
 @require_POST
 @help_reader
 def help_feedback(request: HttpRequest, article_id: int) -> HttpResponse:
@@ -138,11 +141,19 @@ def help_feedback(request: HttpRequest, article_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The feedback could not be saved: %(problems)s") % {"problems": _problems(form)})
         return HttpResponseRedirect(target)
+    helpful = form.cleaned_data["helpful"]
+    voted: list[int] = request.session.get(_VOTED, [])
+    if helpful is not None and not user.is_authenticated and article.pk in voted:
+        # Anonymous readers: one vote per article and browser session (signed-in ones: the action's rule).
+        if not form.cleaned_data["suggestion"].strip():
+            messages.error(request, _("You have already rated this article."))
+            return HttpResponseRedirect(target)
+        helpful = None
     try:
         give_feedback(
             article,
             user=user if user.is_authenticated else None,  # type: ignore[arg-type]
-            helpful=form.cleaned_data["helpful"],
+            helpful=helpful,
             suggestion=form.cleaned_data["suggestion"],
             now=timezone.now(),
         )
@@ -152,6 +163,8 @@ def help_feedback(request: HttpRequest, article_id: int) -> HttpResponse:
     except NotFound:
         raise Http404("No such article") from None
     else:
+        if helpful is not None and not user.is_authenticated:
+            request.session[_VOTED] = [*voted, article.pk][-200:]
         messages.success(request, _("Thank you for your feedback."))
     return HttpResponseRedirect(target)
 

@@ -178,6 +178,27 @@ def test_feedback_counts_votes_and_keeps_suggestions(
     ]
 
 
+def test_a_signed_in_reader_votes_once_per_version(
+    draft: Article, agent: User, kb_admin: User, requester: User
+) -> None:
+    publish(draft, author=agent, approver=kb_admin)
+    actions.give_feedback(draft, user=requester, helpful=True, suggestion="", now=NOW)
+    with pytest.raises(ValidationFailed) as again:
+        actions.give_feedback(draft, user=requester, helpful=False, suggestion="", now=NOW)
+    assert "helpful" in again.value.errors
+    # With a suggestion the second vote is dropped and the suggestion kept.
+    kept = actions.give_feedback(draft, user=requester, helpful=False, suggestion="Add a screenshot", now=NOW)
+    assert kept.helpful is None
+    draft.refresh_from_db()
+    assert (draft.helpful_count, draft.not_helpful_count) == (1, 0)
+    # A new version may be rated again.
+    actions.update_article(draft, actor=agent, changes={"solution": "Newer steps"}, now=NOW)
+    publish(draft, author=agent, approver=kb_admin)
+    actions.give_feedback(draft, user=requester, helpful=False, suggestion="", now=NOW)
+    draft.refresh_from_db()
+    assert (draft.helpful_count, draft.not_helpful_count) == (1, 1)
+
+
 def test_ticket_links_count_the_tickets_solved(draft: Article, agent: User, requester: User) -> None:
     first, second = factories.make_ticket(requester, now=NOW), factories.make_ticket(requester, now=NOW)
     actions.link_ticket(draft, ticket=first, actor=agent, now=NOW)

@@ -171,6 +171,22 @@ def test_visitors_and_requesters_rate_and_suggest_corrections(help_articles: Hel
     ]
 
 
+def test_one_vote_per_reader_and_session(help_articles: HelpArticles, requester: User) -> None:
+    url = f"{_article_url(help_articles.public)}feedback/"
+    visitor = _client()
+    visitor.post(url, {"helpful": "yes"})
+    again = visitor.post(url, {"helpful": "yes"}, follow=True).content.decode()
+    assert "You have already rated this article." in again
+    visitor.post(url, {"helpful": "yes", "suggestion": "A typo in step 2"})  # the suggestion still counts
+    signed_in = _client(requester)
+    signed_in.post(url, {"helpful": "no"})
+    refused = signed_in.post(url, {"helpful": "no"}, follow=True).content.decode()
+    assert "You have already rated this version of the article." in refused
+    help_articles.public.refresh_from_db()
+    assert (help_articles.public.helpful_count, help_articles.public.not_helpful_count) == (1, 1)
+    assert ArticleFeedback.objects.filter(suggestion="A typo in step 2", helpful=None).count() == 1
+
+
 def test_empty_or_broken_feedback_is_refused_with_a_message(help_articles: HelpArticles) -> None:
     url = f"{_article_url(help_articles.public)}feedback/"
     empty = _client().post(url, {"suggestion": "   "}, follow=True).content.decode()
