@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from sopdesk.kb.choices import ArticleType
 from sopdesk.portal.choices import StandardField
 from sopdesk.portal.models import CategoryRequestField
 from sopdesk.portal.request_fields import field_key
@@ -168,6 +169,7 @@ class HelpSearchForm(forms.Form):
 
     q = forms.CharField(label=_("Search the help centre"), max_length=SHORT_MAX_LENGTH, required=False, strip=True)
     category = forms.SlugField(required=False, max_length=50)
+    type = forms.ChoiceField(choices=[("", ""), *ArticleType.choices], required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

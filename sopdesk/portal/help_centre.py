@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sopdesk.core.errors import NotFound
 from sopdesk.core.validation import ValidationFailed
 from sopdesk.kb.actions import give_feedback, record_article_view
+from sopdesk.kb.choices import ArticleType
 from sopdesk.kb.models import Article, ArticleVersion
 from sopdesk.kb.rendering import render_article_text
 from sopdesk.portal import articles
@@ -182,13 +183,17 @@ def help_search(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context["error"] = _problems(form)
         return render(request, "portal/help_search.html", context, status=400)
-    query, code = form.cleaned_data["q"], form.cleaned_data["category"]
+    query, code, article_type = form.cleaned_data["q"], form.cleaned_data["category"], form.cleaned_data["type"]
     category = articles.active_category(code) if code else None
-    context.update(query=query, category=category)
+    context.update(query=query, category=category, article_type=article_type, types=ArticleType.choices)
     if query:
         try:
             context["hits"] = search_articles(
-                request.user, query, limit=SEARCH_LIMIT, category=category.code if category is not None else None
+                request.user,
+                query,
+                limit=SEARCH_LIMIT,
+                category=category.code if category is not None else None,
+                article_type=article_type or None,
             )
         except SearchQueryError as error:
             context["error"] = str(error)

@@ -56,6 +56,23 @@ def test_search_within_a_category_includes_its_subcategories(indexed: HelpArticl
     assert "VPN 断开 every 10 minutes" not in outside
 
 
+def test_search_by_article_type(indexed: HelpArticles, agent: User, kb_admin: User) -> None:
+    from sopdesk.portal.tests.conftest import publish_article
+
+    publish_article(
+        author=agent, approver=kb_admin, title="VPN setup steps", article_type="how_to", visibility="public"
+    )
+    index_articles()
+    every = _client().get("/portal/help/search/", {"q": "VPN"}).content.decode()
+    assert "VPN setup steps" in every
+    assert "VPN 断开 every 10 minutes" in every
+    assert 'id="type-filter"' in every
+    how_to = _client().get("/portal/help/search/", {"q": "VPN", "type": "how_to"}).content.decode()
+    assert "VPN setup steps" in how_to
+    assert "VPN 断开 every 10 minutes" not in how_to
+    assert _client().get("/portal/help/search/", {"q": "VPN", "type": "novel"}).status_code == 400
+
+
 @pytest.mark.parametrize(
     "query",
     [
