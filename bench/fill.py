@@ -261,10 +261,15 @@ class TicketWriter:
     batch overlaps with the database storing the previous one.
     """
 
-    def __init__(self, batch_size: int) -> None:
+    def __init__(self, batch_size: int, *, search_index: bool = True) -> None:
         from django.db import connection
 
         from sopdesk.tickets.models import Ticket
+
+        # The rows bypass the actions, so nothing notes them for search: close() indexes them, as
+        # `reindex_search` would, so that a filled desk's search finds its tickets.
+        self.search_index = search_index
+        self.last_id_before = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
         self.ops = connection.ops
         self.fields = [field for field in Ticket._meta.concrete_fields if not field.primary_key]
@@ -303,6 +308,23 @@ class TicketWriter:
         self.thread.join()
         if self.failure is not None:
             raise self.failure
+        if self.search_index:
+            self.index_written()
+
+    def index_written(self) -> int:
+        """Put the tickets written since this writer started into the search index; return how many."""
+        from sopdesk.search.indexing import index_tickets
+        from sopdesk.tickets.models import Ticket
+
+        written = Ticket.objects.filter(pk__gt=self.last_id_before).order_by("pk").values_list("pk", flat=True)
+        total = 0
+        chunk: list[int] = []
+        for pk in written.iterator(chunk_size=5000):
+            chunk.append(pk)
+            if len(chunk) == 1000:
+                total += index_tickets(chunk)
+                chunk = []
+        return total + (index_tickets(chunk) if chunk else 0)
 
     def _hand_over(self) -> None:
         if self.failure is not None:
@@ -331,7 +353,9 @@ class TicketWriter:
             connection.close()
 
 
-def _fill_tickets(accounts: Accounts, *, count: int, seed: int, batch_size: int) -> dict[str, Counter[str]]:
+def _fill_tickets(
+    accounts: Accounts, *, count: int, seed: int, batch_size: int, search_index: bool = True
+) -> dict[str, Counter[str]]:
     from django.conf import settings
     from django.utils import timezone
 
@@ -364,7 +388,7 @@ def _fill_tickets(accounts: Accounts, *, count: int, seed: int, batch_size: int)
     member_ids = {code: [user.pk for user in users] for code, users in accounts.members.items()}
     sequences: Counter[int] = Counter()
     tally: dict[str, Counter[str]] = {"status": Counter(), "priority": Counter(), "team": Counter()}
-    writer = TicketWriter(batch_size)
+    writer = TicketWriter(batch_size, search_index=search_index)
     try:
         for index, age_days in enumerate(ages):
             created_at = now - timedelta(days=age_days)
@@ -444,6 +468,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261121)
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--analyze", action="store_true", help="refresh planner statistics (and vacuum) afterwards")
+    parser.add_argument(
+        "--no-search-index", action="store_true", help="leave the search index empty (a bench that builds it itself)"
+    )
     args = parser.parse_args()
     password = os.environ.get("SOPDESK_BENCH_PASSWORD", "")
     if len(password) < 12:
@@ -458,7 +485,13 @@ def main() -> int:
 
     started = time.perf_counter()
     accounts = _create_accounts(password)
-    tally = _fill_tickets(accounts, count=args.tickets, seed=args.seed, batch_size=args.batch_size)
+    tally = _fill_tickets(
+        accounts,
+        count=args.tickets,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        search_index=not args.no_search_index,
+    )
     _check_rows(args.tickets)
     filled_at = time.perf_counter()
     if args.analyze:
