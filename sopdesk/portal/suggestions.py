@@ -14,27 +14,17 @@ from django.urls import reverse
 
 from sopdesk.core.config_cache import StampedCache
 from sopdesk.kb.models import Article
-from sopdesk.search.service import MAX_QUERY_LENGTH, ArticleHit, SearchQueryError, search_articles
+from sopdesk.search.service import ArticleHit, SearchQueryError, query_from, search_articles
 
 FORM_SUGGESTIONS = 5
 MAIL_SUGGESTIONS = 3
-
-
-def suggestion_query(title: str, description: str = "") -> str:
-    """Return the search text for a request: the title, then the description, cut at a word within the limit."""
-    text = " ".join(f"{title} {description}".split())
-    if len(text) <= MAX_QUERY_LENGTH:
-        return text
-    cut = text[: MAX_QUERY_LENGTH + 1]
-    space = cut.rfind(" ")
-    return cut[:space] if space > 0 else text[:MAX_QUERY_LENGTH]
 
 
 def suggested_articles(
     user: Any, title: str, description: str = "", *, limit: int = FORM_SUGGESTIONS
 ) -> list[ArticleHit]:
     """Return up to `limit` published articles `user` may read that match any word of the request, best first."""
-    text = suggestion_query(title, description)
+    text = query_from(title, description)
     if not text:
         return []
     try:

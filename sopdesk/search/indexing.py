@@ -93,23 +93,34 @@ def index_pending(*, limit: int = BATCH_SIZE) -> int:
     return _drain(PendingTicket.objects.all(), "ticket_id", index_tickets, limit=limit)
 
 
+def _rebuild(
+    rows: QuerySet[Any],
+    index: Callable[[Iterable[int]], int],
+    *,
+    batch_size: int,
+    progress: Callable[[int, int], None] | None,
+) -> int:
+    """Index every row of `rows` in id order, `batch_size` per call (each its own transaction); return the count."""
+    total = rows.count()
+    done = 0
+    last_id = 0
+    while True:
+        ids = list(rows.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return done
+        index(ids)
+        done += len(ids)
+        last_id = ids[-1]
+        if progress is not None:
+            progress(done, max(total, done))
+
+
 def reindex(*, batch_size: int = BATCH_SIZE, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the whole index batch by batch (tickets in id order); return how many tickets.
 
     Tickets are never deleted (NoDeleteModel), so re-storing every ticket leaves nothing stale.
     """
-    total = Ticket.objects.count()
-    done = 0
-    last_id = 0
-    while True:
-        ids = list(Ticket.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return done
-        index_tickets(ids)
-        done += len(ids)
-        last_id = ids[-1]
-        if progress is not None:
-            progress(done, max(total, done))
+    return _rebuild(Ticket.objects.all(), index_tickets, batch_size=batch_size, progress=progress)
 
 
 # --- articles -------------------------------------------------------------------------------
@@ -166,15 +177,4 @@ def reindex_articles(*, batch_size: int = BATCH_SIZE, progress: Callable[[int, i
 
     Articles are never deleted (NoDeleteModel); one without a live version is removed from the index.
     """
-    total = Article.objects.count()
-    done = 0
-    last_id = 0
-    while True:
-        ids = list(Article.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return done
-        index_articles(ids)
-        done += len(ids)
-        last_id = ids[-1]
-        if progress is not None:
-            progress(done, max(total, done))
+    return _rebuild(Article.objects.all(), index_articles, batch_size=batch_size, progress=progress)

@@ -56,6 +56,17 @@ def may_read_internal(user: User | None) -> bool:
     return user is not None and user.is_authenticated and user.is_active and not user.is_requester
 
 
+def query_from(title: str, description: str = "") -> str:
+    """Return the search text for a ticket or request: its title, then its description, with runs of
+    white space made one, cut between words to MAX_QUERY_LENGTH (suggestions and similar tickets)."""
+    text = " ".join(f"{title} {description}".split())
+    if len(text) <= MAX_QUERY_LENGTH:
+        return text
+    cut = text[: MAX_QUERY_LENGTH + 1]
+    space = cut.rfind(" ")
+    return cut[:space] if space > 0 else text[:MAX_QUERY_LENGTH]
+
+
 def parse_query(text: str) -> list[QueryWord]:
     """Return the words of `text`; raise SearchQueryError for a query longer than MAX_QUERY_LENGTH."""
     if len(text) > MAX_QUERY_LENGTH:

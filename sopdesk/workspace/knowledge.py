@@ -13,9 +13,8 @@ from django.urls import reverse
 from sopdesk.accounts.models import User
 from sopdesk.kb.actions import may_seed_article, may_write_articles
 from sopdesk.kb.models import Article, ArticleTicketLink
-from sopdesk.search.service import search_articles
+from sopdesk.search.service import query_from, search_articles
 from sopdesk.tickets.models import Ticket
-from sopdesk.workspace.similar import query_text
 
 SUGGESTED = 5
 
@@ -69,7 +68,7 @@ def linked_articles(user: User, ticket: Ticket) -> list[PanelArticle]:
 
 def suggested_articles(user: User, ticket: Ticket, *, linked_ids: set[int]) -> list[PanelArticle]:
     """Return the published articles `user` may read that best match `ticket`'s title and description."""
-    hits = search_articles(user, query_text(ticket), match_any=True, limit=SUGGESTED)
+    hits = search_articles(user, query_from(ticket.title, ticket.description), match_any=True, limit=SUGGESTED)
     return [_shown(hit.article, snippet=hit.snippet, is_linked=hit.article.pk in linked_ids) for hit in hits]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sopdesk.accounts.models import User
-from sopdesk.search.service import MAX_QUERY_LENGTH, search_tickets
+from sopdesk.search.service import query_from, search_tickets
 from sopdesk.tickets.choices import Status
 from sopdesk.tickets.models import Ticket
 
@@ -19,15 +19,6 @@ SHOWN = 5
 # Ranked candidates read from the search, so that enough resolved ones survive the reordering.
 CANDIDATES = 20
 PAST = frozenset({Status.RESOLVED, Status.CLOSED})
-
-
-def query_text(ticket: Ticket) -> str:
-    """Return the ticket's title and description as one query, cut at a space to the search's length limit."""
-    text = " ".join(f"{ticket.title} {ticket.description}".split())
-    if len(text) <= MAX_QUERY_LENGTH:
-        return text
-    cut = text[:MAX_QUERY_LENGTH]
-    return cut.rsplit(" ", 1)[0] if " " in cut else cut
 
 
 @dataclass(frozen=True)
@@ -40,7 +31,7 @@ class Similar:
 
 def similar_tickets(user: User, ticket: Ticket, *, shown: int = SHOWN) -> list[Similar]:
     """Return up to `shown` tickets like `ticket` that `user` may see: resolved or closed first, best match first."""
-    hits = search_tickets(user, query_text(ticket), limit=CANDIDATES + 1, match_any=True)
+    hits = search_tickets(user, query_from(ticket.title, ticket.description), limit=CANDIDATES + 1, match_any=True)
     found = [
         Similar(
             number=hit.ticket.number,

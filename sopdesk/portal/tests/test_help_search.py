@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from sopdesk.accounts.models import User
-from sopdesk.portal.suggestions import suggestion_query
 from sopdesk.portal.tests.conftest import HelpArticles, index_articles
+from sopdesk.search.service import query_from
 
 pytestmark = pytest.mark.django_db
 
@@ -133,8 +133,8 @@ def test_hostile_or_long_input_gives_suggestions_or_none(indexed: HelpArticles, 
 
 
 def test_the_suggestion_query_is_cut_at_a_word_within_the_search_limit() -> None:
-    assert suggestion_query(" VPN  断开 ", "every\n10 minutes") == "VPN 断开 every 10 minutes"
-    long = suggestion_query("word " * 100)
+    assert query_from(" VPN  断开 ", "every\n10 minutes") == "VPN 断开 every 10 minutes"
+    long = query_from("word " * 100)
     assert len(long) <= 200
     assert long.endswith("word")
 

@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from sopdesk.accounts.models import Team, User
 from sopdesk.search.indexing import index_pending
-from sopdesk.search.service import MAX_QUERY_LENGTH
+from sopdesk.search.service import MAX_QUERY_LENGTH, query_from
 from sopdesk.testing import factories
 from sopdesk.tickets import actions
 from sopdesk.tickets.choices import Status
 from sopdesk.tickets.models import Ticket
-from sopdesk.workspace.similar import query_text, similar_tickets
+from sopdesk.workspace.similar import similar_tickets
 
 
 def resolve(ticket: Ticket, agent: User) -> None:
@@ -31,8 +31,8 @@ def test_the_query_is_title_and_description_within_the_search_limit(requester: U
     short = factories.make_ticket(requester, title="VPN drops", description="Every  hour,\nsince Monday.")
     long = factories.make_ticket(requester, title="VPN drops", description="keepalive " * 60)
 
-    assert query_text(short) == "VPN drops Every hour, since Monday."
-    cut = query_text(long)
+    assert query_from(short.title, short.description) == "VPN drops Every hour, since Monday."
+    cut = query_from(long.title, long.description)
     assert len(cut) <= MAX_QUERY_LENGTH
     assert cut.startswith("VPN drops keepalive")
     assert cut.endswith("keepalive")  # cut between words, not inside one
