@@ -1,8 +1,12 @@
-"""Shared fixtures: the personas of STYLE.md and API clients for them."""
+"""Shared fixtures: the personas of STYLE.md, API clients for them, and real mail servers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -12,6 +16,7 @@ from sopdesk.accounts.actions import issue_token
 from sopdesk.accounts.choices import Role, TeamTier
 from sopdesk.accounts.models import Organization, Team, User
 from sopdesk.testing import factories
+from sopdesk.testing.mailservers import MailServerError, MailServers, missing_binaries
 
 
 @pytest.fixture
@@ -82,3 +87,39 @@ def api_client() -> ApiClientFactory:
         return Client(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
 
     return make
+
+
+def _mail_servers_unavailable(reason: str) -> None:
+    # In CI a missing mail server is a failure, not a skipped test (.ci/run sets the variable).
+    if os.environ.get("SOPDESK_REQUIRE_MAIL_SERVERS") == "1":
+        pytest.fail(f"The mail server tests need Postfix and Dovecot: {reason}")
+    pytest.skip(f"Mail servers unavailable: {reason}; scripts/test.sh installs them where it can")
+
+
+@pytest.fixture(scope="session")
+def mail_servers() -> Iterator[MailServers]:
+    """Dovecot (IMAP, IMAPS, LMTP) and, as root, Postfix (SMTP) on loopback, one pair per test process.
+
+    Tests keep apart by using addresses of their own (`mail_servers.new_address()`).
+    """
+    missing = missing_binaries()
+    if missing:
+        _mail_servers_unavailable(f"not installed: {', '.join(missing)}")
+    servers = MailServers(root=Path(tempfile.mkdtemp(prefix="sopdesk-mail-")))
+    try:
+        try:
+            servers.start()
+        except MailServerError as exc:
+            _mail_servers_unavailable(str(exc))
+        yield servers
+    finally:
+        servers.stop()
+        shutil.rmtree(servers.root, ignore_errors=True)
+
+
+@pytest.fixture
+def postfix(mail_servers: MailServers) -> MailServers:
+    """The mail servers, for a test that also needs Postfix's SMTP (it needs root to start)."""
+    if not mail_servers.has_postfix:
+        _mail_servers_unavailable("Postfix needs root to start")
+    return mail_servers
