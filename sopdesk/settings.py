@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "sopdesk.kb",
     "sopdesk.search",
     "sopdesk.notifications",
+    "sopdesk.mail",
     "sopdesk.backup",
     "sopdesk.web",
     "sopdesk.workspace",
