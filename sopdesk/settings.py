@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -269,6 +270,13 @@ EMAIL_USE_SSL = env_bool("SOPDESK_EMAIL_SSL", False)
 EMAIL_TIMEOUT = env_int("SOPDESK_EMAIL_TIMEOUT", 30, minimum=1)
 # Used by django.core.mail.backends.filebased.EmailBackend (handy on test machines).
 EMAIL_FILE_PATH = env_str("SOPDESK_EMAIL_FILE_PATH", str(DATA_DIR / "sent-mail"))
+# The domain of the Message-IDs of the desk's mail ("<TS-2026-000123.e45.1a2b3c4d@desk.example>"): replies
+# that name one of them find their ticket. Default: the domain of the sender address.
+SOPDESK_MAIL_DOMAIN = env_str("SOPDESK_MAIL_DOMAIN") or (
+    parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower() or "localhost"
+)
+# A PEM file of certificate authorities the IMAP poller trusts besides the system's (a private mail server).
+SOPDESK_MAIL_CA_FILE = env_str("SOPDESK_MAIL_CA_FILE")
 
 LOGGING = {
     "version": 1,

@@ -60,6 +60,8 @@ class EmailSender:
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.address],
+            headers=threading_headers(message),
+            reply_to=[message.reply_to] if message.reply_to else None,
         )
         # Render first: a malformed message (a line break in the address) raises ValueError here,
         # without a session to the server and without breaking the one the batch shares.
@@ -84,6 +86,17 @@ class EmailSender:
             # Closing a broken session can fail too; there is nothing left to do with it.
             with contextlib.suppress(Exception):
                 connection.close()
+
+
+def threading_headers(message: OutboxMessage) -> dict[str, str]:
+    """Return the stored Message-ID, In-Reply-To and References of `message` (a retry sends the same ones)."""
+    headers = {
+        "Message-ID": message.message_id,
+        "In-Reply-To": message.in_reply_to,
+        "References": message.references,
+    }
+    # One line each: a line break in a stored value must not start a header of its own.
+    return {name: " ".join(value.split()) for name, value in headers.items() if value.strip()}
 
 
 @contextlib.contextmanager

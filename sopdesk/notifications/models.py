@@ -118,6 +118,21 @@ class OutboxMessage(NoDeleteModel):
     )
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Mail threading (lib.mailthread): stored when queued, so that a retry sends the same headers.
+    # Database defaults: the set-based writers (enqueue_rows) leave these columns out.
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The ticket the message is about; its mail thread is looked up by it."),
+    )
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, default="", db_default="")
+    in_reply_to = models.CharField(_("In-Reply-To"), max_length=255, blank=True, default="", db_default="")
+    references = models.TextField(_("References"), blank=True, default="", db_default="")
+    reply_to = models.CharField(_("Reply-To"), max_length=254, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from sopdesk.core.bulk import array_parameters, bulk_cursor, insert_rows
+from sopdesk.lib.mailthread import make_message_id, subject_with_number
 from sopdesk.notifications.choices import DeliveryChannel, DeliveryStatus
 from sopdesk.notifications.models import DEDUPE_KEY_MAX_LENGTH, SUBJECT_MAX_LENGTH, Notification, OutboxMessage
 from sopdesk.notifications.tasks import schedule_delivery
@@ -54,10 +57,41 @@ class OutgoingNotification:
     body: str
     dedupe_key: str  # stable per purpose and recipient, e.g. "event:123:user:7"
     send_email: bool = True
+    # Mail threading headers (lib.mailthread), e.g. tickets.notifications sets them on requester mails.
+    # A mail about a ticket without a Message-ID of its own gets one named after the ticket and the key.
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: str = ""
+    reply_to: str = ""
 
     def __post_init__(self) -> None:
         if not 0 < len(self.dedupe_key) <= DEDUPE_KEY_MAX_LENGTH:
             raise ValueError(f"a dedupe key has 1 to {DEDUPE_KEY_MAX_LENGTH} characters: {self.dedupe_key!r}")
+
+
+def ticket_message_id(ticket: Ticket, dedupe_key: str) -> str:
+    """Return a new Message-ID for the mail `dedupe_key` about `ticket` (names its number; see lib.mailthread).
+
+    Empty when the ticket's number does not have the form replies are matched by.
+    """
+    tag = re.sub(r"[^A-Za-z0-9]+", "-", dedupe_key).strip("-")[:40] or "mail"
+    try:
+        return make_message_id(ticket_number=ticket.number, tag=tag, domain=mail_domain())
+    except ValueError:
+        return ""
+
+
+def mail_domain() -> str:
+    """Return the domain of the desk's Message-IDs (setting SOPDESK_MAIL_DOMAIN)."""
+    return str(getattr(settings, "SOPDESK_MAIL_DOMAIN", "") or "localhost")
+
+
+def _mail_subject(item: OutgoingNotification) -> str:
+    subject = one_line(item.subject)
+    if item.ticket is not None and item.ticket.number:
+        # Replies find their ticket by the number in the subject when the threading headers are lost.
+        subject = subject_with_number(subject, ticket_number=item.ticket.number)
+    return subject[:SUBJECT_MAX_LENGTH]
 
 
 def one_line(text: str) -> str:
@@ -163,12 +197,18 @@ def enqueue(notifications: Sequence[OutgoingNotification], *, now: datetime, key
                 channel=DeliveryChannel.EMAIL,
                 recipient=item.recipient,
                 address=item.recipient.email,
-                subject=one_line(item.subject)[:SUBJECT_MAX_LENGTH],
+                subject=_mail_subject(item),
                 body=item.body,
                 dedupe_key=outbox_key(DeliveryChannel.EMAIL, item.recipient, item.dedupe_key),
                 status=DeliveryStatus.PENDING,
                 next_attempt_at=now,
                 created_at=now,
+                ticket=item.ticket,
+                message_id=item.message_id
+                or (ticket_message_id(item.ticket, item.dedupe_key) if item.ticket is not None else ""),
+                in_reply_to=one_line(item.in_reply_to),
+                references=one_line(item.references),
+                reply_to=one_line(item.reply_to),
             )
             for item in new
             if item.send_email and item.recipient.email and item.kind not in item.recipient.email_muted_kinds

@@ -11,6 +11,7 @@ times and service hours in the acknowledgement).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,9 +29,10 @@ from sopdesk.notifications.mailtemplates import (
     mail_templates,
     request_url,
 )
-from sopdesk.notifications.outbox import OutgoingNotification
+from sopdesk.notifications.outbox import OutgoingNotification, ticket_message_id
 from sopdesk.tickets.choices import EventKind, RequesterStage, Status, requester_stage
 from sopdesk.tickets.events import kind_label
+from sopdesk.tickets.mailthreads import thread_headers
 from sopdesk.tickets.mailvalues import MailValue, providers
 from sopdesk.tickets.models import Ticket, TicketEvent
 
@@ -182,4 +184,65 @@ def notifications_for_event(event: TicketEvent) -> list[OutgoingNotification]:
                 dedupe_key=f"event:{event.pk}:user:{user.pk}",
             )
         )
-    return notifications
+    return with_mail_thread(event, notifications)
+
+
+# The public reply mail quotes this many earlier public messages, newest first, each cut to this length.
+HISTORY_MESSAGES = 3
+HISTORY_MESSAGE_CHARS = 800
+
+
+def with_mail_thread(event: TicketEvent, notifications: list[OutgoingNotification]) -> list[OutgoingNotification]:
+    """Return `notifications` with the requester's mail threaded (mailthreads.thread_headers) and, for a
+    public reply, the recent public history quoted below the message.
+    """
+    ticket = event.ticket
+    result = []
+    for item in notifications:
+        if item.recipient.pk == ticket.requester_id and item.send_email and item.recipient.email:
+            headers = thread_headers(ticket, item.recipient, is_new_ticket=event.kind == EventKind.CREATED)
+            body = item.body
+            if event.kind == EventKind.PUBLIC_REPLY and not event.is_internal:
+                body += quoted_history(event, item.recipient)
+            item = replace(
+                item,
+                body=body,
+                message_id=ticket_message_id(ticket, item.dedupe_key),
+                in_reply_to=headers.in_reply_to,
+                references=headers.references,
+                reply_to=headers.reply_to,
+            )
+        result.append(item)
+    return result
+
+
+def quoted_history(event: TicketEvent, recipient: User) -> str:
+    """Return the public messages before `event` as quoted text for `recipient` ('' when there are none).
+
+    The last HISTORY_MESSAGES public replies, newest first, then the request itself if there is room;
+    each cut to HISTORY_MESSAGE_CHARS. Internal notes never appear.
+    """
+    ticket = event.ticket
+    earlier = list(
+        TicketEvent.objects.filter(ticket=ticket, kind=EventKind.PUBLIC_REPLY, is_internal=False, pk__lt=event.pk)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:HISTORY_MESSAGES]
+    )
+    entries: list[tuple[datetime, str, str]] = [
+        (item.created_at, str(item.actor) if item.actor is not None else "", item.body) for item in earlier
+    ]
+    if len(entries) < HISTORY_MESSAGES and ticket.description.strip():
+        entries.append((ticket.created_at, str(ticket.requester), ticket.description))
+    if not entries:
+        return ""
+    with translation.override(recipient_language(recipient)), timezone.override(recipient_zone(recipient)):
+        parts = ["\n\n-- \n" + _("Earlier messages, newest first:")]
+        for at, author, text in entries:
+            text = text.strip()
+            if len(text) > HISTORY_MESSAGE_CHARS:
+                text = text[:HISTORY_MESSAGE_CHARS].rstrip() + " […]"
+            quoted = "\n".join(f"> {line}".rstrip() for line in text.splitlines())
+            parts.append(
+                _("On %(time)s, %(author)s wrote:") % {"time": format_mail_time(at), "author": author} + "\n" + quoted
+            )
+    return "\n\n".join(parts)

@@ -102,8 +102,10 @@ def test_an_edited_template_is_used_by_the_next_mail(requester: User, agent: Use
     template.full_clean()
     template.save()
     ticket = walk_through_the_requester_mails(requester, agent, team_lead, title="Desk")
-    reply = OutboxMessage.objects.get(recipient=requester, subject=f"{ticket.number} answered")
-    assert reply.body == f"TRY PORT 14. — http://testserver/portal/requests/{ticket.number}/"
+    # The mail's subject keeps "[number]" for replies by mail, even when the template lost the brackets.
+    reply = OutboxMessage.objects.get(recipient=requester, subject=f"[{ticket.number}] {ticket.number} answered")
+    # Below the message, the quoted history (tickets.notifications.quoted_history).
+    assert reply.body.startswith(f"TRY PORT 14. — http://testserver/portal/requests/{ticket.number}/\n\n-- \n")
 
 
 def test_a_language_without_a_template_falls_back_to_the_desks_language(settings: Any) -> None:
