@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 
+from sopdesk.mail.imap import poll_active_mailboxes
 from sopdesk.mail.processing import process_left_over, process_mail
 
 
@@ -20,3 +21,10 @@ def process_inbound_mail(mail_id: int) -> None:
 def process_left_over_mails_every_minute() -> None:
     """Process messages still "received": their job was lost (worker killed, queue lost) or is failing."""
     process_left_over(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("mail-poll")
+def poll_mailboxes_every_minute() -> None:
+    """Fetch new mail of every active IMAP mailbox; a lock per mailbox keeps two workers off the same one."""
+    poll_active_mailboxes(now=timezone.now(), lock=HUEY.lock_task)

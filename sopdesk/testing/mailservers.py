@@ -5,7 +5,7 @@ self-signed certificate for 127.0.0.1/localhost, picks free ports and starts bot
 foreground; `stop()` ends them and removes the directory. Postfix accepts mail for the test domains
 on its SMTP port and hands it to Dovecot over LMTP; Dovecot stores it in a per-address Maildir and
 serves it over IMAP (plain, loopback only) and IMAPS. Every address of the test domains has a
-mailbox, and every user logs in with `PASSWORD` (the passwd-file is written as users are added).
+mailbox, and every user added logs in with `PASSWORD` (a passwd-file per user, written when added).
 
 Dovecot runs unprivileged (as the `dovecot` account when the tests run as root); Postfix needs
 root to start, so as another user only Dovecot is available (`has_postfix` says which).
@@ -171,7 +171,7 @@ class MailServers:
         home = self.root / "dovecot"
         for directory in (home, home / "run", home / "state", home / "mail"):
             directory.mkdir(mode=0o750, exist_ok=True)
-        (home / "users").write_text("")
+        (home / "users").mkdir(mode=0o750, exist_ok=True)
         config = home / "dovecot.conf"
         config.write_text(self._dovecot_config(home, account))
         for path in [home, *home.iterdir(), self.root / "tls", *(self.root / "tls").iterdir()]:
@@ -217,7 +217,9 @@ mail_fsync = never
 lmtp_save_to_detail_mailbox = no
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {home}/users
+  # One file per user: Dovecot re-reads a changed passwd-file at most once a second, so users added
+  # to one shared file could not log in at once; a new file is read on first use.
+  args = scheme=PLAIN username_format=%u {home}/users/%d/%n
 }}
 userdb {{
   driver = static
@@ -383,30 +385,21 @@ maximal_backoff_time = 2s
         """Let `address` log in over IMAP with `PASSWORD` (it receives mail whether or not it can log in)."""
         if address in self._users:
             return
+        local, _, domain = address.rpartition("@")
+        if not local or "/" in address or address.startswith("."):
+            raise ValueError(f"not a test address: {address!r}")
+        folder = self.root / "dovecot" / "users" / domain
+        folder.mkdir(mode=0o750, exist_ok=True)
+        path = folder / local
+        path.write_text(f"{address}:{{PLAIN}}{PASSWORD}\n")
+        account = self._dovecot_account()
+        for item in (folder, path):
+            os.chown(item, account.pw_uid, account.pw_gid)
         self._users.add(address)
-        users = self.root / "dovecot" / "users"
-        with users.open("a") as handle:
-            handle.write(f"{address}:{{PLAIN}}{PASSWORD}\n")
 
     def imap(self, address: str, *, tls: bool = False) -> imaplib.IMAP4:
         """Return an IMAP session logged in as `address` (IMAPS with a verified certificate when `tls`)."""
         self.add_user(address)
-        session: imaplib.IMAP4
-        if tls:
-            session = imaplib.IMAP4_SSL(LOOPBACK, self.imaps_port, ssl_context=self.client_tls_context(), timeout=10)
-        else:
-            session = imaplib.IMAP4(LOOPBACK, self.imap_port, timeout=10)
-        try:
-            session.login(address, PASSWORD)
-        except imaplib.IMAP4.error:
-            # Dovecot re-reads the passwd-file at most once a second: a user added in the same second
-            # as the last lookup is known a second later.
-            session.shutdown()
-            time.sleep(1.1)
-            return self._login(address, tls=tls)
-        return session
-
-    def _login(self, address: str, *, tls: bool) -> imaplib.IMAP4:
         session: imaplib.IMAP4
         if tls:
             session = imaplib.IMAP4_SSL(LOOPBACK, self.imaps_port, ssl_context=self.client_tls_context(), timeout=10)
