@@ -139,6 +139,10 @@ OPERATIONS: dict[str, OperationName] = {
     "POST /tickets/{number}/kb-article": OperationName("kb_articles", "kb_articles_from_ticket"),
     "GET /search/tickets": OperationName("search", "search_tickets"),
     "GET /search/articles": OperationName("search", "search_articles"),
+    "GET /mail/inbound": OperationName("mail", "mail_inbound_list"),
+    "GET /mail/inbound/{mail_id}": OperationName("mail", "mail_inbound_get"),
+    "POST /mail/inbound/{mail_id}/reprocess": OperationName("mail", "mail_inbound_reprocess"),
+    "POST /mail/mailboxes/{mailbox_id}/messages": OperationName("mail", "mail_message_upload"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -167,6 +171,8 @@ TAG_DESCRIPTIONS = {
     "kb_categories": "The knowledge-base category tree (knowledge-base admins change it; audited).",
     "search": "Full-text search in Chinese and English, ranked, with highlighted snippets, under the same "
     "visibility as the lists.",
+    "mail": "Inbound e-mail (administrators): received messages with their state, the quarantine and its "
+    "re-processing, and the upload of raw .eml files into a mailbox.",
 }
 
 api = DocumentedAPI(
@@ -198,3 +204,4 @@ api.add_router("/kb", "sopdesk.kb.api.views.router")
 api.add_router("/kb", "sopdesk.kb.api.views.categories_router")
 api.add_router("/tickets", "sopdesk.kb.api.views.tickets_router")
 api.add_router("/search", "sopdesk.search.api.views.router")
+api.add_router("/mail", "sopdesk.mail.api.views.router")
