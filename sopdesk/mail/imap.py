@@ -75,7 +75,7 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
         try:
             session.starttls(ssl_context=tls_context())
         except BaseException:
-            session.shutdown()
+            _close(session)
             raise
     elif mailbox.imap_security == ImapSecurity.PLAIN:
         # The password would cross the network in the clear: refused here, whatever the stored settings say.
@@ -87,9 +87,15 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
     try:
         session.login(mailbox.imap_username, mailbox.imap_password)
     except BaseException:
-        session.shutdown()
+        _close(session)
         raise
     return session
+
+
+def _close(session: imaplib.IMAP4) -> None:
+    # The socket may be half set up (a failed TLS handshake): closing it must not hide the original error.
+    with suppress(OSError):
+        session.shutdown()
 
 
 @contextmanager

@@ -90,6 +90,20 @@ def test_imaps_verifies_the_certificate_and_fetches(mail_servers: MailServers, s
     assert (report.stored_count, report.error) == (1, "")
 
 
+def test_starttls_upgrades_the_plain_port_and_verifies_the_certificate(
+    mail_servers: MailServers, settings: Any
+) -> None:
+    settings.SOPDESK_MAIL_CA_FILE = str(mail_servers.cert_file)
+    mailbox = make_mailbox(mail_servers, security=ImapSecurity.STARTTLS)
+    mail_servers.deliver(make_mail(to=mailbox.address, subject="starttls"), recipient=mailbox.address)
+
+    report = poll_mailbox(mailbox, now=NOW)
+
+    assert (report.stored_count, report.error) == (1, "")
+    settings.SOPDESK_MAIL_CA_FILE = ""
+    assert "CERTIFICATE_VERIFY_FAILED" in poll_mailbox(mailbox, now=NOW).error
+
+
 def test_an_untrusted_certificate_is_refused_recorded_and_the_mail_left_on_the_server(
     mail_servers: MailServers, settings: Any
 ) -> None:
