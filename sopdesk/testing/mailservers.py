@@ -6,6 +6,8 @@ foreground; `stop()` ends them and removes the directory. Postfix accepts mail f
 on its SMTP port and hands it to Dovecot over LMTP; Dovecot stores it in a per-address Maildir and
 serves it over IMAP (plain, loopback only) and IMAPS. Every address of the test domains has a
 mailbox, and every user added logs in with `PASSWORD` (a passwd-file per user, written when added).
+Mail for RELAY_DOMAIN is relayed over SMTP to `relay_port` on loopback, where a test may run the
+desk's own SMTP receiver; while nothing listens there, Postfix keeps it queued and retries.
 
 Dovecot runs unprivileged (as the `dovecot` account when the tests run as root); Postfix needs
 root to start, so as another user only Dovecot is available (`has_postfix` says which).
@@ -36,6 +38,8 @@ OPENSSL = "openssl"
 # The mail domains the servers deliver locally: the desk's support addresses and its requesters'.
 SUPPORT_DOMAIN = "desk.test"
 CUSTOMER_DOMAIN = "customer.test"
+# Postfix relays mail for this domain to `relay_port` on loopback (a test starts an SMTP receiver there).
+RELAY_DOMAIN = "direct.test"
 PASSWORD = "mail-test-password"  # noqa: S105 - a throw-away account on a loopback test server
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 20.0
@@ -88,6 +92,7 @@ class MailServers:
     imaps_port: int = 0
     lmtp_port: int = 0
     smtp_port: int = 0
+    relay_port: int = 0
     has_postfix: bool = False
     cert_file: Path = field(init=False)
     _dovecot: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
@@ -122,7 +127,7 @@ class MailServers:
         self.imap_port, self.imaps_port, self.lmtp_port = free_port(), free_port(), free_port()
         self._start_dovecot()
         if with_postfix and os.geteuid() == 0:
-            self.smtp_port = free_port()
+            self.smtp_port, self.relay_port = free_port(), free_port()
             self._start_postfix()
             self.has_postfix = True
 
@@ -329,7 +334,10 @@ virtual_mailbox_domains = {SUPPORT_DOMAIN}, {CUSTOMER_DOMAIN}
 virtual_mailbox_maps = static:mailbox
 virtual_transport = lmtp:inet:{LOOPBACK}:{self.lmtp_port}
 relayhost =
-default_transport = error:this test server delivers only to {SUPPORT_DOMAIN} and {CUSTOMER_DOMAIN}
+relay_domains = {RELAY_DOMAIN}
+transport_maps = inline:{{ {RELAY_DOMAIN}=smtp:[{LOOPBACK}]:{self.relay_port} }}
+smtp_tls_security_level = none
+default_transport = error:this test server delivers only to {SUPPORT_DOMAIN}, {CUSTOMER_DOMAIN} and {RELAY_DOMAIN}
 message_size_limit = 52428800
 smtputf8_enable = no
 biff = no

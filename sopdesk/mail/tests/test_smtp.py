@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,8 +16,9 @@ from sopdesk.mail.choices import MailSource, MailState
 from sopdesk.mail.models import InboundMail, Mailbox
 from sopdesk.mail.smtp import make_controller
 from sopdesk.testing import mailcorpus as corpus
-from sopdesk.testing.mailservers import LOOPBACK, free_port
+from sopdesk.testing.mailservers import LOOPBACK, RELAY_DOMAIN, MailServers, free_port
 from sopdesk.tickets.choices import Channel
+from sopdesk.tickets.models import Ticket
 
 # The receiver stores in its own thread, with its own connection: the data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -107,3 +109,33 @@ def test_a_database_failure_while_checking_a_recipient_is_a_temporary_refusal(re
             cursor.execute("ALTER TABLE mail_mailbox_away RENAME TO mail_mailbox")
 
     assert refused.value.recipients["help@desk.example"][0] == 451
+
+
+@pytest.mark.mailserver
+def test_mail_relayed_by_postfix_waits_in_its_queue_while_the_receiver_is_down_and_arrives_once(
+    postfix: MailServers, service_desk: Team, requester: User
+) -> None:
+    address = f"help-{postfix.relay_port}@{RELAY_DOMAIN}"
+    mailbox = Mailbox.objects.create(name="Direct", address=address)
+    raw = corpus.message(sender=FROM, subject="Relayed", to=address)
+    # Nothing listens on the relay port yet: Postfix accepts the message and queues it.
+    postfix.send(raw, sender="requester@example.com", recipients=[address])
+    time.sleep(1.5)
+    assert not InboundMail.objects.exists()
+
+    controller = make_controller(host=LOOPBACK, port=postfix.relay_port)
+    controller.start()
+    try:
+        deadline = time.monotonic() + 30
+        # Stored, then processed after the commit (the jobs run inline in the tests) before the 250.
+        while not InboundMail.objects.exclude(state=MailState.RECEIVED).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)  # Postfix has its 250 and does not come back
+    finally:
+        controller.stop()
+
+    mail = InboundMail.objects.get()
+    assert (mail.mailbox, mail.source, mail.state) == (mailbox, MailSource.SMTP, MailState.PROCESSED)
+    assert mail.ticket is not None
+    assert mail.ticket.title == "Relayed"
+    assert Ticket.objects.count() == 1
