@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from huey.contrib.djhuey import HUEY
 
 from sopdesk.mail.choices import AfterFetch, ImapSecurity, MailSource
@@ -250,3 +252,16 @@ def test_a_mailbox_another_worker_is_polling_is_skipped(db: None) -> None:
     assert mailbox.last_polled_at is None
     # Once the other worker is done, the next run polls it (and records its failure).
     assert "ConnectionRefusedError" in poll_active_mailboxes(now=NOW, lock=HUEY.lock_task)[mailbox.pk].error
+
+
+def test_the_poll_command_fetches_now_and_reports_failures(mail_servers: MailServers) -> None:
+    mailbox = make_mailbox(mail_servers)
+    mail_servers.deliver(make_mail(to=mailbox.address, subject="by command"), recipient=mailbox.address)
+    out = StringIO()
+
+    call_command("poll_mailboxes", "--mailbox", mailbox.address, stdout=out)
+
+    assert f"{mailbox.name}: 1 fetched, 1 new" in out.getvalue()
+    Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=1)
+    with pytest.raises(CommandError, match="could not be polled"):
+        call_command("poll_mailboxes", "--mailbox", mailbox.name, stdout=out, stderr=StringIO())
