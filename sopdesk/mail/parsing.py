@@ -189,9 +189,12 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+_IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
+
+
 def sanitize_html(value: str) -> str:
     """Return `value` reduced to the allow-list: no script, style, event handler, form or remote image."""
-    return nh3.clean(
+    cleaned = nh3.clean(
         value,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -200,6 +203,8 @@ def sanitize_html(value: str) -> str:
         attribute_filter=_filter_attribute,
         strip_comments=True,
     )
+    # A remote image lost its source above: drop the element rather than show a broken image.
+    return _IMAGE_WITHOUT_SOURCE.sub("", cleaned)
 
 
 _BLOCK_END = re.compile(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|/table|hr)\b[^>]*>")
