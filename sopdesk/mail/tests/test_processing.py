@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -323,3 +324,38 @@ def test_database_locked_during_processing_leaves_it_received_for_the_retry(
     monkeypatch.setattr(processing, "create_ticket", real)
     assert processing.process_mail(mail.pk, now=timezone.now()).state == MailState.PROCESSED
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_really_locked_sqlite_database_leaves_the_mail_received_and_the_catch_up_processes_it(
+    service_desk: Team, requester: User
+) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write lock")
+    mailbox = Mailbox.objects.create(name="Help", address="help@desk.example")
+    raw = corpus.message(sender=FROM)
+    # Stored as intake does, without its after-commit job: that job is what meets the lock below.
+    mail = InboundMail.objects.create(
+        mailbox=mailbox, source=MailSource.IMAP, message_id="<locked@client.example>", sha256="0" * 64,
+        size=len(raw), raw=raw, received_at=timezone.now(),
+    )  # fmt: skip
+    options = connection.settings_dict["OPTIONS"]
+    connection.close()
+    connection.settings_dict["OPTIONS"] = {**options, "timeout": 0.3}
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        with pytest.raises(OperationalError, match="locked"):
+            processing.process_mail(mail.pk, now=timezone.now())
+        assert InboundMail.objects.get(pk=mail.pk).state == MailState.RECEIVED
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        connection.close()
+        connection.settings_dict["OPTIONS"] = options
+    later = timezone.now() + timedelta(minutes=5)
+    assert processing.process_left_over(now=later) == 1
+    assert processing.process_left_over(now=later) == 0
+    assert InboundMail.objects.get(pk=mail.pk).state == MailState.PROCESSED
+    assert Ticket.objects.count() == 1
+    assert acks_to("requester@example.com") == 1
