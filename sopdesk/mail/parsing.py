@@ -179,6 +179,43 @@ def decode_header_value(value: str) -> str:
     return "".join(decoded)
 
 
+# --- quoted history -------------------------------------------------------------------------
+
+_QUOTE_STARTS = (
+    re.compile(r"^-{2,}\s*(original message|forwarded message|原始邮件|转发邮件)\s*-{2,}\s*$", re.IGNORECASE),
+    re.compile(r"^on\b.{0,300}\bwrote:\s*$", re.IGNORECASE),
+    re.compile(r"^在.{0,300}写道\s*[:：]\s*$"),
+    re.compile(r"^_{10,}\s*$"),
+    re.compile(r"^>"),
+)
+_OUTLOOK_HEADER = re.compile(r"^(from|发件人)\s*[:：]", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(r"^(sent|date|to|发送时间|时间|收件人)\s*[:：]", re.IGNORECASE)
+
+
+def without_quoted_history(text: str) -> tuple[str, bool]:
+    """Return `text` cut before the quoted earlier messages of a reply, and whether it was cut.
+
+    Recognises "On … wrote:", "在 … 写道：", "-----Original Message-----", Outlook's "From: / Sent:"
+    block and "> " quotes. A reply that is all quote is kept whole: the text is never lost, and
+    the original mail always has all of it.
+    """
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        two_lines = f"{stripped} {lines[index + 1].strip()}" if index + 1 < len(lines) else stripped
+        starts = any(pattern.match(stripped) for pattern in _QUOTE_STARTS) or (
+            # "On Mon, 6 Dec 2026 at 09:00, Desk <help@desk.example>" + "wrote:" on the next line
+            stripped.lower().startswith("on ") and _QUOTE_STARTS[1].match(two_lines) is not None
+        )
+        if not starts and _OUTLOOK_HEADER.match(stripped):
+            following = [item.strip() for item in lines[index + 1 : index + 4]]
+            starts = any(_OUTLOOK_NEXT.match(item) for item in following)
+        if starts:
+            kept = "\n".join(lines[:index]).rstrip()
+            return (kept, True) if kept.strip() else (text, False)
+    return text, False
+
+
 # --- HTML --------------------------------------------------------------------------------------
 
 

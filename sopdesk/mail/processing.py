@@ -29,7 +29,7 @@ from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib import mailthread
 from sopdesk.mail.choices import MailState
 from sopdesk.mail.models import ERROR_MAX_LENGTH, InboundMail, Mailbox
-from sopdesk.mail.parsing import MailParseError, ParsedAttachment, ParsedMail, parse_message
+from sopdesk.mail.parsing import MailParseError, ParsedAttachment, ParsedMail, parse_message, without_quoted_history
 from sopdesk.tickets.actions import TicketDraft, add_attachment, add_comment, create_ticket
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.choices import Channel, EventKind, Status
@@ -179,9 +179,13 @@ def _upload(item: ParsedAttachment) -> SimpleUploadedFile:
     return SimpleUploadedFile(item.name, item.data, content_type=item.content_type)
 
 
-def _body(parsed: ParsedMail, *, refused: list[str], before: str = "") -> str:
+def _body(parsed: ParsedMail, *, refused: list[str], before: str = "", reply: bool = False) -> str:
     text = parsed.text or _("(The message has no text.)")
     notes = []
+    if reply:
+        text, cut = without_quoted_history(text)
+        if cut:
+            notes.append(_("[Quoted earlier messages left out: they are in the original mail.]"))
     if refused:
         notes.append(_("Attachments not accepted (they stay in the original mail):") + "\n" + "\n".join(refused))
     tail = ("\n\n" + "\n\n".join(notes)) if notes else ""
@@ -252,7 +256,8 @@ def decide_and_act(mail: InboundMail, parsed: ParsedMail, *, now: datetime) -> O
         )
     if ticket is None:
         return _new_ticket(parsed, mailbox=mailbox, sender=sender, now=now, attachments=attachments, refused=refused)
-    event = add_comment(ticket, actor=sender, body=_body(parsed, refused=refused), is_internal=False, now=now)
+    body = _body(parsed, refused=refused, reply=True)
+    event = add_comment(ticket, actor=sender, body=body, is_internal=False, now=now)
     for upload in attachments:
         add_attachment(ticket, actor=sender, upload=upload, is_internal=False, now=now)
     return Outcome(MailState.PROCESSED, ticket=ticket, event=event)

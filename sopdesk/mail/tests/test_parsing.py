@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sopdesk.mail.parsing import MailParseError, decode_text, parse_message, sanitize_html
+from sopdesk.mail.parsing import MailParseError, decode_text, parse_message, sanitize_html, without_quoted_history
 from sopdesk.testing import mailcorpus as corpus
 
 CHINESE = "打印机无法打印，请帮忙"
@@ -155,3 +155,25 @@ def test_control_and_bidi_characters_leave_subject_and_text() -> None:
     parsed = parse_message(raw)
     assert "\u202e" not in parsed.subject
     assert parsed.text == "lineone\nline two"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Thanks, it works.\n\nOn Sun, 6 Dec 2026 at 09:00, Service desk <help@desk.example> wrote:\n> Please restart.",
+        "Thanks, it works.\n\nOn Sun, 6 Dec 2026 at 09:00, Service desk <help@desk.example>\nwrote:\n> Please restart.",
+        "Thanks, it works.\n\n在 2026年12月6日 09:00，服务台 <help@desk.example> 写道：\n> 请重启。",
+        "Thanks, it works.\n\n-----Original Message-----\nFrom: Service desk\nPlease restart.",
+        "Thanks, it works.\n________________________________\nFrom: Service desk <help@desk.example>\nSent: Sunday",
+        "Thanks, it works.\n\n发件人: 服务台 <help@desk.example>\n发送时间: 2026年12月6日 9:00\n收件人: 我\n请重启。",
+        "Thanks, it works.\n> Please restart.\n> Thanks",
+    ],
+)
+def test_quoted_history_is_left_out_of_replies(reply: str) -> None:
+    assert without_quoted_history(reply) == ("Thanks, it works.", True)
+
+
+def test_a_reply_that_is_all_quote_or_mentions_from_is_kept() -> None:
+    assert without_quoted_history("> only a quote") == ("> only a quote", False)
+    text = "From: the log below\nthe printer says E42"
+    assert without_quoted_history(text) == (text, False)

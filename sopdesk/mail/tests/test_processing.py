@@ -359,3 +359,15 @@ def test_a_really_locked_sqlite_database_leaves_the_mail_received_and_the_catch_
     assert InboundMail.objects.get(pk=mail.pk).state == MailState.PROCESSED
     assert Ticket.objects.count() == 1
     assert acks_to("requester@example.com") == 1
+
+
+def test_a_reply_leaves_the_quoted_history_out(mailbox: Mailbox, requester: User) -> None:
+    ticket = factories.make_ticket(requester)
+    body = (
+        f"Restarted, works now.\n\nOn Sun, 6 Dec 2026, Service desk <help@desk.example> wrote:\n> [{ticket.number}] old"
+    )
+    mail = deliver(mailbox, corpus.message(sender=FROM, subject=f"Re: [{ticket.number}]", body=body))
+    assert mail.event is not None
+    assert mail.event.body.startswith("Restarted, works now.")
+    assert "> [" not in mail.event.body
+    assert "original mail" in mail.event.body
