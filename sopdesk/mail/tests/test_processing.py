@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import OperationalError, connection
@@ -371,3 +372,30 @@ def test_a_reply_leaves_the_quoted_history_out(mailbox: Mailbox, requester: User
     assert mail.event.body.startswith("Restarted, works now.")
     assert "> [" not in mail.event.body
     assert "original mail" in mail.event.body
+
+
+def test_intake_schedules_processing_after_its_commit(
+    mailbox: Mailbox, requester: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        mail = receive_raw(mailbox=mailbox, raw=corpus.message(sender=FROM), source=MailSource.IMAP, now=timezone.now())
+    assert len(callbacks) == 1
+    assert InboundMail.objects.get(pk=mail.pk).state == MailState.RECEIVED  # stored, not parsed yet
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()  # the commit happened: the job runs (inline in the tests)
+    assert InboundMail.objects.get(pk=mail.pk).state == MailState.PROCESSED
+    with django_capture_on_commit_callbacks() as again:
+        receive_raw(mailbox=mailbox, raw=mail.raw_bytes, source=MailSource.IMAP, now=timezone.now())
+    assert again == []  # a processed duplicate schedules nothing
+    assert Ticket.objects.count() == 1
+
+
+def test_a_mail_without_message_id_is_processed_once(mailbox: Mailbox, requester: User) -> None:
+    raw = corpus.message(sender=FROM, message_id=None, subject="No id")
+    first = deliver(mailbox, raw)
+    second = deliver(mailbox, raw)
+    assert first.pk == second.pk
+    assert first.state == MailState.PROCESSED
+    assert first.message_id == ""
+    assert Ticket.objects.count() == 1
+    assert acks_to("requester@example.com") == 1
