@@ -29,7 +29,14 @@ from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib import mailthread
 from sopdesk.mail.choices import MailState
 from sopdesk.mail.models import ERROR_MAX_LENGTH, InboundMail, Mailbox
-from sopdesk.mail.parsing import MailParseError, ParsedAttachment, ParsedMail, parse_message, without_quoted_history
+from sopdesk.mail.parsing import (
+    MailParseError,
+    ParsedAttachment,
+    ParsedMail,
+    clean_text,
+    parse_message,
+    without_quoted_history,
+)
 from sopdesk.tickets.actions import TicketDraft, add_attachment, add_comment, create_ticket
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.choices import Channel, EventKind, Status
@@ -270,7 +277,7 @@ def _describe(error: BaseException) -> str:
         text = error.message
     else:
         text = str(error) or type(error).__name__
-    return text[:ERROR_MAX_LENGTH]
+    return clean_text(text)[:ERROR_MAX_LENGTH]
 
 
 def _remember_summary(mail: InboundMail, parsed: ParsedMail | None) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from sopdesk.mail.parsing import MailParseError, decode_text, parse_message, sanitize_html, without_quoted_history
 from sopdesk.testing import mailcorpus as corpus
@@ -177,3 +182,39 @@ def test_a_reply_that_is_all_quote_or_mentions_from_is_kept() -> None:
     assert without_quoted_history("> only a quote") == ("> only a quote", False)
     text = "From: the log below\nthe printer says E42"
     assert without_quoted_history(text) == (text, False)
+
+
+_SEEDS = [
+    corpus.message(subject=corpus.encoded_word("打印机", "gbk"), body="正文", charset="gbk"),
+    corpus.multipart(
+        [
+            corpus.text_part(corpus.HOSTILE_HTML, subtype="html"),
+            corpus.attachment_part(b"x", content_type="text/plain", disposition="filename*=UTF-8''%E6%8A%A5.txt"),
+        ]
+    ),
+]
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    seed=st.sampled_from(_SEEDS),
+    cuts=st.lists(st.tuples(st.integers(0, 4000), st.binary(max_size=12)), max_size=6),
+)
+def test_a_mangled_message_never_crashes_the_parser(seed: bytes, cuts: list[tuple[int, bytes]]) -> None:
+    raw = seed
+    for position, junk in cuts:
+        at = position % (len(raw) + 1)
+        raw = raw[:at] + junk + raw[at + len(junk) // 2 :]
+    try:
+        parsed = parse_message(raw)
+    except MailParseError:
+        return
+    assert isinstance(parsed.text, str)
+    assert "<script" not in parsed.html.lower()
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_never_crash_the_parser(raw: bytes) -> None:
+    with contextlib.suppress(MailParseError):
+        parse_message(raw)

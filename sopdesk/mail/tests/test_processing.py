@@ -399,3 +399,17 @@ def test_a_mail_without_message_id_is_processed_once(mailbox: Mailbox, requester
     assert first.message_id == ""
     assert Ticket.objects.count() == 1
     assert acks_to("requester@example.com") == 1
+
+
+def test_nul_and_control_characters_in_headers_are_stored_safely(mailbox: Mailbox, requester: User) -> None:
+    raw = corpus.message(
+        sender="Re\x00quester\x1b <requester@example.com>",
+        subject="Printer\x00 on\x07 fire",
+        message_id="<nul\x00id@client.example>",
+        headers={"To": "help@desk.example\x00, x\x00@y.example", "X-Odd": "a\x00b"},
+    )
+    mail = deliver(mailbox, raw)
+    assert mail.state == MailState.PROCESSED, mail.error
+    assert mail.ticket is not None
+    assert mail.ticket.title == "Printer on fire"
+    assert "\x00" not in repr(InboundMail.objects.get(pk=mail.pk).headers)
