@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -300,6 +300,7 @@ def process_mail(mail_id: int, *, now: datetime) -> InboundMail:
     parsed: ParsedMail | None = None
     try:
         if mail.size > settings.SOPDESK_MAIL_MAX_BYTES:
+            parsed = _headers_only(mail.raw_bytes)  # sender and subject for the quarantine list
             raise Quarantine(
                 _("The message is too large (%(size)s); the limit is %(limit)s. It is kept as received.")
                 % {"size": filesizeformat(mail.size), "limit": filesizeformat(settings.SOPDESK_MAIL_MAX_BYTES)}
@@ -336,7 +337,28 @@ def process_mail(mail_id: int, *, now: datetime) -> InboundMail:
         return _quarantine(mail_id, parsed, error, now=now)
 
 
+def _headers_only(raw: bytes) -> ParsedMail | None:
+    """Parse only the header block of `raw` (at most 256 KB of it)."""
+    head = raw[: 256 * 1024]
+    end = min((found for found in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if found >= 0), default=len(head))
+    try:
+        return parse_message(head[:end] + b"\r\n\r\n")
+    except MailParseError:
+        return None
+
+
 def _quarantine(mail_id: int, parsed: ParsedMail | None, error: BaseException, *, now: datetime) -> InboundMail:
+    try:
+        return _store_quarantine(mail_id, parsed, error, now=now)
+    except OperationalError:
+        raise
+    except DatabaseError:
+        # Something in the summary the database refuses: the quarantine entry matters more.
+        logger.exception("inbound mail %s: quarantined without its header summary", mail_id)
+        return _store_quarantine(mail_id, None, error, now=now)
+
+
+def _store_quarantine(mail_id: int, parsed: ParsedMail | None, error: BaseException, *, now: datetime) -> InboundMail:
     with transaction.atomic():
         mail: InboundMail = InboundMail.objects.select_for_update().defer("raw").get(pk=mail_id)
         if mail.state != MailState.RECEIVED:

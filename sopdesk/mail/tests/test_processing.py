@@ -247,6 +247,7 @@ def test_a_20_mb_message_is_processed_and_a_larger_one_quarantined(mailbox: Mail
         second = deliver(mailbox, raw.replace(b"Message-ID: <", b"Message-ID: <x"))
     assert second.state == MailState.QUARANTINED
     assert "too large" in second.error
+    assert second.from_address == "requester@example.com"  # the header block is read for the quarantine list
     assert InboundMail.objects.get(pk=second.pk).size == len(raw) + 1
 
 
