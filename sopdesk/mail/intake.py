@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from sopdesk.mail.choices import MailSource, MailState
 from sopdesk.mail.models import MESSAGE_ID_MAX_LENGTH, InboundMail, Mailbox
 
-_ID = re.compile(r"<[^<>\s]{1,900}>")
+_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,900}>")
 # Only the header block is read at intake: a broken body cannot stop the store.
 _HEADER_BYTES = 256 * 1024
 

@@ -108,9 +108,14 @@ class ParsedMail:
             "message_id": self.message_id,
             "in_reply_to": self.in_reply_to,
             "references": self.references[:2000],
-            "content_type": self.content_type,
+            "content_type": clean_line(self.content_type, max_length=200),
             "attachments": [
-                {"name": item.name, "content_type": item.content_type, "size": len(item.data), "inline": item.inline}
+                {
+                    "name": item.name,
+                    "content_type": clean_line(item.content_type, max_length=200),
+                    "size": len(item.data),
+                    "inline": item.inline,
+                }
                 for item in self.attachments
             ],
         }
@@ -143,13 +148,14 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
 
 
 def _codec_exists(name: str) -> bool:
+    """Return True when `name` is a text codec Python knows (not base64, zlib, rot13 or a NUL-laden name)."""
     import codecs
 
     try:
-        codecs.lookup(name)
-    except LookupError:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
         return False
-    return True
+    return bool(getattr(info, "_is_text_encoding", True))
 
 
 def clean_text(value: str) -> str:
@@ -179,6 +185,43 @@ def decode_header_value(value: str) -> str:
     return "".join(decoded)
 
 
+# --- quoted history -------------------------------------------------------------------------
+
+_QUOTE_STARTS = (
+    re.compile(r"^-{2,}\s*(original message|forwarded message|原始邮件|转发邮件)\s*-{2,}\s*$", re.IGNORECASE),
+    re.compile(r"^on\b.{0,300}\bwrote:\s*$", re.IGNORECASE),
+    re.compile(r"^在.{0,300}写道\s*[:：]\s*$"),
+    re.compile(r"^_{10,}\s*$"),
+    re.compile(r"^>"),
+)
+_OUTLOOK_HEADER = re.compile(r"^(from|发件人)\s*[:：]", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(r"^(sent|date|to|发送时间|时间|收件人)\s*[:：]", re.IGNORECASE)
+
+
+def without_quoted_history(text: str) -> tuple[str, bool]:
+    """Return `text` cut before the quoted earlier messages of a reply, and whether it was cut.
+
+    Recognises "On … wrote:", "在 … 写道：", "-----Original Message-----", Outlook's "From: / Sent:"
+    block and "> " quotes. A reply that is all quote is kept whole: the text is never lost, and
+    the original mail always has all of it.
+    """
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        two_lines = f"{stripped} {lines[index + 1].strip()}" if index + 1 < len(lines) else stripped
+        starts = any(pattern.match(stripped) for pattern in _QUOTE_STARTS) or (
+            # "On Mon, 6 Dec 2026 at 09:00, Desk <help@desk.example>" + "wrote:" on the next line
+            stripped.lower().startswith("on ") and _QUOTE_STARTS[1].match(two_lines) is not None
+        )
+        if not starts and _OUTLOOK_HEADER.match(stripped):
+            following = [item.strip() for item in lines[index + 1 : index + 4]]
+            starts = any(_OUTLOOK_NEXT.match(item) for item in following)
+        if starts:
+            kept = "\n".join(lines[:index]).rstrip()
+            return (kept, True) if kept.strip() else (text, False)
+    return text, False
+
+
 # --- HTML --------------------------------------------------------------------------------------
 
 
@@ -189,9 +232,12 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+_IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
+
+
 def sanitize_html(value: str) -> str:
     """Return `value` reduced to the allow-list: no script, style, event handler, form or remote image."""
-    return nh3.clean(
+    cleaned = nh3.clean(
         value,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -200,6 +246,8 @@ def sanitize_html(value: str) -> str:
         attribute_filter=_filter_attribute,
         strip_comments=True,
     )
+    # A remote image lost its source above: drop the element rather than show a broken image.
+    return _IMAGE_WITHOUT_SOURCE.sub("", cleaned)
 
 
 _BLOCK_END = re.compile(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|/table|hr)\b[^>]*>")
@@ -220,7 +268,8 @@ def _all_headers(message: Message) -> dict[str, str]:
     found: dict[str, str] = {}
     for name, value in message.raw_items() if isinstance(message, EmailMessage) else message.items():
         key = str(name).lower()
-        text = decode_header_value(str(value))
+        # One line without control or format characters (PostgreSQL refuses NUL in text and JSON).
+        text = clean_line(decode_header_value(str(value)), max_length=20_000)
         found[key] = f"{found[key]}, {text}" if key in found and key in ("to", "cc", "references") else text
     return found
 
@@ -268,6 +317,53 @@ def _is_attachment(part: Message, name: str) -> bool:
     return bool(name) or part.get_content_maintype() not in ("text", "multipart")
 
 
+def _raw_payload(part: Message) -> bytes:
+    try:
+        raw = part.get_payload()
+    except Exception:  # nothing readable left: an empty download still says a part was there
+        return b""
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+
+
+def _read_part(
+    part: Message,
+    message: Message,
+    text_parts: list[str],
+    html_parts: list[str],
+    attachments: list[ParsedAttachment],
+    part_types: list[str],
+) -> None:
+    content_type = part.get_content_type()
+    part_types.append(content_type)
+    if part.is_multipart():
+        return
+    name = _filename(part) if part is not message or part.get_content_maintype() != "text" else ""
+    if part is not message and _is_attachment(part, name):
+        content_id = str(part.get("Content-ID", "") or "").strip().strip("<>")[:200]
+        attachments.append(
+            ParsedAttachment(
+                name=name or "attachment",
+                content_type=content_type,
+                data=_payload(part),
+                content_id=content_id,
+                inline=(part.get_content_disposition() or "") == "inline" or bool(content_id),
+            )
+        )
+        return
+    charset = part.get_content_charset()
+    if content_type == "text/html":
+        html_parts.append(decode_text(_payload(part), charset))
+    elif part.get_content_maintype() == "text":
+        text_parts.append(decode_text(_payload(part), charset))
+
+
+def _top_type(message: Message) -> str:
+    try:
+        return message.get_content_type()
+    except Exception:  # an unreadable Content-Type: what RFC 2045 says it then is
+        return "text/plain"
+
+
 def parse_message(raw: bytes) -> ParsedMail:
     """Read `raw` into a ParsedMail; raises MailParseError only when there is no message at all."""
     if not raw.strip():
@@ -284,34 +380,21 @@ def parse_message(raw: bytes) -> ParsedMail:
     html_parts: list[str] = []
     attachments: list[ParsedAttachment] = []
     part_types: list[str] = []
-    for part in message.walk():
-        content_type = part.get_content_type()
-        part_types.append(content_type)
-        if part.is_multipart():
-            continue
-        name = _filename(part) if part is not message or part.get_content_maintype() != "text" else ""
-        if part is not message and _is_attachment(part, name):
-            content_id = str(part.get("Content-ID", "") or "").strip().strip("<>")[:200]
-            attachments.append(
-                ParsedAttachment(
-                    name=name or "attachment",
-                    content_type=content_type,
-                    data=_payload(part),
-                    content_id=content_id,
-                    inline=(part.get_content_disposition() or "") == "inline" or bool(content_id),
+    for number, part in enumerate(message.walk()):
+        try:
+            _read_part(part, message, text_parts, html_parts, attachments, part_types)
+        except Exception:  # a header the stdlib parser trips over: keep the part's bytes as a download
+            if not part.is_multipart():
+                attachments.append(
+                    ParsedAttachment(
+                        name=f"part-{number}.bin", content_type="application/octet-stream", data=_raw_payload(part)
+                    )
                 )
-            )
-            continue
-        charset = part.get_content_charset()
-        if content_type == "text/html":
-            html_parts.append(decode_text(_payload(part), charset))
-        elif part.get_content_maintype() == "text":
-            text_parts.append(decode_text(_payload(part), charset))
     html = sanitize_html("\n".join(html_parts)) if html_parts else ""
     text = "\n\n".join(text_parts) if text_parts else html_to_text(html)
     return ParsedMail(
         message_id=headers.get("message-id", "").strip()[:255],
-        from_address=from_address.strip().lower() if "@" in from_address else "",
+        from_address=clean_line(from_address, max_length=254).replace(" ", "").lower() if "@" in from_address else "",
         from_name=clean_line(from_name, max_length=150),
         subject=clean_line(headers.get("subject", ""), max_length=500),
         to=_addresses(headers.get("to", "")),
@@ -323,6 +406,6 @@ def parse_message(raw: bytes) -> ParsedMail:
         html=html,
         attachments=attachments,
         headers=headers,
-        content_type=message.get_content_type(),
+        content_type=_top_type(message),
         part_types=part_types,
     )

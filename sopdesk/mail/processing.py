@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,14 @@ from sopdesk.core.validation import ValidationFailed
 from sopdesk.lib import mailthread
 from sopdesk.mail.choices import MailState
 from sopdesk.mail.models import ERROR_MAX_LENGTH, InboundMail, Mailbox
-from sopdesk.mail.parsing import MailParseError, ParsedAttachment, ParsedMail, parse_message
+from sopdesk.mail.parsing import (
+    MailParseError,
+    ParsedAttachment,
+    ParsedMail,
+    clean_text,
+    parse_message,
+    without_quoted_history,
+)
 from sopdesk.tickets.actions import TicketDraft, add_attachment, add_comment, create_ticket
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.choices import Channel, EventKind, Status
@@ -180,9 +187,13 @@ def _upload(item: ParsedAttachment) -> SimpleUploadedFile:
     return SimpleUploadedFile(item.name, item.data, content_type=item.content_type)
 
 
-def _body(parsed: ParsedMail, *, refused: list[str], before: str = "") -> str:
+def _body(parsed: ParsedMail, *, refused: list[str], before: str = "", reply: bool = False) -> str:
     text = parsed.text or _("(The message has no text.)")
     notes = []
+    if reply:
+        text, cut = without_quoted_history(text)
+        if cut:
+            notes.append(_("[Quoted earlier messages left out: they are in the original mail.]"))
     if refused:
         notes.append(_("Attachments not accepted (they stay in the original mail):") + "\n" + "\n".join(refused))
     tail = ("\n\n" + "\n\n".join(notes)) if notes else ""
@@ -253,7 +264,8 @@ def decide_and_act(mail: InboundMail, parsed: ParsedMail, *, now: datetime) -> O
         )
     if ticket is None:
         return _new_ticket(parsed, mailbox=mailbox, sender=sender, now=now, attachments=attachments, refused=refused)
-    event = add_comment(ticket, actor=sender, body=_body(parsed, refused=refused), is_internal=False, now=now)
+    body = _body(parsed, refused=refused, reply=True)
+    event = add_comment(ticket, actor=sender, body=body, is_internal=False, now=now)
     for upload in attachments:
         add_attachment(ticket, actor=sender, upload=upload, is_internal=False, now=now)
     return Outcome(MailState.PROCESSED, ticket=ticket, event=event)
@@ -266,7 +278,7 @@ def _describe(error: BaseException) -> str:
         text = error.message
     else:
         text = str(error) or type(error).__name__
-    return text[:ERROR_MAX_LENGTH]
+    return clean_text(text)[:ERROR_MAX_LENGTH]
 
 
 def _remember_summary(mail: InboundMail, parsed: ParsedMail | None) -> None:
@@ -289,6 +301,7 @@ def process_mail(mail_id: int, *, now: datetime) -> InboundMail:
     parsed: ParsedMail | None = None
     try:
         if mail.size > settings.SOPDESK_MAIL_MAX_BYTES:
+            parsed = _headers_only(mail.raw_bytes)  # sender and subject for the quarantine list
             raise Quarantine(
                 _("The message is too large (%(size)s); the limit is %(limit)s. It is kept as received.")
                 % {"size": filesizeformat(mail.size), "limit": filesizeformat(settings.SOPDESK_MAIL_MAX_BYTES)}
@@ -329,7 +342,28 @@ def process_mail(mail_id: int, *, now: datetime) -> InboundMail:
         return _quarantine(mail_id, parsed, error, now=now)
 
 
+def _headers_only(raw: bytes) -> ParsedMail | None:
+    """Parse only the header block of `raw` (at most 256 KB of it)."""
+    head = raw[: 256 * 1024]
+    end = min((found for found in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if found >= 0), default=len(head))
+    try:
+        return parse_message(head[:end] + b"\r\n\r\n")
+    except MailParseError:
+        return None
+
+
 def _quarantine(mail_id: int, parsed: ParsedMail | None, error: BaseException, *, now: datetime) -> InboundMail:
+    try:
+        return _store_quarantine(mail_id, parsed, error, now=now)
+    except OperationalError:
+        raise
+    except DatabaseError:
+        # Something in the summary the database refuses: the quarantine entry matters more.
+        logger.exception("inbound mail %s: quarantined without its header summary", mail_id)
+        return _store_quarantine(mail_id, None, error, now=now)
+
+
+def _store_quarantine(mail_id: int, parsed: ParsedMail | None, error: BaseException, *, now: datetime) -> InboundMail:
     with transaction.atomic():
         mail: InboundMail = InboundMail.objects.select_for_update().defer("raw").get(pk=mail_id)
         if mail.state != MailState.RECEIVED:

@@ -174,3 +174,31 @@ def test_import_eml(tmp_path: Path, mailbox: Mailbox, requester: User, capsys: p
         call_command("import_eml", str(tmp_path / "missing.eml"), "--mailbox", "Help")
     with pytest.raises(CommandError):
         call_command("import_eml", str(good), "--mailbox", "nope")
+
+
+def test_admin_creates_and_changes_a_mailbox_through_the_actions(admin_user: User, client: Client) -> None:
+    admin_user.is_staff = True
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    form = {
+        "name": "Support", "address": "support@desk.example", "is_active": "on", "imap_host": "imap.desk.example",
+        "imap_port": "993", "imap_security": "tls", "imap_username": "support", "imap_password": "first-secret",
+        "imap_folder": "INBOX", "after_fetch": "flag", "processed_folder": "", "send_acknowledgement": "on",
+        "default_category": "",
+    }  # fmt: skip
+    assert client.post("/admin/mail/mailbox/add/", form).status_code == 302
+    mailbox = Mailbox.objects.get(name="Support")
+    assert mailbox.imap_password == "first-secret"
+    changed = client.post(f"/admin/mail/mailbox/{mailbox.pk}/change/", {**form, "imap_password": "", "name": "Desk"})
+    assert changed.status_code == 302
+    mailbox.refresh_from_db()
+    assert (mailbox.name, mailbox.imap_password) == ("Desk", "first-secret")
+    refused = client.post(
+        f"/admin/mail/mailbox/{mailbox.pk}/change/", {**form, "imap_security": "plain", "imap_host": "mail.example.com"}
+    )
+    assert refused.status_code == 200
+    assert "loopback" in refused.content.decode()
+    logged = repr(list(ConfigChange.objects.filter(object_type="mail.mailbox").values_list("before", "after")))
+    assert "first-secret" not in logged
+    assert ConfigChange.objects.filter(object_type="mail.mailbox").count() == 2

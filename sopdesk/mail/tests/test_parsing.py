@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import contextlib
 
-from sopdesk.mail.parsing import MailParseError, decode_text, parse_message, sanitize_html
+import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from sopdesk.mail.parsing import MailParseError, decode_text, parse_message, sanitize_html, without_quoted_history
 from sopdesk.testing import mailcorpus as corpus
 
 CHINESE = "打印机无法打印，请帮忙"
@@ -84,7 +89,7 @@ def test_html_is_sanitised_and_remote_images_dropped() -> None:
 
 def test_sanitize_html_keeps_only_cid_images() -> None:
     cleaned = sanitize_html('<img src="http://x.example/a.png"><img src="cid:a"><img src="data:image/png;base64,AA">')
-    assert cleaned.count("<img") == 3
+    assert cleaned.count("<img") == 1
     assert "x.example" not in cleaned
     assert "data:" not in cleaned
 
@@ -155,3 +160,61 @@ def test_control_and_bidi_characters_leave_subject_and_text() -> None:
     parsed = parse_message(raw)
     assert "\u202e" not in parsed.subject
     assert parsed.text == "lineone\nline two"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Thanks, it works.\n\nOn Sun, 6 Dec 2026 at 09:00, Service desk <help@desk.example> wrote:\n> Please restart.",
+        "Thanks, it works.\n\nOn Sun, 6 Dec 2026 at 09:00, Service desk <help@desk.example>\nwrote:\n> Please restart.",
+        "Thanks, it works.\n\n在 2026年12月6日 09:00，服务台 <help@desk.example> 写道：\n> 请重启。",
+        "Thanks, it works.\n\n-----Original Message-----\nFrom: Service desk\nPlease restart.",
+        "Thanks, it works.\n________________________________\nFrom: Service desk <help@desk.example>\nSent: Sunday",
+        "Thanks, it works.\n\n发件人: 服务台 <help@desk.example>\n发送时间: 2026年12月6日 9:00\n收件人: 我\n请重启。",
+        "Thanks, it works.\n> Please restart.\n> Thanks",
+    ],
+)
+def test_quoted_history_is_left_out_of_replies(reply: str) -> None:
+    assert without_quoted_history(reply) == ("Thanks, it works.", True)
+
+
+def test_a_reply_that_is_all_quote_or_mentions_from_is_kept() -> None:
+    assert without_quoted_history("> only a quote") == ("> only a quote", False)
+    text = "From: the log below\nthe printer says E42"
+    assert without_quoted_history(text) == (text, False)
+
+
+_SEEDS = [
+    corpus.message(subject=corpus.encoded_word("打印机", "gbk"), body="正文", charset="gbk"),
+    corpus.multipart(
+        [
+            corpus.text_part(corpus.HOSTILE_HTML, subtype="html"),
+            corpus.attachment_part(b"x", content_type="text/plain", disposition="filename*=UTF-8''%E6%8A%A5.txt"),
+        ]
+    ),
+]
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    seed=st.sampled_from(_SEEDS),
+    cuts=st.lists(st.tuples(st.integers(0, 4000), st.binary(max_size=12)), max_size=6),
+)
+def test_a_mangled_message_never_crashes_the_parser(seed: bytes, cuts: list[tuple[int, bytes]]) -> None:
+    raw = seed
+    for position, junk in cuts:
+        at = position % (len(raw) + 1)
+        raw = raw[:at] + junk + raw[at + len(junk) // 2 :]
+    try:
+        parsed = parse_message(raw)
+    except MailParseError:
+        return
+    assert isinstance(parsed.text, str)
+    assert "<script" not in parsed.html.lower()
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_never_crash_the_parser(raw: bytes) -> None:
+    with contextlib.suppress(MailParseError):
+        parse_message(raw)

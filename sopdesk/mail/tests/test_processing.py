@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -245,6 +247,7 @@ def test_a_20_mb_message_is_processed_and_a_larger_one_quarantined(mailbox: Mail
         second = deliver(mailbox, raw.replace(b"Message-ID: <", b"Message-ID: <x"))
     assert second.state == MailState.QUARANTINED
     assert "too large" in second.error
+    assert second.from_address == "requester@example.com"  # the header block is read for the quarantine list
     assert InboundMail.objects.get(pk=second.pk).size == len(raw) + 1
 
 
@@ -323,3 +326,91 @@ def test_database_locked_during_processing_leaves_it_received_for_the_retry(
     monkeypatch.setattr(processing, "create_ticket", real)
     assert processing.process_mail(mail.pk, now=timezone.now()).state == MailState.PROCESSED
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_really_locked_sqlite_database_leaves_the_mail_received_and_the_catch_up_processes_it(
+    service_desk: Team, requester: User
+) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write lock")
+    mailbox = Mailbox.objects.create(name="Help", address="help@desk.example")
+    raw = corpus.message(sender=FROM)
+    # Stored as intake does, without its after-commit job: that job is what meets the lock below.
+    mail = InboundMail.objects.create(
+        mailbox=mailbox, source=MailSource.IMAP, message_id="<locked@client.example>", sha256="0" * 64,
+        size=len(raw), raw=raw, received_at=timezone.now(),
+    )  # fmt: skip
+    options = connection.settings_dict["OPTIONS"]
+    connection.close()
+    connection.settings_dict["OPTIONS"] = {**options, "timeout": 0.3}
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        with pytest.raises(OperationalError, match="locked"):
+            processing.process_mail(mail.pk, now=timezone.now())
+        assert InboundMail.objects.get(pk=mail.pk).state == MailState.RECEIVED
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        connection.close()
+        connection.settings_dict["OPTIONS"] = options
+    later = timezone.now() + timedelta(minutes=5)
+    assert processing.process_left_over(now=later) == 1
+    assert processing.process_left_over(now=later) == 0
+    assert InboundMail.objects.get(pk=mail.pk).state == MailState.PROCESSED
+    assert Ticket.objects.count() == 1
+    assert acks_to("requester@example.com") == 1
+
+
+def test_a_reply_leaves_the_quoted_history_out(mailbox: Mailbox, requester: User) -> None:
+    ticket = factories.make_ticket(requester)
+    body = (
+        f"Restarted, works now.\n\nOn Sun, 6 Dec 2026, Service desk <help@desk.example> wrote:\n> [{ticket.number}] old"
+    )
+    mail = deliver(mailbox, corpus.message(sender=FROM, subject=f"Re: [{ticket.number}]", body=body))
+    assert mail.event is not None
+    assert mail.event.body.startswith("Restarted, works now.")
+    assert "> [" not in mail.event.body
+    assert "original mail" in mail.event.body
+
+
+def test_intake_schedules_processing_after_its_commit(
+    mailbox: Mailbox, requester: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        mail = receive_raw(mailbox=mailbox, raw=corpus.message(sender=FROM), source=MailSource.IMAP, now=timezone.now())
+    assert len(callbacks) == 1
+    assert InboundMail.objects.get(pk=mail.pk).state == MailState.RECEIVED  # stored, not parsed yet
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()  # the commit happened: the job runs (inline in the tests)
+    assert InboundMail.objects.get(pk=mail.pk).state == MailState.PROCESSED
+    with django_capture_on_commit_callbacks() as again:
+        receive_raw(mailbox=mailbox, raw=mail.raw_bytes, source=MailSource.IMAP, now=timezone.now())
+    assert again == []  # a processed duplicate schedules nothing
+    assert Ticket.objects.count() == 1
+
+
+def test_a_mail_without_message_id_is_processed_once(mailbox: Mailbox, requester: User) -> None:
+    raw = corpus.message(sender=FROM, message_id=None, subject="No id")
+    first = deliver(mailbox, raw)
+    second = deliver(mailbox, raw)
+    assert first.pk == second.pk
+    assert first.state == MailState.PROCESSED
+    assert first.message_id == ""
+    assert Ticket.objects.count() == 1
+    assert acks_to("requester@example.com") == 1
+
+
+def test_nul_and_control_characters_in_headers_are_stored_safely(mailbox: Mailbox, requester: User) -> None:
+    raw = corpus.message(
+        sender="Re\x00quester\x1b <requester@example.com>",
+        subject="Printer\x00 on\x07 fire",
+        message_id="<nul\x00id@client.example>",
+        headers={"To": "help@desk.example\x00, x\x00@y.example", "X-Odd": "a\x00b"},
+    )
+    mail = deliver(mailbox, raw)
+    assert mail.state == MailState.PROCESSED, mail.error
+    assert mail.ticket is not None
+    assert mail.ticket.title == "Printer on fire"
+    assert "\x00" not in repr(InboundMail.objects.get(pk=mail.pk).headers)
