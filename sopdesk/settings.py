@@ -310,3 +310,7 @@ SOPDESK_BACKUP_KEEP = env_int("SOPDESK_BACKUP_KEEP", 7, minimum=1)
 # Django refuses request bodies above this before our own attachment check can answer.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Server-side requests to configured URLs (chat robots, webhooks) refuse internal addresses; these
+# host names and CIDR networks are allowed all the same (docs/integrations.md).
+SOPDESK_OUTBOUND_ALLOW = env_list("SOPDESK_OUTBOUND_ALLOW")
+SOPDESK_OUTBOUND_TIMEOUT = env_int("SOPDESK_OUTBOUND_TIMEOUT", 10, minimum=1)
