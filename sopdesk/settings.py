@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "sopdesk.workforce",
     "sopdesk.routing",
     "sopdesk.kb",
+    "sopdesk.integrations",
     "sopdesk.search",
     "sopdesk.notifications",
     "sopdesk.backup",
