@@ -92,19 +92,14 @@ def payload(event: str, ticket: dict[str, Any], *, now: datetime, data: dict[str
     }
 
 
-def write_messages(
+def outbox_messages(
     destinations: Iterable[Destination], event: str, body: dict[str, Any], *, occasion: str, now: datetime
-) -> int:
-    """Write one outbox message per destination, in the caller's transaction; deliver after commit.
-
-    `occasion` makes the key: the same event for the same occasion is written once (re-runs add nothing).
-    """
-    if are_notifications_suppressed():
-        return 0
+) -> list[OutboxMessage]:
+    """Return (unsaved) one outbox message per destination; `occasion` makes the key, so a re-run adds nothing."""
     text = json.dumps(body, ensure_ascii=False, sort_keys=True)
     ticket = body.get("ticket") or {}
     subject = one_line(f"[{ticket.get('number', '')}] {event}: {ticket.get('title', '')}")[:SUBJECT_MAX_LENGTH]
-    messages = [
+    return [
         OutboxMessage(
             channel=destination.channel,
             recipient=None,
@@ -118,8 +113,13 @@ def write_messages(
         )
         for destination in destinations
     ]
-    if not messages:
+
+
+def save_messages(messages: Sequence[OutboxMessage]) -> int:
+    """Write `messages` in the caller's transaction (one statement) and deliver them after commit."""
+    if not messages or are_notifications_suppressed():
         return 0
+    # ignore_conflicts: the same occasion written before (a re-run, a concurrent writer) adds nothing.
     OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
     transaction.on_commit(schedule_delivery, robust=True)
     return len(messages)
@@ -128,9 +128,8 @@ def write_messages(
 def _announce(ticket: Ticket, event: str, *, occasion: str, now: datetime, data: dict[str, Any] | None = None) -> None:
     wanting = [d for d in DESTINATIONS.get() if d.wants(event, ticket.team_id)]
     if wanting:
-        write_messages(
-            wanting, event, payload(event, ticket_summary(ticket), now=now, data=data), occasion=occasion, now=now
-        )
+        body = payload(event, ticket_summary(ticket), now=now, data=data)
+        save_messages(outbox_messages(wanting, event, body, occasion=occasion, now=now))
 
 
 def _is_major(ticket: Ticket) -> bool:
@@ -192,6 +191,7 @@ class SlaAlertFollower:
                 "team", "assignee"
             )
         }
+        messages: list[OutboxMessage] = []
         for row in alerts:
             ticket = tickets.get(row.ticket_id)
             if ticket is None:
@@ -199,10 +199,6 @@ class SlaAlertFollower:
             event = _SLA_EVENTS[row.kind]
             wanting = [d for d in destinations if d.wants(event, ticket.team_id)]
             occasion = f"{ticket.pk}:{row.data.get('metric', '')}:{row.data.get('due_at', '')}"
-            write_messages(
-                wanting,
-                event,
-                payload(event, ticket_summary(ticket), now=now, data=dict(row.data)),
-                occasion=occasion,
-                now=now,
-            )
+            body = payload(event, ticket_summary(ticket), now=now, data=dict(row.data))
+            messages += outbox_messages(wanting, event, body, occasion=occasion, now=now)
+        save_messages(messages)

@@ -40,7 +40,7 @@ class ChatRobot(NoDeleteModel):
         blank=True,
         help_text=_("DingTalk and Feishu: the secret of the robot's signature check (write-only)."),
     )
-    events = models.JSONField(_("events"), default=list, help_text=_("What the robot is told about."))
+    events = models.JSONField(_("events"), default=list, blank=True, help_text=_("What the robot is told about."))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
@@ -78,7 +78,7 @@ class Webhook(NoDeleteModel):
         related_name="webhooks",
         help_text=_("Empty: the tickets of every team."),
     )
-    events = models.JSONField(_("events"), default=list, help_text=_("What the webhook is told about."))
+    events = models.JSONField(_("events"), default=list, blank=True, help_text=_("What the webhook is told about."))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
