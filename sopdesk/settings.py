@@ -277,7 +277,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("SOPDESK_LOG_LEVEL", "INFO")},
     # huey's consumer installs its own handler; do not print every line twice.
-    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO", "propagate": False}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "huey": {"level": "INFO", "propagate": False},
+        # httpx logs every request's URL at INFO; a chat robot's URL carries its key.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 # --- sopdesk domain settings -------------------------------------------------------------
