@@ -112,8 +112,6 @@ def _robot(message: OutboxMessage) -> ChatRobot:
         raise ValueError("The chat robot no longer exists.")
     if not robot.is_active:
         raise ValueError("The chat robot is switched off.")
-    if robot.platform != message.channel:
-        raise ValueError("The chat robot is on another platform now.")
     return robot
 
 
@@ -136,10 +134,35 @@ def _check_code(response: OutboundResponse, *fields: str) -> None:
 
 
 class _HttpSender:
-    """One SSRF-guarded session per batch; subclasses say what to POST where."""
+    """One SSRF-guarded session per batch; subclasses say what to POST where.
+
+    A sender lives for one delivery batch: the robots and webhooks it reads are kept for the batch
+    (a configuration change applies from the next batch on).
+    """
 
     def __init__(self) -> None:
         self._session: OutboundSession | None = None
+        self._robots: dict[str, ChatRobot] = {}
+        self._webhooks: dict[str, Webhook] = {}
+
+    def robot(self, message: OutboxMessage) -> ChatRobot:
+        robot = self._robots.get(message.address)
+        if robot is None:
+            robot = self._robots[message.address] = _robot(message)
+        if robot.platform != message.channel:
+            raise ValueError("The chat robot is on another platform now.")
+        return robot
+
+    def webhook(self, message: OutboxMessage) -> Webhook:
+        webhook = self._webhooks.get(message.address)
+        if webhook is None:
+            found: Webhook | None = Webhook.objects.filter(pk=_target_id(message, "webhook")).first()
+            if found is None:
+                raise ValueError("The webhook no longer exists.")
+            if not found.is_active:
+                raise ValueError("The webhook is switched off.")
+            webhook = self._webhooks[message.address] = found
+        return webhook
 
     @property
     def session(self) -> OutboundSession:
@@ -163,7 +186,7 @@ class _HttpSender:
 
 class WeComSender(_HttpSender):
     def send(self, message: OutboxMessage) -> None:
-        robot = _robot(message)
+        robot = self.robot(message)
         with translation.override(settings.LANGUAGE_CODE):
             _title, text = markdown(_load_body(message))
         payload = {"msgtype": "markdown", "markdown": {"content": _cut_bytes(text, WECOM_MARKDOWN_MAX_BYTES)}}
@@ -181,7 +204,7 @@ def dingtalk_signed_url(url: str, secret: str, *, timestamp_ms: int) -> str:
 
 class DingTalkSender(_HttpSender):
     def send(self, message: OutboxMessage) -> None:
-        robot = _robot(message)
+        robot = self.robot(message)
         with translation.override(settings.LANGUAGE_CODE):
             title, text = markdown(_load_body(message))
         url = robot.webhook_url
@@ -198,7 +221,7 @@ def feishu_sign(secret: str, *, timestamp: int) -> str:
 
 class FeishuSender(_HttpSender):
     def send(self, message: OutboxMessage) -> None:
-        robot = _robot(message)
+        robot = self.robot(message)
         with translation.override(settings.LANGUAGE_CODE):
             title, lines, url = render_lines(_load_body(message))
             link_text = _("Open the ticket")
@@ -225,11 +248,7 @@ def webhook_signature(secret: str, *, timestamp: int, body: bytes) -> str:
 
 class WebhookSender(_HttpSender):
     def send(self, message: OutboxMessage) -> None:
-        webhook = Webhook.objects.filter(pk=_target_id(message, "webhook")).first()
-        if webhook is None:
-            raise ValueError("The webhook no longer exists.")
-        if not webhook.is_active:
-            raise ValueError("The webhook is switched off.")
+        webhook = self.webhook(message)
         body = message.body.encode("utf-8")
         event = str(_load_body(message).get("event", ""))
         timestamp = int(time.time())
