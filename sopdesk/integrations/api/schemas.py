@@ -1,6 +1,7 @@
 """Request and response shapes of the outbox API (administrators)."""
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field
@@ -40,7 +41,9 @@ class OutboxPath(Schema):
 
 
 class OutboxRetryIn(Schema):
-    ids: list[int] = Field(min_length=1, max_length=500, description="Failed messages to send again.")
+    ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(
+        min_length=1, max_length=500, description="Failed messages to send again."
+    )
 
 
 class OutboxRetryOut(Schema):
