@@ -139,6 +139,9 @@ OPERATIONS: dict[str, OperationName] = {
     "POST /tickets/{number}/kb-article": OperationName("kb_articles", "kb_articles_from_ticket"),
     "GET /search/tickets": OperationName("search", "search_tickets"),
     "GET /search/articles": OperationName("search", "search_articles"),
+    "GET /outbox": OperationName("outbox", "outbox_list"),
+    "POST /outbox/retry": OperationName("outbox", "outbox_retry"),
+    "POST /outbox/{message_id}/retry": OperationName("outbox", "outbox_message_retry"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -165,6 +168,8 @@ TAG_DESCRIPTIONS = {
     "kb_articles": "Knowledge-base articles: drafts, review and approval by knowledge-base admins, published "
     "versions with diffs and restore, readers' feedback, tickets solved with an article.",
     "kb_categories": "The knowledge-base category tree (knowledge-base admins change it; audited).",
+    "outbox": "Outgoing e-mail, chat-robot and webhook messages with their delivery state; dead letters and "
+    "retry (administrators).",
     "search": "Full-text search in Chinese and English, ranked, with highlighted snippets, under the same "
     "visibility as the lists.",
 }
@@ -198,3 +203,4 @@ api.add_router("/kb", "sopdesk.kb.api.views.router")
 api.add_router("/kb", "sopdesk.kb.api.views.categories_router")
 api.add_router("/tickets", "sopdesk.kb.api.views.tickets_router")
 api.add_router("/search", "sopdesk.search.api.views.router")
+api.add_router("/outbox", "sopdesk.integrations.api.views.router")

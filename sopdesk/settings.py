@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "sopdesk.workforce",
     "sopdesk.routing",
     "sopdesk.kb",
+    "sopdesk.integrations",
     "sopdesk.search",
     "sopdesk.notifications",
     "sopdesk.backup",
@@ -276,7 +277,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("SOPDESK_LOG_LEVEL", "INFO")},
     # huey's consumer installs its own handler; do not print every line twice.
-    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO", "propagate": False}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "huey": {"level": "INFO", "propagate": False},
+        # httpx logs every request's URL at INFO; a chat robot's URL carries its key.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 # --- sopdesk domain settings -------------------------------------------------------------
@@ -310,3 +317,7 @@ SOPDESK_BACKUP_KEEP = env_int("SOPDESK_BACKUP_KEEP", 7, minimum=1)
 # Django refuses request bodies above this before our own attachment check can answer.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Server-side requests to configured URLs (chat robots, webhooks) refuse internal addresses; these
+# host names and CIDR networks are allowed all the same (docs/integrations.md).
+SOPDESK_OUTBOUND_ALLOW = env_list("SOPDESK_OUTBOUND_ALLOW")
+SOPDESK_OUTBOUND_TIMEOUT = env_int("SOPDESK_OUTBOUND_TIMEOUT", 10, minimum=1)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from sopdesk.workspace import canned_views, collaboration_views, kb_views, knowledge_views, views, workforce_views
 
@@ -47,6 +47,7 @@ urlpatterns = [
     path("presence/", workforce_views.presence, name="presence"),
     path("teams/", workforce_views.team_board, name="team_board_default"),
     path("teams/<slug:code>/", workforce_views.team_board, name="team_board"),
+    path("outbox/", include("sopdesk.workspace.outbox_urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
