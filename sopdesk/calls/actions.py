@@ -52,6 +52,16 @@ def phone_digits(number: str) -> str:
     return re.sub(r"\D", "", number)
 
 
+def same_phone_number(first: str, second: str) -> bool:
+    """Return True when two numbers name the same phone: the same digits, ignoring leading zeros
+    (trunk prefix) and a country code of up to three digits in front of one of them."""
+    a, b = phone_digits(first).lstrip("0"), phone_digits(second).lstrip("0")
+    shorter, longer = sorted((a, b), key=len)
+    if len(shorter) < 5:
+        return False
+    return shorter == longer or (len(shorter) >= 7 and len(longer) - len(shorter) <= 3 and longer.endswith(shorter))
+
+
 def may_log_calls(actor: User) -> bool:
     """Return True when `actor`'s role logs calls: staff who may change tickets."""
     return actor.is_active and not actor.is_requester and not actor.is_read_only
@@ -122,7 +132,7 @@ def requesters_with_number(number: str) -> list[User]:
     # Narrow in the database by the last digits, compare the whole number here (stored numbers
     # keep the separators people typed).
     candidates = User.objects.filter(is_active=True, role=Role.REQUESTER, phone__contains=digits[-4:])
-    return [user for user in candidates[:50] if phone_digits(user.phone) == digits]
+    return [user for user in candidates[:50] if same_phone_number(user.phone, number)]
 
 
 def _record(ticket: Ticket, details: CallDetails, *, actor: User, now: datetime, created_ticket: bool) -> PhoneCall:

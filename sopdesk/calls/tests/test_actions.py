@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sopdesk.accounts.models import Team, User
-from sopdesk.calls.actions import CallDetails, log_call, log_call_creating_ticket
+from sopdesk.calls.actions import CallDetails, log_call, log_call_creating_ticket, same_phone_number
 from sopdesk.calls.choices import CallDirection, CallEventKind, CallOutcome
 from sopdesk.calls.models import PhoneCall
 from sopdesk.calls.queries import answer_figures, calls_visible_to
@@ -142,3 +142,20 @@ def test_the_answer_figure_counts_inbound_calls_answered_within_30_seconds(agent
     assert (figures.rang_count, figures.answered_count, figures.answered_in_time_count) == (4, 3, 2)
     assert figures.rate == 0.5
     assert answer_figures(calls_visible_to(agent), since=NOW, until=NOW + timedelta(days=1)).rate is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("+86 138-0013-8000", "13800138000", True),
+        ("021-5555-0101", "+86 21 5555 0101", True),
+        ("(010) 6552 9988", "010-65529988", True),
+        ("13800138000", "13800138001", False),
+        ("8000", "+86 138 0013 8000", False),
+        ("55 0101", "+86 21 5555 0101", False),
+    ],
+)
+def test_phone_numbers_match_across_separators_trunk_zeros_and_country_codes(
+    first: str, second: str, same: bool
+) -> None:
+    assert same_phone_number(first, second) is same
