@@ -858,20 +858,21 @@ def close_unanswered(ticket: Ticket, *, kind: str, now: datetime, reason: str) -
 
 
 def set_priority_for_system(ticket: Ticket, *, priority: str, now: datetime, reason: str) -> TicketEvent | None:
-    """System path: set the priority a configured source chose (an alert's severity); None when unchanged.
+    """System path: set the priority a configured source chose (an alert's severity).
 
-    Recorded as an override with `reason`, so later impact or urgency edits keep it.
+    Kept as an override with `reason` (also when the rule gave the same priority), so later impact
+    or urgency edits keep it; the timeline entry is written only when the priority changed (None otherwise).
     """
     if priority not in Priority.values:
         raise ActionError(_("Unknown priority."), field="priority")
     with _changing(ticket, actor=None):
-        if priority == ticket.priority:
-            return None
         old = ticket.priority
         ticket.priority = priority
         ticket.priority_is_overridden = True
         ticket.priority_override_reason = reason[:500]
         _save(ticket, now=now, fields=["priority", "priority_is_overridden", "priority_override_reason"])
+        if priority == old:
+            return None
         event = events.priority_changed(ticket, actor=None, now=now, from_priority=old, reason=reason, is_override=True)
         changed.classification_changed(ticket, actor=None, now=now)
     return event
