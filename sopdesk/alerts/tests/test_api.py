@@ -241,3 +241,15 @@ def test_creating_a_source_is_audited_without_the_token(source: tuple[AlertSourc
     assert token not in json.dumps(change.after)
     assert alert_source.token_hash not in json.dumps(change.after)
     assert not alert_source.service_user.has_usable_password()
+
+
+def test_the_incident_timeline_reads_through_the_api_with_system_entries(
+    source: tuple[AlertSource, str], api_client: Any, agent: User
+) -> None:
+    alert_source, token = source
+    number = send(alert_source, token, alertmanager()).json()["results"][0]["ticket"]
+    events = api_client(agent).get(f"/api/v1/tickets/{number}/events")
+    assert events.status_code == 200, events.json()
+    firing = [event for event in events.json()["items"] if event["kind"] == "alert_firing"]
+    assert len(firing) == 1
+    assert firing[0]["actor"] is None

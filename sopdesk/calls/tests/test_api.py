@@ -107,3 +107,16 @@ def test_the_answer_kpi_endpoint_reports_the_rate(api_client: ApiClientFactory, 
         "target_seconds": 30,
         "rate": 1.0,
     }
+
+
+def test_the_call_is_an_internal_entry_of_the_ticket_timeline(
+    api_client: ApiClientFactory, agent: User, requester: User, ticket: Ticket
+) -> None:
+    post(api_client(agent), f"/api/v1/tickets/{ticket.number}/calls", call())
+    staff_kinds = [
+        event["kind"] for event in api_client(agent).get(f"/api/v1/tickets/{ticket.number}/events").json()["items"]
+    ]
+    requester_events = api_client(requester).get(f"/api/v1/tickets/{ticket.number}/events")
+    assert "phone_call_logged" in staff_kinds
+    assert requester_events.status_code == 200
+    assert "phone_call_logged" not in [event["kind"] for event in requester_events.json()["items"]]

@@ -57,6 +57,8 @@ def test_an_agent_logs_a_call_from_the_ticket_page_and_sees_it_in_the_panel(agen
     assert b"+86 21 5555 0101" in panel.content
     assert b"&lt;b&gt;Password&lt;/b&gt;" in panel.content  # notes are escaped
     assert b'id="log-call-form"' in panel.content
+    timeline = client.get(f"/desk/tickets/{ticket.number}/")
+    assert "Inbound · +86 21 5555 0101 (Chen Jing) · answered after 9 s · 4 min" in timeline.content.decode()
 
 
 def test_a_refused_call_shows_the_reason_next_to_the_field(agent: User, ticket: Ticket) -> None:
