@@ -29,6 +29,8 @@ MAX_ALERTS_PER_PAYLOAD = 200
 MAX_LABELS = 64
 LABEL_KEY_MAX_LENGTH = 100
 LABEL_VALUE_MAX_LENGTH = 2000
+# Annotations hold prose (descriptions, runbooks): longer than labels, bounded by the ticket text.
+ANNOTATION_MAX_LENGTH = TEXT_MAX_LENGTH
 NAME_MAX_LENGTH = 200
 FINGERPRINT_MAX_LENGTH = 200
 SEVERITY_MAX_LENGTH = 50
@@ -96,7 +98,9 @@ def _text(errors: _Errors, path: str, value: Any) -> str:
     return text
 
 
-def _string_map(errors: _Errors, path: str, value: Any) -> dict[str, str]:
+def _string_map(
+    errors: _Errors, path: str, value: Any, *, value_max_length: int = LABEL_VALUE_MAX_LENGTH
+) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -110,14 +114,14 @@ def _string_map(errors: _Errors, path: str, value: Any) -> dict[str, str]:
         if (
             not isinstance(item, str)
             or len(key) > LABEL_KEY_MAX_LENGTH
-            or len(item) > LABEL_VALUE_MAX_LENGTH
+            or len(item) > value_max_length
             or has_forbidden_name_characters(key)
             or has_forbidden_characters(item)
         ):
             errors.add(
                 path,
                 _("Keys up to %(key)d characters, string values up to %(value)d, no control characters.")
-                % {"key": LABEL_KEY_MAX_LENGTH, "value": LABEL_VALUE_MAX_LENGTH},
+                % {"key": LABEL_KEY_MAX_LENGTH, "value": value_max_length},
             )
             return {}
         result[key] = item
@@ -162,6 +166,18 @@ def labels_fingerprint(labels: Mapping[str, str]) -> str:
     return "labels:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
 
+def _title_from_summary(summary: str) -> str:
+    """Return the first line of a templated summary as a title, or "" when it cannot be one.
+
+    Alertmanager retries a refused notification for ever: a multi-line or over-long summary is
+    shortened rather than refused, and one with invisible or control characters gives way to the
+    alert's name.
+    """
+    first = next((line.strip() for line in summary.splitlines() if line.strip()), "")
+    first = " ".join(first.split())[:NAME_MAX_LENGTH]
+    return "" if has_forbidden_name_characters(first) else first
+
+
 def _alert_list(errors: _Errors, data: Any) -> list[Any]:
     alerts = data.get("alerts")
     if not isinstance(alerts, list):
@@ -189,19 +205,22 @@ def _alertmanager(errors: _Errors, data: Mapping[str, Any]) -> list[ReceivedAler
             errors.add(path, _("Must be an object."))
             continue
         labels = _string_map(errors, f"{path}.labels", item.get("labels"))
-        annotations = _string_map(errors, f"{path}.annotations", item.get("annotations"))
+        annotations = _string_map(
+            errors, f"{path}.annotations", item.get("annotations"), value_max_length=ANNOTATION_MAX_LENGTH
+        )
         if not labels.get("alertname", "").strip():
             errors.add(f"{path}.labels", _("The label alertname is required."))
         fingerprint = _one_line(
             errors, f"{path}.fingerprint", item.get("fingerprint"), max_length=FINGERPRINT_MAX_LENGTH, required=False
         )
         name = labels.get("alertname", "").strip()
-        title = annotations.get("summary", "").strip() or name
+        title = _title_from_summary(annotations.get("summary", "")) or name
         result.append(
             ReceivedAlert(
                 fingerprint=fingerprint or labels_fingerprint(labels),
                 status=_status(errors, f"{path}.status", item.get("status"), words=_ALERTMANAGER_STATUS),
-                name=_one_line(errors, f"{path}.annotations", title, max_length=NAME_MAX_LENGTH, required=True),
+                # A summary that cannot be a title gave way to the alert's name: any error is the name's.
+                name=_one_line(errors, f"{path}.labels", title, max_length=NAME_MAX_LENGTH, required=True),
                 severity=labels.get("severity", "")[:SEVERITY_MAX_LENGTH],
                 starts_at=_instant(errors, f"{path}.startsAt", item.get("startsAt"), required=True),
                 ends_at=_instant(errors, f"{path}.endsAt", item.get("endsAt"), required=False),

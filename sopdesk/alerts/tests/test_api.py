@@ -204,7 +204,8 @@ def test_a_user_api_token_is_not_an_alert_token(source: tuple[AlertSource, str],
         (alertmanager(labels={"alertname": ["x"]}), "alerts.0.labels"),
         (alertmanager(startsAt="yesterday"), "alerts.0.startsAt"),
         (alertmanager(startsAt="2026-02-06T13:08:45"), "alerts.0.startsAt"),
-        (alertmanager(annotations={"summary": "line\nbreak"}), "alerts.0.annotations"),
+        (alertmanager(labels={"alertname": "x\u202eevil"}, annotations={}), "alerts.0.labels"),
+        (alertmanager(annotations={"summary": 5}), "alerts.0.annotations"),
         (alertmanager(fingerprint="x" * 300), "alerts.0.fingerprint"),
         ({"alerts": [alertmanager()["alerts"][0]] * 2, "version": "4"}, "alerts"),
         ({"alerts": [alertmanager()["alerts"][0]] * 201}, "alerts"),
@@ -253,3 +254,16 @@ def test_the_incident_timeline_reads_through_the_api_with_system_entries(
     firing = [event for event in events.json()["items"] if event["kind"] == "alert_firing"]
     assert len(firing) == 1
     assert firing[0]["actor"] is None
+
+
+def test_a_templated_multi_line_summary_becomes_a_one_line_title_rather_than_a_refusal(
+    source: tuple[AlertSource, str],
+) -> None:
+    alert_source, token = source
+    summary = "\n  ERP is down   on erp-01\nsee the runbook\n" + "x" * 500
+    description = "Probe failed.\n" * 500
+    response = send(alert_source, token, alertmanager(annotations={"summary": summary, "description": description}))
+    assert response.status_code == 200, response.json()
+    ticket = Ticket.objects.get()
+    assert ticket.title == "ERP is down on erp-01"
+    assert ticket.description.startswith("Probe failed.")
