@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sopdesk.workspace import (
+    alerts_views,
     calls_views,
     canned_views,
     collaboration_views,
@@ -60,6 +61,7 @@ urlpatterns = [
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
     path("calls/new/", calls_views.call_new, name="call_new"),
     path("tickets/<str:number>/calls/", calls_views.ticket_calls, name="ticket_calls"),
+    path("tickets/<str:number>/alerts/", alerts_views.ticket_alerts, name="ticket_alerts"),
     path("tickets/<str:number>/", views.ticket_page, name="ticket"),
     path("tickets/<str:number>/edit/", views.ticket_edit, name="ticket_edit"),
     path("tickets/<str:number>/attachments/<int:attachment_id>/", views.ticket_attachment, name="ticket_attachment"),

@@ -105,3 +105,31 @@ def test_log_a_call_asks_for_the_requester_when_the_number_is_unknown(agent: Use
     page = logged_in(agent).post("/desk/calls/new/", form(title="x", requester="nobody-here"))
     assert "requester" in page.context["form"].errors
     assert not Ticket.objects.exists()
+
+
+def test_an_incident_ticket_shows_its_alerts_card_to_staff_who_see_it(agent: User, engineer: User) -> None:
+    from sopdesk.alerts.actions import receive_alerts
+    from sopdesk.alerts.choices import AlertStatus, SourceKind
+    from sopdesk.alerts.config import SourceSettings, create_alert_source
+    from sopdesk.alerts.payloads import ReceivedAlert
+
+    now = timezone.now()
+    source, _token = create_alert_source(
+        settings=SourceSettings(name="prometheus", kind=SourceKind.ALERTMANAGER), actor=None, now=now
+    )
+    alert = ReceivedAlert(
+        fingerprint="f1",
+        status=AlertStatus.FIRING,
+        name="<script>ERP</script> down",
+        severity="critical",
+        starts_at=now,
+        labels={"instance": "erp-01"},
+    )
+    [result] = receive_alerts(source, [alert], now=now)
+    page = logged_in(agent).get(f"/desk/tickets/{result.ticket_number}/")
+    assert f"/desk/tickets/{result.ticket_number}/alerts/".encode() in page.content
+
+    card = logged_in(agent).get(f"/desk/tickets/{result.ticket_number}/alerts/", headers={"HX-Request": "true"})
+    assert b"&lt;script&gt;ERP&lt;/script&gt; down" in card.content
+    assert b"instance=erp-01" in card.content
+    assert logged_in(engineer).get(f"/desk/tickets/{result.ticket_number}/alerts/").status_code == 404
