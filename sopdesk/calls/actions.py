@@ -129,9 +129,10 @@ def requesters_with_number(number: str) -> list[User]:
     digits = phone_digits(number)
     if len(digits) < 5:
         return []
-    # Narrow in the database by the last digits, compare the whole number here (stored numbers
-    # keep the separators people typed).
-    candidates = User.objects.filter(is_active=True, role=Role.REQUESTER, phone__contains=digits[-4:])
+    # Narrow in the database by the last four digits, with whatever separators people typed
+    # between them; compare the whole number here.
+    ending = r"\D*".join(digits[-4:]) + r"\D*$"
+    candidates = User.objects.filter(is_active=True, role=Role.REQUESTER, phone__regex=ending)
     return [user for user in candidates[:50] if same_phone_number(user.phone, number)]
 
 

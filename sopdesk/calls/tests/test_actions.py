@@ -56,7 +56,7 @@ def test_a_call_on_an_existing_ticket_is_recorded_with_its_answer_time_and_a_tim
 
 
 def test_a_call_from_a_known_number_opens_a_phone_ticket_for_that_requester(agent: User, requester: User) -> None:
-    requester.phone = "+86 (138) 0013 8000"
+    requester.phone = "+86 (138) 0013 80 00"
     requester.save(update_fields=["phone"])
 
     call = log_call_creating_ticket(actor=agent, details=details(), title="VPN drops", now=NOW)
