@@ -133,3 +133,21 @@ def test_an_incident_ticket_shows_its_alerts_card_to_staff_who_see_it(agent: Use
     assert b"&lt;script&gt;ERP&lt;/script&gt; down" in card.content
     assert b"instance=erp-01" in card.content
     assert logged_in(engineer).get(f"/desk/tickets/{result.ticket_number}/alerts/").status_code == 404
+
+
+def test_the_calls_panel_reads_a_fixed_number_of_queries_whatever_the_number_of_calls(
+    agent: User, ticket: Ticket
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = logged_in(agent)
+    url = f"/desk/tickets/{ticket.number}/calls/"
+    client.post(url, form())
+    with CaptureQueriesContext(connection) as one:
+        client.get(url, headers={"HX-Request": "true"})
+    for _ in range(4):
+        client.post(url, form())
+    with CaptureQueriesContext(connection) as five:
+        client.get(url, headers={"HX-Request": "true"})
+    assert len(five) == len(one)
