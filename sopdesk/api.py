@@ -143,6 +143,14 @@ OPERATIONS: dict[str, OperationName] = {
     "GET /mail/inbound/{mail_id}": OperationName("mail", "mail_inbound_get"),
     "POST /mail/inbound/{mail_id}/reprocess": OperationName("mail", "mail_inbound_reprocess"),
     "POST /mail/mailboxes/{mailbox_id}/messages": OperationName("mail", "mail_message_upload"),
+    "GET /outbox": OperationName("outbox", "outbox_list"),
+    "POST /outbox/retry": OperationName("outbox", "outbox_retry"),
+    "POST /outbox/{message_id}/retry": OperationName("outbox", "outbox_message_retry"),
+    "GET /tickets/{number}/calls": OperationName("calls", "calls_ticket_list"),
+    "POST /tickets/{number}/calls": OperationName("calls", "calls_ticket_create"),
+    "POST /calls": OperationName("calls", "calls_create"),
+    "GET /calls/answer-kpi": OperationName("calls", "calls_answer_kpi_get"),
+    "POST /alerts/{source_id}": OperationName("alerts", "alerts_receive"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -169,6 +177,12 @@ TAG_DESCRIPTIONS = {
     "kb_articles": "Knowledge-base articles: drafts, review and approval by knowledge-base admins, published "
     "versions with diffs and restore, readers' feedback, tickets solved with an article.",
     "kb_categories": "The knowledge-base category tree (knowledge-base admins change it; audited).",
+    "outbox": "Outgoing e-mail, chat-robot and webhook messages with their delivery state; dead letters and "
+    "retry (administrators).",
+    "calls": "Phone calls logged by agents on tickets (or opening a new phone ticket), and the "
+    '"answered within 30 s" figure.',
+    "alerts": "Monitoring alerts (Prometheus Alertmanager, Zabbix, generic JSON) posted by a configured alert "
+    "source with its own bearer token; they open, note and resolve incident tickets.",
     "search": "Full-text search in Chinese and English, ranked, with highlighted snippets, under the same "
     "visibility as the lists.",
     "mail": "Inbound e-mail (administrators): received messages with their state, the quarantine and its "
@@ -205,3 +219,7 @@ api.add_router("/kb", "sopdesk.kb.api.views.categories_router")
 api.add_router("/tickets", "sopdesk.kb.api.views.tickets_router")
 api.add_router("/search", "sopdesk.search.api.views.router")
 api.add_router("/mail", "sopdesk.mail.api.views.router")
+api.add_router("/outbox", "sopdesk.integrations.api.views.router")
+api.add_router("/tickets", "sopdesk.calls.api.views.tickets_router")
+api.add_router("/calls", "sopdesk.calls.api.views.router")
+api.add_router("/alerts", "sopdesk.alerts.api.views.router")

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "sopdesk.workforce",
     "sopdesk.routing",
     "sopdesk.kb",
+    "sopdesk.integrations",
+    "sopdesk.calls",
+    "sopdesk.alerts",
     "sopdesk.search",
     "sopdesk.notifications",
     "sopdesk.mail",
@@ -285,7 +288,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("SOPDESK_LOG_LEVEL", "INFO")},
     # huey's consumer installs its own handler; do not print every line twice.
-    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO", "propagate": False}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "huey": {"level": "INFO", "propagate": False},
+        # httpx logs every request's URL at INFO; a chat robot's URL carries its key.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 # --- sopdesk domain settings -------------------------------------------------------------
@@ -312,6 +321,8 @@ SOPDESK_ATTACHMENT_MAX_BYTES = env_int("SOPDESK_ATTACHMENT_MAX_BYTES", 20 * 1024
 SOPDESK_MAIL_MAX_BYTES = env_int("SOPDESK_MAIL_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
 # Acknowledgement mails to one sender address per hour; more new tickets from it get none.
 SOPDESK_MAIL_ACKS_PER_HOUR = env_int("SOPDESK_MAIL_ACKS_PER_HOUR", 5, minimum=0)
+# Largest accepted monitoring-alert payload (docs/alerts.md); the request limit above still applies.
+SOPDESK_ALERT_MAX_BYTES = env_int("SOPDESK_ALERT_MAX_BYTES", 1024 * 1024, minimum=1024)
 SOPDESK_API_TOKEN_TTL_DAYS = env_int("SOPDESK_API_TOKEN_TTL_DAYS", 30, minimum=1)
 # Backups: `sopdesk backup` writes here by default; the daily job keeps the newest KEEP archives.
 SOPDESK_BACKUP_DIR = Path(env_str("SOPDESK_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
@@ -323,3 +334,7 @@ SOPDESK_BACKUP_KEEP = env_int("SOPDESK_BACKUP_KEEP", 7, minimum=1)
 # Django refuses request bodies above this before our own attachment check can answer.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Server-side requests to configured URLs (chat robots, webhooks) refuse internal addresses; these
+# host names and CIDR networks are allowed all the same (docs/integrations.md).
+SOPDESK_OUTBOUND_ALLOW = env_list("SOPDESK_OUTBOUND_ALLOW")
+SOPDESK_OUTBOUND_TIMEOUT = env_int("SOPDESK_OUTBOUND_TIMEOUT", 10, minimum=1)

@@ -20,3 +20,5 @@ if DATABASES["default"]["ENGINE"] == "sopdesk.core.sqlite":
 # derived data (re-created on demand), so serialized rollbacks restore only the apps' own rows.
 TEST_NON_SERIALIZED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
 SOPDESK_BASE_URL = "http://testserver"
+# The tests' chat and webhook receivers listen on loopback.
+SOPDESK_OUTBOUND_ALLOW = ["127.0.0.1"]

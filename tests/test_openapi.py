@@ -98,7 +98,7 @@ def test_schema_documents_authentication_and_the_error_format() -> None:
     schema = generated_schema()
 
     assert schema["openapi"].startswith("3.1")
-    assert set(schema["components"]["securitySchemes"]) == {"TokenAuth", "ActiveSessionAuth"}
+    assert set(schema["components"]["securitySchemes"]) == {"TokenAuth", "ActiveSessionAuth", "AlertSourceAuth"}
     assert set(schema["components"]["schemas"]["ErrorOut"]["properties"]) == {"detail", "errors"}
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():

@@ -18,6 +18,10 @@ class DeliveryChannel(models.TextChoices):
     """How an outbox message leaves the system (chat robots and webhooks join here)."""
 
     EMAIL = "email", _("E-mail")
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+    FEISHU = "feishu", _("Feishu group robot")
+    WEBHOOK = "webhook", _("Webhook")
 
 
 class DeliveryStatus(models.TextChoices):

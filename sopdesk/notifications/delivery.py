@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -99,14 +99,60 @@ def threading_headers(message: OutboxMessage) -> dict[str, str]:
     return {name: " ".join(value.split()) for name, value in headers.items() if value.strip()}
 
 
+SenderFactory = Callable[[], ChannelSender]
+
+# One sender per channel; apps add theirs (the chat robots and webhooks of sopdesk.integrations)
+# with register_sender() in their AppConfig.ready().
+_SENDER_FACTORIES: dict[str, SenderFactory] = {DeliveryChannel.EMAIL.value: EmailSender}
+
+
+def register_sender(channel: str, factory: SenderFactory) -> None:
+    """Have messages of `channel` sent by senders `factory` makes (one per delivery batch)."""
+    _SENDER_FACTORIES[str(channel)] = factory
+
+
+def registered_channels() -> tuple[str, ...]:
+    return tuple(_SENDER_FACTORIES)
+
+
+class _Senders:
+    """The senders of one batch, made when the batch first needs one, all closed at its end."""
+
+    def __init__(self) -> None:
+        self._senders: dict[str, ChannelSender] = {}
+
+    def get(self, channel: str) -> ChannelSender | None:
+        sender = self._senders.get(channel)
+        if sender is None:
+            factory = _SENDER_FACTORIES.get(channel)
+            if factory is None:
+                return None
+            sender = self._senders[channel] = factory()
+        return sender
+
+    def close(self) -> None:
+        for sender in self._senders.values():
+            sender.close()
+
+
 @contextlib.contextmanager
-def _senders() -> Iterator[dict[str, ChannelSender]]:
-    senders: dict[str, ChannelSender] = {DeliveryChannel.EMAIL: EmailSender()}
+def _senders() -> Iterator[_Senders]:
+    senders = _Senders()
     try:
         yield senders
     finally:
-        for sender in senders.values():
-            sender.close()
+        senders.close()
+
+
+def failure_scope(message: OutboxMessage) -> str:
+    """Return what a transient failure of `message` says is down: the mail server, or one chat/webhook target.
+
+    After such a failure the batch sends nothing more to the same scope (it would wait out the same
+    timeout) but goes on with the others: a broken robot does not hold up the e-mail.
+    """
+    if message.channel == DeliveryChannel.EMAIL:
+        return DeliveryChannel.EMAIL.value
+    return f"{message.channel}:{message.address}"
 
 
 @dataclass
@@ -259,16 +305,22 @@ def _deliver(messages: Sequence[OutboxMessage], *, now: datetime) -> DeliveryRep
     claimed = claim_batch(messages, now=now)
     report.lost_count = len(messages) - len(claimed)
     sent: list[OutboxMessage] = []
+    stopped: set[str] = set()
+    unsent: list[OutboxMessage] = []
     with _senders() as senders:
-        for position, message in enumerate(claimed):
+        for message in claimed:
+            scope = failure_scope(message)
+            if scope in stopped:
+                unsent.append(message)
+                continue
             sender = senders.get(message.channel)
             try:
                 if sender is None:
                     raise ValueError(f"No sender for the channel {message.channel!r}.")
                 sender.send(message)
             except ValueError as exc:
-                # The message itself cannot be sent (unknown channel, malformed address or header):
-                # retrying will not help.
+                # The message itself cannot be sent (unknown channel, malformed address or header, a
+                # refused target): retrying will not help.
                 record_failure(message, now=now, error=f"{type(exc).__name__}: {exc}", is_permanent=True)
                 report.failed_count += 1
                 logger.warning("Outbox message %s cannot be sent: %s", message.pk, exc)
@@ -279,11 +331,10 @@ def _deliver(messages: Sequence[OutboxMessage], *, now: datetime) -> DeliveryRep
                 else:
                     report.retrying_count += 1
                 logger.warning("Outbox message %s not sent (attempt %d): %s", message.pk, message.attempts, exc)
-                # The server is probably down: every further message would wait out the timeout
-                # and stretch the batch past its leases. The rest waits for the next run.
+                # The server is probably down: every further message to it would wait out the timeout
+                # and stretch the batch past its leases. Those wait for the next run.
                 report.is_stopped = True
-                release_unsent(claimed[position + 1 :])
-                break
+                stopped.add(scope)
             else:
                 sent.append(message)
                 report.sent_count += 1
@@ -292,6 +343,7 @@ def _deliver(messages: Sequence[OutboxMessage], *, now: datetime) -> DeliveryRep
                     record_sent_batch(sent, now=now)
                     sent = []
     record_sent_batch(sent, now=now)
+    release_unsent(unsent)
     return report
 
 

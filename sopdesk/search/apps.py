@@ -16,9 +16,11 @@ class SearchConfig(AppConfig):
         from sopdesk.search.models import SearchWord
         from sopdesk.search.service import filter_tickets, rank_tickets
         from sopdesk.tickets.filters import register_text_rank, register_text_search
-        from sopdesk.tickets.observers import register_observer
+        from sopdesk.tickets.observers import register_observer, register_team_observer
 
-        register_observer(SearchIndexFollower())
+        follower = SearchIndexFollower()
+        register_observer(follower)
+        register_team_observer(follower)
         register_article_follower(follow_article)
         register_text_search(filter_tickets)
         register_text_rank(rank_tickets)

@@ -36,6 +36,9 @@ class TicketDocument:
     title: str
     body: str  # description and public replies
     internal: str  # internal notes: matched only for viewers who may read them
+    # The ticket's visibility keys (tickets.querysets.ticket_keys); PostgreSQL stores them in both
+    # vectors, so that the index narrows matches to a viewer's tickets (`visible_match_ids`).
+    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,26 @@ class SearchBackend(Protocol):
         internal: bool,
         match_any: bool = False,
         newer_than: int | None = None,
+        keys: Sequence[str] | None = None,
         limit: int,
     ) -> list[tuple[int, float]]:
         """Return the best `limit` matching tickets (id above `newer_than`, when given) as (id, score),
-        best first; higher scores are better. One pass over the index, never a query per ticket."""
+        best first; higher scores are better. One pass over the index, never a query per ticket.
+        `keys`: only tickets with one of these visibility keys, where the index stores keys (else ignored)."""
+        ...
+
+    def visible_match_ids(
+        self,
+        words: Sequence[QueryWord],
+        *,
+        internal: bool,
+        match_any: bool = False,
+        keys: Sequence[str] | None,
+        exclude: Sequence[int] = (),
+        limit: int,
+    ) -> list[int] | None:
+        """Return the newest `limit` matches (ids, newest first, none of `exclude`) whose tickets have one
+        of `keys` (None: any ticket), or None when this index does not store keys."""
         ...
 
     def dump(self) -> dict[int, tuple[str, ...]]:
@@ -153,6 +172,7 @@ class SqliteBackend:
         internal: bool,
         match_any: bool = False,
         newer_than: int | None = None,
+        keys: Sequence[str] | None = None,
         limit: int,
     ) -> list[tuple[int, float]]:
         # bm25() is lower for better matches; negated so that higher is better on both databases.
@@ -167,6 +187,18 @@ class SqliteBackend:
                 [*params, limit],
             )
             return [(row[0], row[1]) for row in cursor.fetchall()]
+
+    def visible_match_ids(
+        self,
+        words: Sequence[QueryWord],
+        *,
+        internal: bool,
+        match_any: bool = False,
+        keys: Sequence[str] | None,
+        exclude: Sequence[int] = (),
+        limit: int,
+    ) -> list[int] | None:
+        return None  # the FTS5 table holds no keys; SQLite's planner joins the visible tickets well enough
 
     def dump(self) -> dict[int, tuple[str, ...]]:
         with connection.cursor() as cursor:
@@ -218,14 +250,20 @@ class PostgresBackend:
     def store(self, documents: Sequence[TicketDocument]) -> None:
         if not documents:
             return
-        public = "setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s)"
+        # The keys are lexemes of their own (array_to_tsvector parses nothing): "team:3" stays whole.
+        public = (
+            "setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s) || array_to_tsvector(%s::text[])"
+        )
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {POSTGRES_TABLE} (ticket_id, public_vector, all_vector) "
                 f"VALUES (%s, {public}, {public} || to_tsvector('simple', %s)) "
                 "ON CONFLICT (ticket_id) DO UPDATE SET public_vector = EXCLUDED.public_vector, "
                 "all_vector = EXCLUDED.all_vector",
-                [(d.ticket_id, d.title, d.body, d.title, d.body, d.internal) for d in documents],
+                [
+                    (d.ticket_id, d.title, d.body, list(d.keys), d.title, d.body, list(d.keys), d.internal)
+                    for d in documents
+                ],
             )
 
     def remove(self, ticket_ids: Iterable[int]) -> None:
@@ -235,6 +273,15 @@ class PostgresBackend:
     def clear(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {POSTGRES_TABLE}")
+
+    def _keyed(self, query: str, keys: Sequence[str] | None) -> str:
+        """Return `query` narrowed to tickets with one of `keys` (None: unchanged).
+
+        The GIN index answers words and keys together, so only the viewer's matches reach the table.
+        """
+        if keys is None:
+            return query
+        return f"({query}) & (" + " | ".join(_quoted(key, "'") for key in keys) + ")"
 
     def _tsquery(self, words: Sequence[QueryWord], *, match_any: bool = False) -> str:
         # Written as a tsquery literal (quoted lexemes), so no parser sees the words again.
@@ -257,12 +304,16 @@ class PostgresBackend:
         internal: bool,
         match_any: bool = False,
         newer_than: int | None = None,
+        keys: Sequence[str] | None = None,
         limit: int,
     ) -> list[tuple[int, float]]:
         column = "all_vector" if internal else "public_vector"
         query = self._tsquery(words, match_any=match_any)
+        if keys is not None and not keys:
+            return []
+        # Ranked by the words alone; the keys only narrow which tickets are ranked.
         newer = "" if newer_than is None else " AND ticket_id > %s"
-        params: list[Any] = [query, query] if newer_than is None else [query, query, newer_than]
+        params: list[Any] = [query, self._keyed(query, keys)] + ([] if newer_than is None else [newer_than])
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT ticket_id, ts_rank({column}, %s::tsquery) AS score FROM {POSTGRES_TABLE} "
@@ -270,6 +321,31 @@ class PostgresBackend:
                 [*params, limit],
             )
             return [(row[0], row[1]) for row in cursor.fetchall()]
+
+    def visible_match_ids(
+        self,
+        words: Sequence[QueryWord],
+        *,
+        internal: bool,
+        match_any: bool = False,
+        keys: Sequence[str] | None,
+        exclude: Sequence[int] = (),
+        limit: int,
+    ) -> list[int] | None:
+        if keys is not None and not keys:
+            return []
+        column = "all_vector" if internal else "public_vector"
+        query = self._keyed(self._tsquery(words, match_any=match_any), keys)
+        # "+ 0": ordered by the id, the planner could walk the primary key backwards testing every
+        # row's vector (seconds when the estimate of matches is low); this way the index finds the
+        # matches and only they are sorted.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT ticket_id FROM {POSTGRES_TABLE} WHERE {column} @@ %s::tsquery "
+                "AND NOT (ticket_id = ANY(%s::bigint[])) ORDER BY ticket_id + 0 DESC LIMIT %s",
+                [query, list(exclude), limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def dump(self) -> dict[int, tuple[str, ...]]:
         with connection.cursor() as cursor:

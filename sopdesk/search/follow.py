@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class SearchIndexFollower:
-    """Notes the ticket in the change's transaction and starts the indexing job after commit."""
+    """Notes the ticket in the change's transaction and starts the indexing job after commit.
+
+    Text changes and changes of who may see the ticket (team, assignee: its visibility keys) are noted.
+    """
 
     def _note(self, ticket: Ticket, now: datetime) -> None:
         from sopdesk.search.tasks import schedule_indexing
@@ -31,7 +34,10 @@ class SearchIndexFollower:
         self._note(ticket, now)
 
     def ticket_assigned(self, ticket: Ticket, *, now: datetime) -> None:
-        return None
+        self._note(ticket, now)  # the index stores who may see the ticket (its visibility keys)
+
+    def team_changed(self, ticket: Ticket, *, from_team_id: int | None, now: datetime) -> None:
+        self._note(ticket, now)
 
     def public_reply_added(self, ticket: Ticket, *, now: datetime) -> None:
         return None  # every reply and note is reported through text_changed

@@ -30,6 +30,7 @@ from sopdesk.search.models import PendingArticle, PendingTicket
 from sopdesk.search.segment import index_text
 from sopdesk.tickets.choices import EventKind
 from sopdesk.tickets.models import Ticket, TicketEvent
+from sopdesk.tickets.querysets import ticket_keys
 
 BATCH_SIZE = 500
 
@@ -50,15 +51,26 @@ def ticket_documents(ticket_ids: Sequence[int]) -> list[TicketDocument]:
     )
     for ticket_id, is_internal, body in replies:
         (internal if is_internal else public)[ticket_id].append(body)
-    rows = Ticket.objects.filter(pk__in=ticket_ids).order_by("pk").values_list("pk", "number", "title", "description")
+    rows = (
+        Ticket.objects.filter(pk__in=ticket_ids)
+        .order_by("pk")
+        .values_list(
+            "pk", "number", "title", "description", "requester_id", "organization_id", "team_id", "assignee_id"
+        )
+    )
     return [
         TicketDocument(
             ticket_id=pk,
             title=index_text(f"{number} {title}"),
             body=index_text("\n".join([description, *public[pk]])),
             internal=index_text("\n".join(internal[pk])),
+            keys=tuple(
+                ticket_keys(
+                    requester_id=requester_id, organization_id=organization_id, team_id=team_id, assignee_id=assignee_id
+                )
+            ),
         )
-        for pk, number, title, description in rows
+        for pk, number, title, description, requester_id, organization_id, team_id, assignee_id in rows
     ]
 
 

@@ -30,6 +30,7 @@ from sopdesk.search.highlight import snippet
 from sopdesk.search.segment import QueryWord, query_words
 from sopdesk.tickets.filters import TicketFilterSet
 from sopdesk.tickets.models import Category, Ticket
+from sopdesk.tickets.querysets import ticket_visibility_keys
 
 MAX_QUERY_LENGTH = 200
 # Ranking is bounded so that a search costs the same at 100,000 tickets as at 10,000,000: the index
@@ -45,6 +46,9 @@ LIST_RANKED = 200
 # Articles are few (thousands): the index ranks the best ARTICLE_CANDIDATES, the viewer's readable
 # ones among them are loaded in that order in one query.
 ARTICLE_CANDIDATES = 200
+# When the best matches hold too few of the viewer's tickets, the index offers the newest
+# OTHER_CANDIDATES matches among the viewer's tickets (`_other_matches`).
+OTHER_CANDIDATES = 500
 
 
 class SearchQueryError(ValueError):
@@ -88,14 +92,15 @@ def filter_tickets(tickets: QuerySet[Ticket], text: str, *, viewer: User | None)
 
 
 def _ranked_tickets(
-    words: list[QueryWord], *, internal: bool, match_any: bool, limit: int
+    words: list[QueryWord], *, internal: bool, match_any: bool, limit: int, keys: Sequence[str] | None = None
 ) -> tuple[list[tuple[int, float]], bool]:
     """Return the best `limit` matches among the newest RANKED_WINDOW tickets as (id, score), best first,
-    and whether those are every match in the index (the window holds every ticket, the limit not reached)."""
+    and whether those are every match in the index (the window holds every ticket, the limit not reached).
+    `keys` (`ticket_visibility_keys`): where the index stores them, only tickets with one of them are ranked."""
     newest = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     floor = newest - RANKED_WINDOW
     ranked = backend().ranked_ticket_ids(
-        words, internal=internal, match_any=match_any, newer_than=floor if floor > 0 else None, limit=limit
+        words, internal=internal, match_any=match_any, newer_than=floor if floor > 0 else None, keys=keys, limit=limit
     )
     return ranked, floor <= 0 and len(ranked) < limit
 
@@ -167,6 +172,64 @@ def ticket_search_scope(
     return scope
 
 
+def _visible_in_rank_order(scope: QuerySet[Ticket], ranked: Sequence[int], limit: int) -> list[int]:
+    """Return the first `limit` of `ranked` that are in `scope`, in rank order.
+
+    Checked a few pages at a time: where the index already narrowed the candidates to the viewer's
+    tickets (PostgreSQL) the first check nearly always suffices, instead of 1,000 ids every time.
+    """
+    chosen: list[int] = []
+    step = max(limit * 3, 60)
+    for start in range(0, len(ranked), step):
+        part = ranked[start : start + step]
+        visible = set(scope.filter(pk__in=part).values_list("pk", flat=True))
+        chosen += [pk for pk in part if pk in visible]
+        if len(chosen) >= limit:
+            break
+    return chosen[:limit]
+
+
+def _other_matches(
+    scope: QuerySet[Ticket],
+    words: list[QueryWord],
+    keys: Sequence[str] | None,
+    *,
+    internal: bool,
+    match_any: bool,
+    ranked: Sequence[int],
+    wanted: int,
+) -> list[int]:
+    """Return up to `wanted` of the viewer's matches outside `ranked`, newest first.
+
+    `keys`: the viewer's `ticket_visibility_keys`. Where the index stores them (PostgreSQL), it
+    finds the newest matches among the viewer's tickets itself, and `scope` (the one visibility
+    rule, plus any filters) confirms them.
+    Only when those OTHER_CANDIDATES are not enough does the database join every match with the
+    viewer's tickets: an agent whose words match only other teams' tickets otherwise waited for a
+    walk over every ticket they may see.
+    """
+    ids = backend().visible_match_ids(
+        words,
+        internal=internal,
+        match_any=match_any,
+        keys=keys,
+        exclude=ranked,
+        limit=OTHER_CANDIDATES,
+    )
+    others = scope.exclude(pk__in=ranked)
+    if ids is not None:
+        found = list(others.filter(pk__in=ids).order_by("-pk").values_list("pk", flat=True)[:wanted])
+        if len(found) == wanted or len(ids) < OTHER_CANDIDATES:
+            return found
+        # Every candidate was newer than what is left, so the order holds.
+        others, wanted = others.filter(pk__lt=min(ids)), wanted - len(found)
+    else:
+        found = []
+    match, match_params = backend().match_sql(words, internal=internal, match_any=match_any)
+    rest = others.filter(pk__in=RawSQL(match, match_params)).order_by("-pk").values_list("pk", flat=True)
+    return found + list(rest[:wanted])
+
+
 def search_tickets(
     user: User,
     text: str,
@@ -185,16 +248,18 @@ def search_tickets(
         return []
     internal = may_read_internal(user)
     scope = Ticket.objects.visible_to(user) if within is None else within
-    best, saw_every_match = _ranked_tickets(words, internal=internal, match_any=match_any, limit=RANKED_CANDIDATES)
+    keys = ticket_visibility_keys(user)
+    best, saw_every_match = _ranked_tickets(
+        words, internal=internal, match_any=match_any, limit=RANKED_CANDIDATES, keys=keys
+    )
     scores = dict(best)
     ranked = [pk for pk, _score in best]
-    visible = set(scope.filter(pk__in=ranked).values_list("pk", flat=True)) if ranked else set()
-    chosen = [pk for pk in ranked if pk in visible][:limit]
+    chosen = _visible_in_rank_order(scope, ranked, limit)
     if len(chosen) < limit and not saw_every_match:
         # The viewer sees few of the best matches: their other matches follow, newest first.
-        match, match_params = backend().match_sql(words, internal=internal, match_any=match_any)
-        others = scope.filter(pk__in=RawSQL(match, match_params)).exclude(pk__in=ranked)
-        chosen += list(others.order_by("-pk").values_list("pk", flat=True)[: limit - len(chosen)])
+        chosen += _other_matches(
+            scope, words, keys, internal=internal, match_any=match_any, ranked=ranked, wanted=limit - len(chosen)
+        )
     tickets = Ticket.objects.in_bulk(chosen)
     return [
         TicketHit(

@@ -35,7 +35,7 @@ from sopdesk.core.config_cache import StampedCache
 from sopdesk.lib.businesstime import BusinessCalendar
 from sopdesk.notifications.choices import NotificationKind
 from sopdesk.notifications.outbox import NotificationRow, enqueue_rows
-from sopdesk.sla import clocks, events
+from sopdesk.sla import clocks, events, listeners
 from sopdesk.sla.calendars import business_calendars
 from sopdesk.sla.choices import Metric, SlaEventKind
 from sopdesk.sla.clocks import ClockRow, Occurrence, OccurrenceKind, RuleSpec
@@ -345,7 +345,9 @@ def sweep_batch(*, now: datetime, batch_size: int = DEFAULT_BATCH_SIZE, report: 
             list(Ticket.objects.select_for_update().filter(pk__in=follow_ups).order_by("pk").values_list("pk"))
         claimed = _claim([clock.sla for clock, _outcome in evaluated])
         won = [(clock, outcome) for clock, outcome in evaluated if clock.sla.pk in claimed]
-        ticket_events.record_rows([event for _clock, outcome in won for event in outcome.events])
+        written = [event for _clock, outcome in won for event in outcome.events]
+        ticket_events.record_rows(written)
+        listeners.announce(written, now=now)
         insert_rows(SlaEscalation, _ESCALATION_COLUMNS, [row for _clock, outcome in won for row in outcome.escalations])
         report.notifications += enqueue_rows([n for _clock, outcome in won for n in outcome.notifications], now=now)
         for clock, outcome in won:

@@ -855,3 +855,54 @@ def close_unanswered(ticket: Ticket, *, kind: str, now: datetime, reason: str) -
         event.save(force_insert=True)
         changed.status_changed(ticket, from_status=current, actor=None, now=now)
     return event
+
+
+def set_priority_for_system(ticket: Ticket, *, priority: str, now: datetime, reason: str) -> TicketEvent | None:
+    """System path: set the priority a configured source chose (an alert's severity).
+
+    Kept as an override with `reason` (also when the rule gave the same priority), so later impact
+    or urgency edits keep it; the timeline entry is written only when the priority changed (None otherwise).
+    """
+    if priority not in Priority.values:
+        raise ActionError(_("Unknown priority."), field="priority")
+    with _changing(ticket, actor=None):
+        old = ticket.priority
+        ticket.priority = priority
+        ticket.priority_is_overridden = True
+        ticket.priority_override_reason = reason[:500]
+        _save(ticket, now=now, fields=["priority", "priority_is_overridden", "priority_override_reason"])
+        if priority == old:
+            return None
+        event = events.priority_changed(ticket, actor=None, now=now, from_priority=old, reason=reason, is_override=True)
+        changed.classification_changed(ticket, actor=None, now=now)
+    return event
+
+
+def resolve_for_system(
+    ticket: Ticket, *, on_behalf_of: User, closure: ClosureSummary, reason: str, now: datetime
+) -> TicketEvent | None:
+    """System path: resolve `ticket` because its source reported the problem gone (a cleared alert).
+
+    `on_behalf_of` is the account the source works as; the registered transition guards judge the
+    move for it (open collaboration requests keep the ticket open). Returns None, changing nothing,
+    when the ticket is already resolved or closed, or when the move is not allowed now.
+    """
+    with _changing(ticket, actor=None):
+        current = Status(ticket.status)
+        if current in (Status.RESOLVED, Status.CLOSED) or not lifecycle.is_allowed(current, Status.RESOLVED):
+            return None
+        if any(
+            guard.refusal(ticket, to_status=Status.RESOLVED, actor=on_behalf_of, now=now) is not None
+            for guard in transition_guards()
+        ):
+            return None
+        update_fields = ["status", "resolved_at", *_store_closure(ticket, closure)]
+        ticket.status = Status.RESOLVED
+        ticket.resolved_at = now
+        _save(ticket, now=now, fields=update_fields)
+        event = events.status_changed(
+            ticket, actor=None, now=now, from_status=current, to_status=Status.RESOLVED, reason=reason
+        )
+        changed.status_changed(ticket, from_status=current, actor=None, now=now)
+        _notify(event)
+    return event

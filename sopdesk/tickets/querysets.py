@@ -46,6 +46,47 @@ def ticket_visibility_q(user: User, *, prefix: str = "", by_key: bool = False) -
     return condition | Q(**{f"{prefix}team_id__in": teams}) | Q(**{f"{prefix}assignee": user})
 
 
+def ticket_keys(
+    *, requester_id: int, organization_id: int | None, team_id: int | None, assignee_id: int | None
+) -> list[str]:
+    """Return a ticket's visibility keys: the values `ticket_visibility_q` compares, as words.
+
+    The search index stores them with the ticket's text, so that the index itself can narrow its
+    matches to what a viewer may see (`ticket_visibility_keys`). Search words are letters and
+    digits only, so no query can name a key.
+    """
+    keys = [f"requester:{requester_id}"]
+    if organization_id is not None:
+        keys.append(f"organization:{organization_id}")
+    if team_id is not None:
+        keys.append(f"team:{team_id}")
+    if assignee_id is not None:
+        keys.append(f"assignee:{assignee_id}")
+    return keys
+
+
+def ticket_visibility_keys(user: User) -> list[str] | None:
+    """Return the keys (`ticket_keys`) of which a ticket `user` may see has at least one; None: every ticket.
+
+    The key form of `ticket_visibility_q` for indexes that cannot join: a ticket with none of these
+    keys is not visible to `user`; one with a key may still not be (the index can be behind a
+    change), so callers apply `visible_to` to what the keys found. Empty: nothing is visible.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.sees_all_tickets:
+        return None
+    keys = [f"requester:{user.pk}"]
+    if user.is_requester:
+        if user.organization_id is not None:
+            from sopdesk.accounts.models import Organization
+
+            if Organization.objects.filter(pk=user.organization_id, shares_tickets=True).exists():
+                keys.append(f"organization:{user.organization_id}")
+        return keys
+    return [*keys, *(f"team:{team_id}" for team_id in team_ids_of(user)), f"assignee:{user.pk}"]
+
+
 class TicketQuerySet(NoDeleteQuerySet):
     def visible_to(self, user: User, *, by_key: bool = False) -> Self:
         """Return the tickets `user` may read.

@@ -12,6 +12,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import Team, User
+from sopdesk.alerts.choices import AlertEventKind
+from sopdesk.calls.choices import CallEventKind
+from sopdesk.calls.wording import call_summary
 from sopdesk.casework.choices import CaseworkEventKind, VerificationOutcome
 from sopdesk.collaboration.choices import CollaborationEventKind
 from sopdesk.mail.queries import mails_by_event
@@ -33,6 +36,8 @@ _STYLES = {
     SlaEventKind.SLA_BREACHED: ALERT,
     SlaEventKind.SLA_ESCALATED: ALERT,
     RoutingEventKind.MAJOR_INCIDENT: ALERT,
+    AlertEventKind.ALERT_FIRING: ALERT,
+    AlertEventKind.ALERT_REFIRED: ALERT,
 }
 
 
@@ -121,6 +126,8 @@ def _summary(event: TicketEvent, names: _Names) -> str:
         return _assignment_summary(kind, data, names)
     if kind in RoutingEventKind.values:
         return routing_wording.summary(kind, data)
+    if kind == CallEventKind.PHONE_CALL_LOGGED:
+        return call_summary(data)
     return _casework_summary(kind, data)
 
 

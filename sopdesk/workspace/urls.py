@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from sopdesk.workspace import canned_views, collaboration_views, kb_views, knowledge_views, views, workforce_views
+from sopdesk.workspace import (
+    alerts_views,
+    calls_views,
+    canned_views,
+    collaboration_views,
+    kb_views,
+    knowledge_views,
+    views,
+    workforce_views,
+)
 
 app_name = "workspace"
 
@@ -48,9 +57,13 @@ urlpatterns = [
     path("teams/", workforce_views.team_board, name="team_board_default"),
     path("teams/<slug:code>/", workforce_views.team_board, name="team_board"),
     path("mail/", include("sopdesk.workspace.mail_urls")),
+    path("outbox/", include("sopdesk.workspace.outbox_urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
+    path("calls/new/", calls_views.call_new, name="call_new"),
+    path("tickets/<str:number>/calls/", calls_views.ticket_calls, name="ticket_calls"),
+    path("tickets/<str:number>/alerts/", alerts_views.ticket_alerts, name="ticket_alerts"),
     path("tickets/<str:number>/", views.ticket_page, name="ticket"),
     path("tickets/<str:number>/edit/", views.ticket_edit, name="ticket_edit"),
     path("tickets/<str:number>/attachments/<int:attachment_id>/", views.ticket_attachment, name="ticket_attachment"),

@@ -277,3 +277,47 @@ def test_the_one_ticket_form_of_the_rule_answers_as_the_list_form(
             assert len(one.captured_queries) <= 1
         events = set(events_for(ticket, user).values_list("pk", flat=True))
         assert events == set(TicketEvent.objects.visible_to(user).filter(ticket=ticket).values_list("pk", flat=True))
+
+
+# --- the key form of the rule (ticket_visibility_keys), which the search index filters by ---
+
+
+def test_visibility_keys_cover_every_visible_ticket_and_follow_sharing(
+    requester, outsider, agent, engineer, manager, auditor, second_line
+):
+    from sopdesk.tickets.querysets import ticket_keys, ticket_visibility_keys
+
+    colleague = factories.make_user("colleague", organization=requester.organization)
+    tickets = [
+        factories.make_ticket(requester),
+        factories.make_ticket(colleague),
+        factories.make_ticket(outsider),
+        factories.make_ticket(engineer, actor=engineer),  # a staff member's own request
+    ]
+    Ticket.objects.filter(pk=tickets[2].pk).update(team=second_line)
+    Ticket.objects.filter(pk=tickets[1].pk).update(assignee=agent)
+    inactive = factories.make_user("gone", organization=requester.organization)
+    User.objects.filter(pk=inactive.pk).update(is_active=False)
+    for sharing in (False, True):
+        Organization.objects.filter(pk=requester.organization_id).update(shares_tickets=sharing)
+        for user in (requester, colleague, outsider, agent, engineer, manager, auditor, inactive):
+            user.refresh_from_db()
+            keys = ticket_visibility_keys(user)
+            visible = set(Ticket.objects.visible_to(user).values_list("pk", flat=True))
+            for ticket in Ticket.objects.all():
+                held = ticket_keys(
+                    requester_id=ticket.requester_id,
+                    organization_id=ticket.organization_id,
+                    team_id=ticket.team_id,
+                    assignee_id=ticket.assignee_id,
+                )
+                keyed = keys is None or bool(set(held) & set(keys))
+                # Every visible ticket carries a key of the viewer's: the index never hides one.
+                assert ticket.pk not in visible or keyed, (user.username, sharing, ticket.pk)
+            if user.is_requester:
+                # For requesters the keys are exact: the organisation's key only while it shares.
+                assert (f"organization:{requester.organization_id}" in (keys or [])) == (
+                    sharing and user.organization_id == requester.organization_id and user.is_active
+                )
+    assert ticket_visibility_keys(manager) is None
+    assert ticket_visibility_keys(inactive) == []

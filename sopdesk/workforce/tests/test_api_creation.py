@@ -39,9 +39,10 @@ def test_an_automatic_assignment_costs_a_creation_a_bounded_number_of_statements
     # The 14 of an unassigned creation, plus: the qualifying agents (their rows locked) and their
     # open tickets; the ticket's update and its three timeline entries in one insert (assigned,
     # new → assigned, the explanation); what any assignment costs its followers: the assignment
-    # clock (savepoint, row, calendar, update, release), the auto-close schedule, and the
-    # assignee's notification (inbox row and e-mail; its keys name the new event, so no lookup).
-    assert len(statements) == 26, [sql[:80] for sql in statements]
+    # clock (savepoint, row, calendar, update, release), the auto-close schedule, the search index's
+    # note (the assignee is a visibility key), and the assignee's notification (inbox row and
+    # e-mail; its keys name the new event, so no lookup).
+    assert len(statements) == 27, [sql[:80] for sql in statements]
     assert sum('"workforce_' in sql for sql in statements) == 1
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0005_acknowledgement_help_articles'),
+        ('notifications', '0006_chat_and_webhook_channels'),
         ('tickets', '0008_add_updated_indexes'),
     ]
 
