@@ -7,7 +7,7 @@ from sopdesk.casework.choices import CaseworkEventKind
 from sopdesk.notifications.choices import NotificationKind
 from sopdesk.notifications.outbox import OutgoingNotification, are_notifications_suppressed, enqueue
 from sopdesk.tickets.models import TicketEvent
-from sopdesk.tickets.notifications import event_notice
+from sopdesk.tickets.notifications import event_notice, with_mail_thread
 
 # Entries the requester must act on; the others are decisions the staff who asked wait for.
 _FOR_REQUESTER = frozenset({CaseworkEventKind.REMOTE_REQUESTED, CaseworkEventKind.PLAN_PROPOSED})
@@ -54,4 +54,5 @@ def notify(event: TicketEvent, *, asked_by: User | None = None) -> None:
                 dedupe_key=f"event:{event.pk}:user:{user.pk}",
             )
         )
-    enqueue(notifications, now=event.created_at)
+    # The requester's mail joins the ticket's mail thread like the ticket's own mails.
+    enqueue(with_mail_thread(event, notifications), now=event.created_at)

@@ -36,7 +36,7 @@ from sopdesk.tickets.actions import close_unanswered
 from sopdesk.tickets.choices import AWAITING_CONFIRMATION, EventKind
 from sopdesk.tickets.events import EventRow, record_rows
 from sopdesk.tickets.models import Ticket, TicketEvent
-from sopdesk.tickets.notifications import mail_values, recipient_language
+from sopdesk.tickets.notifications import mail_values, recipient_language, with_mail_thread
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
@@ -135,19 +135,16 @@ def close_one(ticket: Ticket, *, now: datetime) -> TicketEvent | None:
             values=mail_values(ticket, requester),
         )
         if mail is not None:
-            enqueue(
-                [
-                    OutgoingNotification(
-                        recipient=requester,
-                        ticket=ticket,
-                        kind=NotificationKind.TICKET_EVENT,
-                        subject=mail.subject,
-                        body=mail.body,
-                        dedupe_key=f"event:{event.pk}:user:{requester.pk}",
-                    )
-                ],
-                now=now,
+            notice = OutgoingNotification(
+                recipient=requester,
+                ticket=ticket,
+                kind=NotificationKind.TICKET_EVENT,
+                subject=mail.subject,
+                body=mail.body,
+                dedupe_key=f"event:{event.pk}:user:{requester.pk}",
             )
+            # In the ticket's mail thread, like the ticket's own mails.
+            enqueue(with_mail_thread(event, [notice]), now=now)
     return event
 
 

@@ -11,13 +11,14 @@ import pytest
 from django.core import mail
 
 from sopdesk.accounts.models import User
+from sopdesk.closing.autoclose import close_one
 from sopdesk.lib.mailthread import message_ids, ticket_number_in_subject, ticket_numbers_in_references
 from sopdesk.mail.models import InboundMail, Mailbox
 from sopdesk.notifications.choices import DeliveryStatus
 from sopdesk.notifications.delivery import deliver_due, deliver_new
 from sopdesk.notifications.models import OutboxMessage
 from sopdesk.testing import factories
-from sopdesk.tickets.actions import add_comment
+from sopdesk.tickets.actions import ClosureSummary, add_comment, assign_ticket, change_status
 from sopdesk.tickets.mailthreads import MAX_REFERENCES, answering_mail
 from sopdesk.tickets.models import Ticket
 from sopdesk.tickets.notifications import HISTORY_MESSAGE_CHARS, HISTORY_MESSAGES
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DOMAIN = "desk.example"
+CLOSURE = ClosureSummary(problem="No network.", diagnosis="Unplugged cable.", solution="Plugged it in.")
 
 
 @pytest.fixture(autouse=True)
@@ -170,3 +172,17 @@ def test_references_keep_the_first_message_and_the_newest_ones(requester: User, 
     assert len(references) == MAX_REFERENCES
     assert references[-1] == f"<m{MAX_REFERENCES + 4}@customer.example>"
     assert references[0] == requester_mails(ticket, requester)[0].message_id  # the acknowledgement came first
+
+
+def test_the_auto_close_mail_joins_the_thread(requester: User, agent: User, service_desk: Any) -> None:
+    ticket = factories.make_ticket(requester, now=NOW)
+    assign_ticket(ticket, team=None, assignee=agent, actor=agent, now=NOW)
+    change_status(ticket, to_status="resolved", actor=agent, now=NOW, closure=CLOSURE)
+    before = requester_mails(ticket, requester)[-1]
+
+    close_one(ticket, now=NOW + timedelta(days=5))
+
+    closing = requester_mails(ticket, requester)[-1]
+    assert closing.pk != before.pk
+    assert closing.in_reply_to == before.message_id
+    assert ticket_numbers_in_references([closing.message_id], domain=DOMAIN) == [ticket.number]
