@@ -22,6 +22,11 @@ if ((${#missing[@]})); then
         fi
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        if [[ " ${missing[*]} " == *" dovecot-imapd "* ]]; then
+            # The tests start their own Dovecot on loopback; the system service the package may have
+            # started (IMAP on every interface) is not wanted.
+            { invoke-rc.d dovecot stop || service dovecot stop; } >/dev/null 2>&1 || true
+        fi
     else
         echo "==> not installing ${missing[*]} (needs root and apt-get): the checks that use them are skipped"
     fi
