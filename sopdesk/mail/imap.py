@@ -86,10 +86,20 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
         raise ImapError(f"Unknown IMAP security {mailbox.imap_security!r}.")
     try:
         session.login(mailbox.imap_username, mailbox.imap_password)
+        _refresh_capabilities(session)
     except BaseException:
         _close(session)
         raise
     return session
+
+
+def _refresh_capabilities(session: imaplib.IMAP4) -> None:
+    # imaplib keeps the capabilities the server announced before login; servers announce their
+    # extensions (MOVE, UIDPLUS) only after it.
+    data = _ok(session.capability(), "CAPABILITY")
+    words = b" ".join(item for item in data if isinstance(item, bytes)).decode("ascii", "replace").upper().split()
+    if words:
+        session.capabilities = tuple(words)
 
 
 def _close(session: imaplib.IMAP4) -> None:
@@ -127,9 +137,33 @@ def _uid_validity(session: imaplib.IMAP4) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def new_uids(session: imaplib.IMAP4, mailbox: Mailbox) -> list[str]:
-    """Return the UIDs of the messages not yet taken from the selected folder, oldest first."""
-    criteria = "UNDELETED" if mailbox.after_fetch == AfterFetch.MOVE else f"UNDELETED UNKEYWORD {STORED_KEYWORD}"
+@dataclass(frozen=True)
+class Folder:
+    """The selected folder: its UIDVALIDITY, and whether it keeps keywords of ours (PERMANENTFLAGS has \\*)."""
+
+    uid_validity: str
+    has_keywords: bool
+
+
+def select_folder(session: imaplib.IMAP4, mailbox: Mailbox) -> Folder:
+    """Select `mailbox`'s folder for reading and writing flags."""
+    _ok(session.select(_quoted(mailbox.imap_folder or "INBOX")), f"SELECT {mailbox.imap_folder}")
+    _, flags = session.response("PERMANENTFLAGS")
+    permanent = b" ".join(item for item in flags or [] if isinstance(item, bytes))
+    return Folder(uid_validity=_uid_validity(session), has_keywords=b"\\*" in permanent)
+
+
+def new_uids(session: imaplib.IMAP4, mailbox: Mailbox, *, has_keywords: bool = True) -> list[str]:
+    """Return the UIDs of the messages not yet taken from the selected folder, oldest first.
+
+    Without keywords (a server that keeps only the system flags) flag mode can only go by \\Seen.
+    """
+    if mailbox.after_fetch == AfterFetch.MOVE:
+        criteria = "UNDELETED"
+    elif has_keywords:
+        criteria = f"UNDELETED UNKEYWORD {STORED_KEYWORD}"
+    else:
+        criteria = "UNDELETED UNSEEN"
     data = _ok(session.uid("SEARCH", criteria), "SEARCH")
     raw = data[0] if data and isinstance(data[0], bytes) else b""
     return sorted(raw.decode().split(), key=int)
@@ -144,14 +178,15 @@ def fetch_raw(session: imaplib.IMAP4, uid: str) -> bytes | None:
     return None
 
 
-def mark_taken(session: imaplib.IMAP4, mailbox: Mailbox, uids: list[str]) -> None:
+def mark_taken(session: imaplib.IMAP4, mailbox: Mailbox, uids: list[str], *, has_keywords: bool = True) -> None:
     """Flag (\\Seen and STORED_KEYWORD) or move the stored messages `uids` on the server."""
+    flags = f"(\\Seen {STORED_KEYWORD})" if has_keywords else "(\\Seen)"
     for start in range(0, len(uids), MARK_BATCH):
         chunk = ",".join(uids[start : start + MARK_BATCH])
         if mailbox.after_fetch == AfterFetch.MOVE:
             _move(session, chunk, mailbox.processed_folder)
         else:
-            _ok(session.uid("STORE", chunk, "+FLAGS.SILENT", f"(\\Seen {STORED_KEYWORD})"), "STORE")
+            _ok(session.uid("STORE", chunk, "+FLAGS.SILENT", flags), "STORE")
 
 
 def _move(session: imaplib.IMAP4, uids: str, folder: str) -> None:
@@ -192,19 +227,20 @@ def poll_mailbox(
     report = PollReport()
     try:
         with imap_session(mailbox) as session:
+            folder = select_folder(session, mailbox)
             stored_uids: list[str] = []
             try:
-                _fetch_and_store(session, mailbox, now=now, max_messages=max_messages, report=report,
+                _fetch_and_store(session, mailbox, folder, now=now, max_messages=max_messages, report=report,
                                  stored_uids=stored_uids, after_store=after_store)  # fmt: skip
             except _NETWORK_ERRORS:
                 # The connection failed midway: mark what is stored if the session still works.
                 with suppress(*_NETWORK_ERRORS):
-                    mark_taken(session, mailbox, stored_uids)
+                    mark_taken(session, mailbox, stored_uids, has_keywords=folder.has_keywords)
                     report.marked_count = len(stored_uids)
                 raise
             # Anything else (the database, a bug, the worker stopping) ends the poll here, unmarked:
             # the next poll fetches those messages again and intake returns their stored rows.
-            mark_taken(session, mailbox, stored_uids)
+            mark_taken(session, mailbox, stored_uids, has_keywords=folder.has_keywords)
             report.marked_count = len(stored_uids)
     except Exception as exc:
         report.error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_LENGTH]
@@ -223,6 +259,7 @@ _NETWORK_ERRORS = (OSError, imaplib.IMAP4.error, ImapError)
 def _fetch_and_store(
     session: imaplib.IMAP4,
     mailbox: Mailbox,
+    folder: Folder,
     *,
     now: datetime,
     max_messages: int,
@@ -230,9 +267,7 @@ def _fetch_and_store(
     stored_uids: list[str],
     after_store: Callable[[str], None] | None,
 ) -> None:
-    _ok(session.select(_quoted(mailbox.imap_folder or "INBOX")), f"SELECT {mailbox.imap_folder}")
-    validity = _uid_validity(session)
-    uids = new_uids(session, mailbox)
+    uids = new_uids(session, mailbox, has_keywords=folder.has_keywords)
     report.has_more = len(uids) > max_messages
     if mailbox.after_fetch == AfterFetch.MOVE and uids:
         _ensure_folder(session, mailbox.processed_folder)
@@ -241,7 +276,7 @@ def _fetch_and_store(
         if raw is None:
             continue
         report.fetched_count += 1
-        server_uid = f"{validity}:{uid}"
+        server_uid = f"{folder.uid_validity}:{uid}"
         mail = receive_raw(mailbox=mailbox, raw=raw, source=MailSource.IMAP, now=now, server_uid=server_uid)
         # receive_raw committed: from here on the server copy may be marked.
         if mail.received_at == now and mail.server_uid == server_uid:

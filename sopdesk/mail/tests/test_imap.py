@@ -12,7 +12,15 @@ from django.core.management import CommandError, call_command
 from huey.contrib.djhuey import HUEY
 
 from sopdesk.mail.choices import AfterFetch, ImapSecurity, MailSource
-from sopdesk.mail.imap import STORED_KEYWORD, poll_active_mailboxes, poll_mailbox
+from sopdesk.mail.imap import (
+    STORED_KEYWORD,
+    connect,
+    mark_taken,
+    new_uids,
+    poll_active_mailboxes,
+    poll_mailbox,
+    select_folder,
+)
 from sopdesk.mail.models import InboundMail, Mailbox
 from sopdesk.testing.mailservers import CUSTOMER_DOMAIN, LOOPBACK, PASSWORD, MailServers
 
@@ -265,3 +273,49 @@ def test_the_poll_command_fetches_now_and_reports_failures(mail_servers: MailSer
     Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=1)
     with pytest.raises(CommandError, match="could not be polled"):
         call_command("poll_mailboxes", "--mailbox", mailbox.name, stdout=out, stderr=StringIO())
+
+
+def test_a_server_without_move_gets_copy_delete_and_expunge(mail_servers: MailServers) -> None:
+    mailbox = make_mailbox(mail_servers, after_fetch=AfterFetch.MOVE, processed_folder="Done")
+    for subject in ("old server one", "old server two"):
+        mail_servers.deliver(make_mail(to=mailbox.address, subject=subject), recipient=mailbox.address)
+    session = connect(mailbox)
+    try:
+        # As an older server would announce itself: no MOVE extension.
+        session.capabilities = tuple(item for item in session.capabilities if item != "MOVE")
+        session.select("INBOX")
+        session.create('"Done"')
+        mark_taken(session, mailbox, new_uids(session, mailbox))
+    finally:
+        session.logout()
+
+    assert mail_servers.fetch_all(mailbox.address) == []
+    assert len(mail_servers.fetch_all(mailbox.address, folder="Done")) == 2
+
+
+def test_the_extensions_a_server_announces_after_login_are_known(mail_servers: MailServers) -> None:
+    mailbox = make_mailbox(mail_servers)
+    session = connect(mailbox)
+    try:
+        assert {"MOVE", "UIDPLUS"} <= set(session.capabilities)
+    finally:
+        session.logout()
+
+
+def test_on_a_server_without_keywords_flag_mode_goes_by_seen(mail_servers: MailServers) -> None:
+    mailbox = make_mailbox(mail_servers)
+    for subject in ("kw one", "kw two"):
+        mail_servers.deliver(make_mail(to=mailbox.address, subject=subject), recipient=mailbox.address)
+    session = connect(mailbox)
+    try:
+        assert select_folder(session, mailbox).has_keywords  # Dovecot keeps keywords; older servers may not
+        first = new_uids(session, mailbox, has_keywords=False)
+        mark_taken(session, mailbox, first[:1], has_keywords=False)
+        rest = new_uids(session, mailbox, has_keywords=False)
+    finally:
+        session.logout()
+
+    assert (len(first), rest) == (2, first[1:])
+    flags = server_flags(mail_servers, mailbox.address)
+    assert "\\Seen" in flags[0]
+    assert STORED_KEYWORD not in flags[0]
