@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import validate_email
 from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
@@ -121,6 +123,12 @@ def sender_user(parsed: ParsedMail, *, mailbox: Mailbox) -> User:
     """Return the account of the sender (matched by address, case-insensitive), created when the mailbox allows it."""
     if not parsed.from_address:
         raise Quarantine(_("The message has no sender address (From)."))
+    try:
+        validate_email(parsed.from_address)
+    except ValidationError:
+        raise Quarantine(
+            _("The sender address %(address)s is not a valid e-mail address.") % {"address": parsed.from_address}
+        ) from None
     matches = list(User.objects.filter(email__iexact=parsed.from_address).order_by("-is_active", "id")[:2])
     if matches:
         if not matches[0].is_active:

@@ -434,3 +434,12 @@ def test_a_message_that_keeps_meeting_database_errors_ends_in_the_quarantine(
     row = InboundMail.objects.get(pk=stuck.pk)
     assert row.state == MailState.QUARANTINED
     assert "locked" in row.error
+
+
+def test_an_invalid_sender_address_is_quarantined(mailbox: Mailbox) -> None:
+    mailbox.allow_new_requesters = True
+    mailbox.save()
+    mail = deliver(mailbox, corpus.message(sender="Odd <odd@intranet>"))
+    assert mail.state == MailState.QUARANTINED
+    assert "not a valid e-mail address" in mail.error
+    assert User.objects.filter(email__icontains="odd").count() == 0
