@@ -147,6 +147,10 @@ OPERATIONS: dict[str, OperationName] = {
     "POST /calls": OperationName("calls", "calls_create"),
     "GET /calls/answer-kpi": OperationName("calls", "calls_answer_kpi_get"),
     "POST /alerts/{source_id}": OperationName("alerts", "alerts_receive"),
+    "GET /mail/inbound": OperationName("mail", "mail_inbound_list"),
+    "GET /mail/inbound/{mail_id}": OperationName("mail", "mail_inbound_get"),
+    "POST /mail/inbound/{mail_id}/reprocess": OperationName("mail", "mail_inbound_reprocess"),
+    "POST /mail/mailboxes/{mailbox_id}/messages": OperationName("mail", "mail_message_upload"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -181,6 +185,8 @@ TAG_DESCRIPTIONS = {
     "source with its own bearer token; they open, note and resolve incident tickets.",
     "search": "Full-text search in Chinese and English, ranked, with highlighted snippets, under the same "
     "visibility as the lists.",
+    "mail": "Inbound e-mail (administrators): received messages with their state, the quarantine and its "
+    "re-processing, and the upload of raw .eml files into a mailbox.",
 }
 
 api = DocumentedAPI(
@@ -216,3 +222,4 @@ api.add_router("/outbox", "sopdesk.integrations.api.views.router")
 api.add_router("/tickets", "sopdesk.calls.api.views.tickets_router")
 api.add_router("/calls", "sopdesk.calls.api.views.router")
 api.add_router("/alerts", "sopdesk.alerts.api.views.router")
+api.add_router("/mail", "sopdesk.mail.api.views.router")

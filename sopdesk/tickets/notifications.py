@@ -11,6 +11,9 @@ times and service hours in the acknowledgement).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -157,6 +160,22 @@ def event_notice(event: TicketEvent, recipient: User) -> tuple[str, str]:
     return subject, body
 
 
+_acknowledgement_withheld: ContextVar[bool] = ContextVar("sopdesk_acknowledgement_withheld", default=False)
+
+
+@contextmanager
+def acknowledgement_mail_withheld() -> Iterator[None]:
+    """Send no acknowledgement e-mail for tickets created in this block (the inbox entry stays).
+
+    Mail intake uses it when a mailbox sends no acknowledgements or its sender had enough of them.
+    """
+    token = _acknowledgement_withheld.set(True)
+    try:
+        yield
+    finally:
+        _acknowledgement_withheld.reset(token)
+
+
 def notifications_for_event(event: TicketEvent) -> list[OutgoingNotification]:
     """Return one notification per recipient of `event`, worded in the recipient's language."""
     notifications = []
@@ -180,6 +199,7 @@ def notifications_for_event(event: TicketEvent) -> list[OutgoingNotification]:
                 subject=subject,
                 body=body,
                 dedupe_key=f"event:{event.pk}:user:{user.pk}",
+                send_email=not (event.kind == EventKind.CREATED and _acknowledgement_withheld.get()),
             )
         )
     return notifications

@@ -17,6 +17,7 @@ from sopdesk.calls.choices import CallEventKind
 from sopdesk.calls.wording import call_summary
 from sopdesk.casework.choices import CaseworkEventKind, VerificationOutcome
 from sopdesk.collaboration.choices import CollaborationEventKind
+from sopdesk.mail.queries import mails_by_event
 from sopdesk.routing import wording as routing_wording
 from sopdesk.routing.choices import RoutingEventKind
 from sopdesk.sla.choices import Metric, SlaEventKind
@@ -48,6 +49,7 @@ class TimelineEntry:
     style: str
     attachment: Attachment | None = None  # the file an "attachment added" entry names, if visible
     is_image: bool = False
+    mail_id: int | None = None  # the inbound mail this entry came from (creation or reply by e-mail)
 
 
 def _choice_label(choices: Any, value: Any) -> str:
@@ -203,6 +205,8 @@ def timeline_entries(
     names = _Names(events)
     wanted = {event.data.get("attachment_id") for event in events if event.kind == EventKind.ATTACHMENT_ADDED} - {None}
     files = {item.pk: item for item in attachments.filter(pk__in=wanted)} if attachments is not None and wanted else {}
+    # Only creations and public replies come by mail; a timeline of other entries costs no query.
+    mails = mails_by_event(event.pk for event in events if event.kind in (EventKind.CREATED, EventKind.PUBLIC_REPLY))
     entries = []
     for event in events:
         attachment = files.get(event.data.get("attachment_id")) if event.kind == EventKind.ATTACHMENT_ADDED else None
@@ -214,6 +218,7 @@ def timeline_entries(
                 style=_STYLES.get(event.kind, SYSTEM),  # type: ignore[call-overload]
                 attachment=attachment,
                 is_image=attachment is not None and attachment.content_type in INLINE_IMAGE_TYPES,
+                mail_id=mails.get(event.pk),
             )
         )
     return entries

@@ -57,6 +57,7 @@ urlpatterns = [
     path("teams/", workforce_views.team_board, name="team_board_default"),
     path("teams/<slug:code>/", workforce_views.team_board, name="team_board"),
     path("outbox/", include("sopdesk.workspace.outbox_urls")),
+    path("mail/", include("sopdesk.workspace.mail_urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
