@@ -139,10 +139,6 @@ OPERATIONS: dict[str, OperationName] = {
     "POST /tickets/{number}/kb-article": OperationName("kb_articles", "kb_articles_from_ticket"),
     "GET /search/tickets": OperationName("search", "search_tickets"),
     "GET /search/articles": OperationName("search", "search_articles"),
-    "GET /mail/inbound": OperationName("mail", "mail_inbound_list"),
-    "GET /mail/inbound/{mail_id}": OperationName("mail", "mail_inbound_get"),
-    "POST /mail/inbound/{mail_id}/reprocess": OperationName("mail", "mail_inbound_reprocess"),
-    "POST /mail/mailboxes/{mailbox_id}/messages": OperationName("mail", "mail_message_upload"),
     "GET /outbox": OperationName("outbox", "outbox_list"),
     "POST /outbox/retry": OperationName("outbox", "outbox_retry"),
     "POST /outbox/{message_id}/retry": OperationName("outbox", "outbox_message_retry"),
@@ -151,6 +147,10 @@ OPERATIONS: dict[str, OperationName] = {
     "POST /calls": OperationName("calls", "calls_create"),
     "GET /calls/answer-kpi": OperationName("calls", "calls_answer_kpi_get"),
     "POST /alerts/{source_id}": OperationName("alerts", "alerts_receive"),
+    "GET /mail/inbound": OperationName("mail", "mail_inbound_list"),
+    "GET /mail/inbound/{mail_id}": OperationName("mail", "mail_inbound_get"),
+    "POST /mail/inbound/{mail_id}/reprocess": OperationName("mail", "mail_inbound_reprocess"),
+    "POST /mail/mailboxes/{mailbox_id}/messages": OperationName("mail", "mail_message_upload"),
 }
 
 TAG_DESCRIPTIONS = {
@@ -218,8 +218,8 @@ api.add_router("/kb", "sopdesk.kb.api.views.router")
 api.add_router("/kb", "sopdesk.kb.api.views.categories_router")
 api.add_router("/tickets", "sopdesk.kb.api.views.tickets_router")
 api.add_router("/search", "sopdesk.search.api.views.router")
-api.add_router("/mail", "sopdesk.mail.api.views.router")
 api.add_router("/outbox", "sopdesk.integrations.api.views.router")
 api.add_router("/tickets", "sopdesk.calls.api.views.tickets_router")
 api.add_router("/calls", "sopdesk.calls.api.views.router")
 api.add_router("/alerts", "sopdesk.alerts.api.views.router")
+api.add_router("/mail", "sopdesk.mail.api.views.router")

@@ -317,12 +317,12 @@ SOPDESK_COLLABORATION_ACCEPT_WORKING_DAYS = env_int("SOPDESK_COLLABORATION_ACCEP
 # A ticket with open collaboration requests cannot be resolved (or a fix proposed) while this is on.
 SOPDESK_COLLABORATION_BLOCKS_RESOLVE = env_bool("SOPDESK_COLLABORATION_BLOCKS_RESOLVE", True)
 SOPDESK_ATTACHMENT_MAX_BYTES = env_int("SOPDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+# Largest accepted monitoring-alert payload (docs/alerts.md); the request limit above still applies.
+SOPDESK_ALERT_MAX_BYTES = env_int("SOPDESK_ALERT_MAX_BYTES", 1024 * 1024, minimum=1024)
 # Inbound mail (docs/mail.md): a larger message is stored and quarantined, never processed.
 SOPDESK_MAIL_MAX_BYTES = env_int("SOPDESK_MAIL_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
 # Acknowledgement mails to one sender address per hour; more new tickets from it get none.
 SOPDESK_MAIL_ACKS_PER_HOUR = env_int("SOPDESK_MAIL_ACKS_PER_HOUR", 5, minimum=0)
-# Largest accepted monitoring-alert payload (docs/alerts.md); the request limit above still applies.
-SOPDESK_ALERT_MAX_BYTES = env_int("SOPDESK_ALERT_MAX_BYTES", 1024 * 1024, minimum=1024)
 SOPDESK_API_TOKEN_TTL_DAYS = env_int("SOPDESK_API_TOKEN_TTL_DAYS", 30, minimum=1)
 # Backups: `sopdesk backup` writes here by default; the daily job keeps the newest KEEP archives.
 SOPDESK_BACKUP_DIR = Path(env_str("SOPDESK_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()

@@ -104,6 +104,7 @@ class InboundMail(NoDeleteModel):
     )
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
+    transient_failures = models.PositiveSmallIntegerField(_("database failures while processing"), default=0)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     from_address = models.CharField(_("sender address"), max_length=254, blank=True, db_index=True)
     subject = models.CharField(_("subject"), max_length=500, blank=True)

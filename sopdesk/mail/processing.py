@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import validate_email
 from django.db import DatabaseError, OperationalError, transaction
+from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -49,6 +52,9 @@ logger = logging.getLogger(__name__)
 # A "received" row older than this is taken by the catch-up job (its own job was lost or failed).
 LEFT_OVER_AFTER = timedelta(minutes=2)
 LEFT_OVER_BATCH = 50
+# A message that met a database error this often (locked, deadlock…) goes to the quarantine, so
+# that it does not come back every minute for ever.
+MAX_TRANSIENT_FAILURES = 20
 
 _AUTO_SENDERS = re.compile(
     r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply|autoresponder)([+._-].*)?$",
@@ -118,6 +124,12 @@ def sender_user(parsed: ParsedMail, *, mailbox: Mailbox) -> User:
     """Return the account of the sender (matched by address, case-insensitive), created when the mailbox allows it."""
     if not parsed.from_address:
         raise Quarantine(_("The message has no sender address (From)."))
+    try:
+        validate_email(parsed.from_address)
+    except ValidationError:
+        raise Quarantine(
+            _("The sender address %(address)s is not a valid e-mail address.") % {"address": parsed.from_address}
+        ) from None
     matches = list(User.objects.filter(email__iexact=parsed.from_address).order_by("-is_active", "id")[:2])
     if matches:
         if not matches[0].is_active:
@@ -334,12 +346,27 @@ def process_mail(mail_id: int, *, now: datetime) -> InboundMail:
                 ]
             )  # fmt: skip
             return locked  # type: ignore[no-any-return]
-    except OperationalError:
-        raise  # the database is locked or gone: stays "received", retried
+    except OperationalError as error:
+        # The database is locked or gone: the row stays "received" for the retry and the catch-up,
+        # unless this keeps happening to this one message.
+        if _count_transient_failure(mail_id) >= MAX_TRANSIENT_FAILURES:
+            return _quarantine(mail_id, parsed, error, now=now)
+        raise
     except Exception as error:  # whatever went wrong, the message waits in the quarantine
         if not isinstance(error, (Quarantine, ActionError, ValidationFailed)):
             logger.exception("inbound mail %s could not be processed", mail_id)
         return _quarantine(mail_id, parsed, error, now=now)
+
+
+def _count_transient_failure(mail_id: int) -> int:
+    """Count a database failure against `mail_id`; return its count (0 when even that cannot be written)."""
+    try:
+        with transaction.atomic():
+            rows = InboundMail.objects.filter(pk=mail_id, state=MailState.RECEIVED)
+            rows.update(transient_failures=F("transient_failures") + 1)
+            return int(rows.values_list("transient_failures", flat=True).first() or 0)
+    except OperationalError:
+        return 0
 
 
 def _headers_only(raw: bytes) -> ParsedMail | None:
@@ -385,5 +412,9 @@ def process_left_over(*, now: datetime) -> int:
         .values_list("id", flat=True)[:LEFT_OVER_BATCH]
     )
     for mail_id in ids:
-        process_mail(mail_id, now=now)
+        try:
+            process_mail(mail_id, now=now)
+        except OperationalError:
+            # One message meeting a locked database does not hold back the others; it stays "received".
+            logger.warning("inbound mail %s: database error, left for the next run", mail_id, exc_info=True)
     return len(ids)

@@ -8,6 +8,8 @@ raster images whose bytes say they are images.
 
 from __future__ import annotations
 
+import base64
+import html as html_lib
 import re
 from typing import Any
 
@@ -16,9 +18,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
@@ -34,9 +34,11 @@ from sopdesk.tickets.attachments import INLINE_IMAGE_TYPES
 from sopdesk.workspace.views import nav_context, staff_required
 
 QUARANTINE_LIMIT = 200
-_CID_SOURCE = re.compile(r'src="cid:([^"]{1,200})"')
-# The framed mail: nothing loads but this site's own images, nothing runs, it cannot leave its frame.
-_FRAME_POLICY = "default-src 'none'; img-src 'self'; frame-ancestors 'self'; sandbox"
+_CID_IMAGE = re.compile(r'<img([^>]*?)\ssrc="cid:([^"]{1,200})"([^>]*)>')
+# The framed mail: nothing loads but its own images (inlined), nothing runs, it cannot leave its frame.
+# Its origin is opaque (sandbox): a request from it would carry no session, so images come as data: URLs.
+_FRAME_POLICY = "default-src 'none'; img-src data:; frame-ancestors 'self'; sandbox"
+INLINE_IMAGE_MAX_BYTES = 2 * 1024 * 1024
 _DOWNLOAD_POLICY = "default-src 'none'; sandbox"
 
 
@@ -81,19 +83,19 @@ def original_mail_html(request: HttpRequest, mail_id: int) -> HttpResponse:
     if parsed is None or not parsed.html:
         raise Http404("No HTML body")
     images = {
-        item.content_id: index
-        for index, item in enumerate(parsed.attachments)
-        if item.content_id and _is_raster_image(item.data)
+        item.content_id: item.data
+        for item in parsed.attachments
+        if item.content_id and len(item.data) <= INLINE_IMAGE_MAX_BYTES and _is_raster_image(item.data)
     }
 
     def inline_image(match: re.Match[str]) -> str:
-        index = images.get(match.group(1))
-        if index is None:
-            return 'src=""'
-        url = reverse("workspace:mail_attachment", args=[mail.pk, index]) + "?inline=1"
-        return f'src="{escape(url)}"'
+        data = images.get(html_lib.unescape(match.group(2)))
+        if data is None:
+            return ""  # not in the mail, or not an image: no broken picture
+        source = f"data:{filetype.guess_mime(data[:8192])};base64,{base64.b64encode(data).decode()}"
+        return f'<img{match.group(1)} src="{source}"{match.group(3)}>'
 
-    body = _CID_SOURCE.sub(inline_image, parsed.html)
+    body = _CID_IMAGE.sub(inline_image, parsed.html)
     document = f'<!doctype html><html><head><meta charset="utf-8"></head><body>{body}</body></html>'
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = _FRAME_POLICY

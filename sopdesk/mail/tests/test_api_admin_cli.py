@@ -202,3 +202,26 @@ def test_admin_creates_and_changes_a_mailbox_through_the_actions(admin_user: Use
     logged = repr(list(ConfigChange.objects.filter(object_type="mail.mailbox").values_list("before", "after")))
     assert "first-secret" not in logged
     assert ConfigChange.objects.filter(object_type="mail.mailbox").count() == 2
+
+
+def test_inbound_mail_admin_is_read_only_and_escapes(
+    client: Client, admin_user: User, mailbox: Mailbox, requester: User
+) -> None:
+    from sopdesk.mail.intake import receive_raw
+    from sopdesk.mail.processing import process_mail
+
+    admin_user.is_staff = True
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    admin_client = client
+    raw = corpus.message(sender=FROM, subject="<script>alert(1)</script>")
+    mail = process_mail(
+        receive_raw(mailbox=mailbox, raw=raw, source="upload", now=timezone.now()).pk, now=timezone.now()
+    )
+    detail = admin_client.get(f"/admin/mail/inboundmail/{mail.pk}/change/")
+    assert detail.status_code == 200
+    assert b"<script>alert(1)</script>" not in detail.content
+    assert admin_client.get(f"/admin/mail/inboundmail/{mail.pk}/delete/").status_code == 403
+    assert admin_client.get("/admin/mail/inboundmail/add/").status_code == 403
+    assert admin_client.get(f"/admin/mail/mailbox/{mailbox.pk}/delete/").status_code == 403

@@ -414,3 +414,32 @@ def test_nul_and_control_characters_in_headers_are_stored_safely(mailbox: Mailbo
     assert mail.ticket is not None
     assert mail.ticket.title == "Printer on fire"
     assert "\x00" not in repr(InboundMail.objects.get(pk=mail.pk).headers)
+
+
+def test_a_message_that_keeps_meeting_database_errors_ends_in_the_quarantine(
+    mailbox: Mailbox, requester: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(**kwargs: object) -> Ticket:
+        raise OperationalError("database is locked")
+
+    stuck = receive_raw(mailbox=mailbox, raw=corpus.message(sender=FROM), source=MailSource.IMAP, now=timezone.now())
+    monkeypatch.setattr(processing, "MAX_TRANSIENT_FAILURES", 3)
+    monkeypatch.setattr(processing, "create_ticket", locked)
+    later = timezone.now() + timedelta(minutes=5)
+    for expected in (1, 2):
+        assert processing.process_left_over(now=later) == 1  # the error does not escape the catch-up
+        row = InboundMail.objects.get(pk=stuck.pk)
+        assert (row.state, row.transient_failures) == (MailState.RECEIVED, expected)
+    processing.process_left_over(now=later)
+    row = InboundMail.objects.get(pk=stuck.pk)
+    assert row.state == MailState.QUARANTINED
+    assert "locked" in row.error
+
+
+def test_an_invalid_sender_address_is_quarantined(mailbox: Mailbox) -> None:
+    mailbox.allow_new_requesters = True
+    mailbox.save()
+    mail = deliver(mailbox, corpus.message(sender="Odd <odd@intranet>"))
+    assert mail.state == MailState.QUARANTINED
+    assert "not a valid e-mail address" in mail.error
+    assert User.objects.filter(email__icontains="odd").count() == 0

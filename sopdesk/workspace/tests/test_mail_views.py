@@ -92,7 +92,9 @@ def test_original_mail_page_frames_the_sanitised_html(
     assert "<script" not in body
     assert "onerror" not in body
     assert "tracker.example" not in body
-    assert f'src="/desk/mail/{mail.pk}/attachments/0/?inline=1"' in body  # the cid: image, from the mail itself
+    assert 'src="data:image/png;base64,' in body  # the cid: image, from the mail itself
+    assert body.count("<img") == 1  # the remote pixel is gone, not a broken picture
+    assert "img-src data:" in framed["Content-Security-Policy"]
     assert client.get(f"/desk/mail/{mail.pk}/raw/").status_code == 403
 
 
