@@ -303,6 +303,8 @@ SOPDESK_TICKET_PREFIX = env_str("SOPDESK_TICKET_PREFIX", "TS")
 # How requesters reach the desk besides the portal: shown on the confirmation page and in the acknowledgement.
 SOPDESK_SUPPORT_PHONE = env_str("SOPDESK_SUPPORT_PHONE")
 SOPDESK_SUPPORT_EMAIL = env_str("SOPDESK_SUPPORT_EMAIL")
+# The acknowledgement e-mail for requests filed in the portal (mailboxes have their own switch).
+SOPDESK_PORTAL_ACKNOWLEDGEMENT = env_bool("SOPDESK_PORTAL_ACKNOWLEDGEMENT", True)
 # Password reset mails per address and hour; more requests are accepted but send nothing.
 SOPDESK_PASSWORD_RESET_LIMIT = env_int("SOPDESK_PASSWORD_RESET_LIMIT", 3, minimum=1)
 SOPDESK_REOPEN_WINDOW_DAYS = env_int("SOPDESK_REOPEN_WINDOW_DAYS", 7, minimum=0)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +29,7 @@ from sopdesk.tickets.actions import TicketDraft, add_attachment, computed_priori
 from sopdesk.tickets.attachments import check_upload
 from sopdesk.tickets.choices import Channel, Impact, Urgency
 from sopdesk.tickets.models import Category, Ticket
+from sopdesk.tickets.notifications import acknowledgement_mail_withheld
 from sopdesk.tickets.queries import get_ticket_for_user
 
 
@@ -153,7 +156,8 @@ def _submit(request: HttpRequest, start: RequestStartForm, details: RequestDetai
         **details.standard_values(),
     }
     draft = TicketDraft(details=values, category=start.cleaned_data["category"])
-    with transaction.atomic():
+    withheld = contextlib.nullcontext() if settings.SOPDESK_PORTAL_ACKNOWLEDGEMENT else acknowledgement_mail_withheld()
+    with transaction.atomic(), withheld:
         ticket = create_ticket(actor=user, requester=user, draft=draft, now=now)
         for upload in files:
             add_attachment(ticket, actor=user, upload=upload, is_internal=False, now=now)

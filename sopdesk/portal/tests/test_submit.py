@@ -196,6 +196,15 @@ def test_the_acknowledgement_mail_is_queued_in_the_requesters_language(requester
     assert ticket.notifications.filter(kind=NotificationKind.REQUEST_RECEIVED).count() == 1
 
 
+def test_the_portal_acknowledgement_mail_can_be_switched_off(requester: User, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SOPDESK_PORTAL_ACKNOWLEDGEMENT = False
+    _submit(_client(requester))
+    ticket = Ticket.objects.get()
+    assert not OutboxMessage.objects.filter(recipient=requester).exists()
+    # The requester's inbox still says the request arrived.
+    assert ticket.notifications.filter(kind=NotificationKind.REQUEST_RECEIVED).count() == 1
+
+
 def test_hostile_text_is_shown_as_text(requester: User) -> None:
     client = _client(requester)
     data = _start("network", step="details", title="<script>alert(1)</script>")
