@@ -46,6 +46,21 @@ class ChannelSender(Protocol):
     def close(self) -> None: ...
 
 
+class _RenderedOnce(EmailMessage):
+    """An e-mail whose MIME form is built once: the sender renders it to check it, the backend again to send.
+
+    Building the MIME message (headers encoded, the body's charset applied) was two thirds of the
+    delivery worker's time per mail, half of it the second, identical build.
+    """
+
+    _rendered: Any = None
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        if self._rendered is None:
+            self._rendered = super().message(*args, **kwargs)
+        return self._rendered
+
+
 class EmailSender:
     """Send e-mail through Django's mail backend, one connection (SMTP session) per batch."""
 
@@ -53,7 +68,7 @@ class EmailSender:
         self._connection: BaseEmailBackend | None = None
 
     def send(self, message: OutboxMessage) -> None:
-        email = EmailMessage(
+        email = _RenderedOnce(
             # A header is one line: enqueue() already collapsed whitespace, this keeps rows written
             # any other way from being refused (or worse) by the mail library.
             subject=" ".join(message.subject.split()),

@@ -90,6 +90,23 @@ def test_due_messages_are_sent_oldest_first_and_marked_sent(mailoutbox: list[Any
         )
 
 
+def test_each_mail_is_built_once(mailoutbox: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The sender checks the built message before the backend sends it: both must get the same one.
+    builds: list[str] = []
+    original = EmailMessage.message
+
+    def counting(self: EmailMessage) -> Any:
+        builds.append(self.to[0])
+        return original(self)
+
+    monkeypatch.setattr(EmailMessage, "message", counting)
+    for address in ("a@example.com", "b@example.com"):
+        make_message(address)
+    deliver_new(now=NOW)
+    assert sorted(builds) == ["a@example.com", "b@example.com"]
+    assert sorted(message.to[0] for message in mailoutbox) == ["a@example.com", "b@example.com"]
+
+
 def test_sent_messages_and_messages_not_yet_due_are_left_alone(mailoutbox: list[Any]) -> None:
     make_message("sent@example.com", status=DeliveryStatus.SENT, attempts=1)
     make_message("failed@example.com", status=DeliveryStatus.FAILED, attempts=MAX_ATTEMPTS)
