@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from pytest_django import Settings
 
@@ -20,6 +21,7 @@ from sopdesk.calls.choices import CallDirection, CallEventKind, CallOutcome
 from sopdesk.calls.models import PhoneCall
 from sopdesk.calls.queries import answer_figures, calls_of, calls_visible_to
 from sopdesk.demo.channels import CALLED_BACK_NOTES, NOTES
+from sopdesk.demo.loader import load_demo
 from sopdesk.mail.models import InboundMail, Mailbox, is_loopback_host
 from sopdesk.tickets.choices import Channel, Priority, Status
 from sopdesk.tickets.models import Ticket, TicketEvent
@@ -140,6 +142,41 @@ def test_a_refired_alert_notes_the_timeline_and_a_resolved_one_resolves_its_tick
     assert resolved.ticket.has_closure_summary
     assert Alert.objects.count() == 3
     assert Ticket.objects.filter(alerts__isnull=False).distinct().count() == 3
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _channel_snapshot() -> list[tuple[object, ...]]:
+    calls = PhoneCall.objects.select_related("ticket", "agent").order_by("ring_at", "direction")
+    alerts = Alert.objects.select_related("ticket").order_by("starts_at")
+    return [
+        *((c.ticket.title, c.agent.username, c.ring_at, c.answered_at, c.ended_at, c.notes) for c in calls),
+        *((a.name, a.status, a.fire_count, a.starts_at, a.ends_at, a.ticket.priority) for a in alerts),
+    ]
+
+
+def _load_and_roll_back(now: datetime) -> list[tuple[object, ...]]:
+    """Load the demo, return its channels' snapshot and roll the load back."""
+    try:
+        with transaction.atomic():
+            load_demo(ticket_count=30, now=now)
+            snapshot = _channel_snapshot()
+            raise _RolledBack
+    except _RolledBack:
+        return snapshot
+
+
+def test_the_same_seed_and_now_give_the_same_calls_and_alerts() -> None:
+    now = timezone.now()
+    first = _load_and_roll_back(now)
+    assert first
+    assert not PhoneCall.objects.exists()
+
+    load_demo(ticket_count=30, now=now)
+
+    assert _channel_snapshot() == first
 
 
 def test_loading_twice_refuses_and_adds_no_second_mailbox_call_or_alert() -> None:
