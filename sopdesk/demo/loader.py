@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import User
 from sopdesk.demo.casework import add_canned_responses, add_casework
+from sopdesk.demo.channels import DemoChannels, add_channels
 from sopdesk.demo.directory import DEMO_LOGINS, DEMO_PASSWORD, create_directory
 from sopdesk.demo.kb import add_knowledge_base
 from sopdesk.demo.routing import configure_routing
@@ -41,8 +42,9 @@ def existing_demo_logins() -> list[str]:
 
 def load_demo(
     *, ticket_count: int, now: datetime, seed: int = DEFAULT_SEED, on_progress: ProgressCallback | None = None
-) -> None:
-    """Create the demo organisations, teams, accounts and `ticket_count` tickets with their histories.
+) -> DemoChannels:
+    """Create the demo organisations, teams, accounts and `ticket_count` tickets with their histories,
+    then the channels' mailbox, phone calls and monitoring alerts; return what the channels added.
 
     Everything happens in one transaction, so a failed load leaves nothing behind and the next
     run starts afresh. The same `seed` and `now` give the same data.
@@ -59,10 +61,12 @@ def load_demo(
                 on_progress(done, len(plans))
         add_canned_responses(directory, now=now)
         add_casework(now=now)
+        channels = add_channels(directory, now=now, rng=rng)
         catch_up_clocks(now=now)
         configure_workforce(directory, now=now)
         configure_routing(directory, now=now)
         add_knowledge_base(directory, now=now)
+    return channels
 
 
 def demo_logins() -> list[DemoLogin]:

@@ -70,7 +70,7 @@ class Command(BaseCommand):
             _("Loading demo data: organisations, teams, accounts and %(count)d tickets …") % {"count": ticket_count}
         )
         started = time.monotonic()
-        loader.load_demo(
+        channels = loader.load_demo(
             ticket_count=ticket_count, now=timezone.now(), seed=options["seed"], on_progress=self._progress
         )
         self.stdout.write(
@@ -78,6 +78,18 @@ class Command(BaseCommand):
                 _("Demo data loaded: %(count)d tickets in %(seconds).1f s.")
                 % {"count": ticket_count, "seconds": time.monotonic() - started}
             )
+        )
+        self.stdout.write(
+            _(
+                "Channels: mailbox %(address)s (inactive, not polled), phone calls: %(calls)d, "
+                "monitoring alerts from %(source)s: %(alerts)d."
+            )
+            % {
+                "address": channels.mailbox.address,
+                "calls": len(channels.calls),
+                "source": channels.alert_source.name,
+                "alerts": channels.alert_count,
+            }
         )
         self._print_logins()
 
