@@ -75,16 +75,35 @@ def ticket_documents(ticket_ids: Sequence[int]) -> list[TicketDocument]:
 
 
 def index_tickets(ticket_ids: Iterable[int]) -> int:
-    """Index (or re-index) the given tickets now; return how many were written."""
+    """Index (or re-index) the given tickets now; return how many were written or removed."""
+    return len(_index_tickets(ticket_ids))
+
+
+def _index_tickets(ticket_ids: Iterable[int], *, in_transaction: Callable[[set[int]], None] | None = None) -> set[int]:
+    """Index the given tickets; return the ids whose index entry now matches the ticket (stored or removed).
+
+    The text is read and segmented outside any transaction: on SQLite a write transaction holds
+    the database's one write lock, and segmenting a batch while holding it made ticket creations
+    wait up to 0.8 s. The short write transaction then stores only the documents of tickets that
+    did not change meanwhile (`Ticket.version`, which every action bumps); a changed ticket is left
+    out, and its notes with it, so the next batch reads its new text. `in_transaction` runs inside
+    that transaction with the ids handled (the drain deletes their notes there).
+    """
     ids = sorted(set(ticket_ids))
+    read_versions = dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "version"))
     with consistent():  # one read of the dictionary's stamp for the whole batch
         documents = ticket_documents(ids)
     index = backend()
     with transaction.atomic():
-        index.store(documents)
-        found = {document.ticket_id for document in documents}
-        index.remove(pk for pk in ids if pk not in found)
-    return len(documents)
+        versions = dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "version"))
+        unchanged = [d for d in documents if versions.get(d.ticket_id) == read_versions.get(d.ticket_id)]
+        index.store(unchanged)
+        gone = [pk for pk in ids if pk not in versions]  # never for real tickets (not deleted), kept safe
+        index.remove(gone)
+        handled = {document.ticket_id for document in unchanged} | set(gone)
+        if in_transaction is not None:
+            in_transaction(handled)
+    return handled
 
 
 def _drain(notes: QuerySet[Any], noted: str, index: Callable[[Iterable[int]], int], *, limit: int) -> int:
@@ -101,8 +120,30 @@ def _drain(notes: QuerySet[Any], noted: str, index: Callable[[Iterable[int]], in
 
 
 def index_pending(*, limit: int = BATCH_SIZE) -> int:
-    """Index the noted tickets, `limit` notes per batch, until none is left; return how many tickets."""
-    return _drain(PendingTicket.objects.all(), "ticket_id", index_tickets, limit=limit)
+    """Index the noted tickets, `limit` notes per batch, until none is left; return how many tickets.
+
+    Unlike `_drain`, the notes are read and the text segmented outside the write transaction
+    (`_index_tickets`); a ticket that changed meanwhile keeps its notes for the next batch.
+    """
+    notes = PendingTicket.objects.all()
+    total = 0
+    stalled = 0
+    while True:
+        batch = list(notes.order_by("id").values_list("id", "ticket_id")[:limit])
+        if not batch:
+            return total
+
+        def forget(handled: set[int], batch: list[tuple[int, int]] = batch) -> None:
+            # Only the notes read, of the tickets stored: a change noted meanwhile keeps its note.
+            notes.filter(id__in=[note_id for note_id, ticket_id in batch if ticket_id in handled]).delete()
+
+        handled = _index_tickets([ticket_id for _, ticket_id in batch], in_transaction=forget)
+        total += len(handled)
+        # Every ticket of the batch changed while it was read: try again, but not for ever (the
+        # change's own job, or the five-minute catch-up, indexes it).
+        stalled = 0 if handled else stalled + 1
+        if stalled >= 3:
+            return total
 
 
 def _rebuild(

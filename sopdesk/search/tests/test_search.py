@@ -302,3 +302,52 @@ def test_a_ticket_moved_to_another_team_is_found_by_that_team_once_indexed(
     index_pending()
     assert moved.number in _first(engineer, "VPN 认证")
     assert moved.number not in _first(agent, "VPN 认证")
+
+
+# --- indexing holds the write lock only to store (SQLite: the whole database's one writer) ---
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_tickets_are_segmented_outside_the_write_transaction(requester: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import connection
+
+    from sopdesk.search import indexing
+
+    seen: list[bool] = []
+    real = indexing.ticket_documents
+
+    def reading(ticket_ids):  # type: ignore[no-untyped-def]
+        seen.append(connection.in_atomic_block)
+        return real(ticket_ids)
+
+    monkeypatch.setattr(indexing, "ticket_documents", reading)
+    # Committed for real: the indexing job runs after the commit (inline in tests).
+    ticket = factories.make_ticket(requester, title="堡垒机登录失败", description="提示证书过期")
+    index_pending()
+    assert seen == [False]  # read and segmented with no transaction open, so no lock held
+    assert not PendingTicket.objects.exists()
+    assert backend().ranked_ticket_ids(query_words("堡垒机"), internal=True, limit=5)[0][0] == ticket.pk
+
+
+def test_a_ticket_changed_while_its_batch_is_read_gets_its_new_text(
+    requester: User, agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sopdesk.search import indexing
+
+    ticket = factories.make_ticket(requester, title="堡垒机登录失败", description="提示证书过期")
+    Ticket.objects.filter(pk=ticket.pk).update(team=Team.objects.get(code="service-desk"))
+    real = indexing.ticket_documents
+    rounds: list[int] = []
+
+    def reading(ticket_ids):  # type: ignore[no-untyped-def]
+        documents = real(ticket_ids)
+        if not rounds:  # a reply lands after the text was read, before it is stored
+            add_comment(ticket, actor=requester, body="网闸也连不上", is_internal=False, now=timezone.now())
+        rounds.append(len(documents))
+        return documents
+
+    monkeypatch.setattr(indexing, "ticket_documents", reading)
+    index_pending()
+    assert len(rounds) == 2  # the stale read was not stored; the next batch read the new text
+    assert not PendingTicket.objects.exists()
+    assert _first(agent, "网闸") == [ticket.number]
