@@ -260,6 +260,11 @@ class User(AbstractUser):
         return self.is_active and not self.is_requester
 
     @property
+    def is_administrator(self) -> bool:
+        """Return True for an active administrator or superuser: who configures the desk (channels, SLA, routing)."""
+        return self.is_active and (self.is_superuser or self.role == Role.ADMIN)
+
+    @property
     def sees_all_tickets(self) -> bool:
         return self.is_superuser or self.role in ALL_TICKETS_ROLES
 

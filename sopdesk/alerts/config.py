@@ -45,7 +45,7 @@ MAX_SEVERITIES = 50
 
 
 def may_change_sources(user: User) -> bool:
-    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+    return user.is_administrator
 
 
 def _check_actor(actor: User | None) -> None:

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Team, User
 from sopdesk.audit.actions import field_values, record_config_change
 from sopdesk.audit.choices import Operation
@@ -33,7 +32,7 @@ Target = TypeVar("Target", ChatRobot, Webhook)
 
 def may_configure_integrations(user: User) -> bool:
     """Active administrators and superusers configure robots and webhooks and retry dead letters."""
-    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+    return user.is_administrator
 
 
 def check_may_configure(actor: User | None) -> None:

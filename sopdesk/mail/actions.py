@@ -10,7 +10,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import User
 from sopdesk.audit.actions import field_values, record_config_change
 from sopdesk.audit.choices import Operation
@@ -44,7 +43,7 @@ SECRET_CHANGED = "(changed)"  # noqa: S105 (a marker, not a password)
 
 def may_manage_mail(user: User) -> bool:
     """Active administrators and superusers configure mailboxes and handle the quarantine."""
-    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+    return user.is_administrator
 
 
 def check_may_manage_mail(actor: User | None) -> None:

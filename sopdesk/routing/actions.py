@@ -51,7 +51,7 @@ REASON_MAX_LENGTH = 2000
 
 def may_change_routing(user: User) -> bool:
     """Active administrators and superusers change the routing configuration."""
-    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+    return user.is_administrator
 
 
 def check_may_change_routing(actor: User | None) -> None:

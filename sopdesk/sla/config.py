@@ -75,7 +75,7 @@ def check_may_read_config(user: User) -> None:
 
 def may_change_config(user: User) -> bool:
     """Return True for active administrators and superusers."""
-    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+    return user.is_administrator
 
 
 def check_may_change_config(user: User) -> None:
