@@ -307,6 +307,15 @@ protocol imap {{
                 return
             time.sleep(0.05)
 
+    def flush_queue(self) -> None:
+        """Ask Postfix to try every deferred message now (what an operator does once a next hop is back)."""
+        _run([str(POSTFIX.with_name("postqueue")), "-c", str(self.root / "postfix" / "etc"), "-f"])
+
+    def queue_listing(self) -> str:
+        """Return `postqueue -p`'s listing of the mail Postfix still holds (for failure messages)."""
+        arguments = [str(POSTFIX.with_name("postqueue")), "-c", str(self.root / "postfix" / "etc"), "-p"]
+        return subprocess.run(arguments, capture_output=True, text=True, check=False, timeout=60).stdout  # noqa: S603
+
     @contextlib.contextmanager
     def smtp_down(self) -> Iterator[None]:
         """Stop Postfix inside the block and start it again afterwards."""
