@@ -78,6 +78,12 @@ def serve() -> int:
     manager.add_process("web", web)
     manager.add_process("worker", worker)
     print(f"sopdesk is starting on http://{bind}/ (data in {settings.DATA_DIR})", flush=True)
+    if settings.EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+        print(
+            f"outgoing mail is written to files in {settings.EMAIL_FILE_PATH}, not sent:"
+            " set SOPDESK_EMAIL_BACKEND and the SMTP server (docs/configuration.md)",
+            flush=True,
+        )
     manager.loop()
     return manager.returncode or 0
 

@@ -262,7 +262,10 @@ def _huey() -> dict[str, object]:
 
 HUEY = _huey()
 
-EMAIL_BACKEND = env_str("SOPDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Until a mail server is configured, mail is written to files in EMAIL_FILE_PATH: not to the
+# service's log, which would then hold requesters' names and messages, and through whose supervisor
+# each line would cost CPU the web workers need (bench/README.md).
+EMAIL_BACKEND = env_str("SOPDESK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("SOPDESK_FROM_EMAIL", "sopdesk@localhost")
 EMAIL_HOST = env_str("SOPDESK_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("SOPDESK_EMAIL_PORT", 25, minimum=1)
@@ -271,7 +274,7 @@ EMAIL_HOST_PASSWORD = env_secret("SOPDESK_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("SOPDESK_EMAIL_STARTTLS", False)
 EMAIL_USE_SSL = env_bool("SOPDESK_EMAIL_SSL", False)
 EMAIL_TIMEOUT = env_int("SOPDESK_EMAIL_TIMEOUT", 30, minimum=1)
-# Used by django.core.mail.backends.filebased.EmailBackend (handy on test machines).
+# Used by django.core.mail.backends.filebased.EmailBackend (the default, until SMTP is configured).
 EMAIL_FILE_PATH = env_str("SOPDESK_EMAIL_FILE_PATH", str(DATA_DIR / "sent-mail"))
 # The domain of the Message-IDs of the desk's mail ("<TS-2026-000123.e45.1a2b3c4d@desk.example>"): replies
 # that name one of them find their ticket. Default: the domain of the sender address.

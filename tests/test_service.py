@@ -68,12 +68,16 @@ def service(
 ) -> Iterator[tuple[str, Path]]:
     data_dir = tmp_path_factory.mktemp("service-data")
     port = _free_port()
-    env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    # The mail backend is left at its default: files in the data directory until SMTP is configured.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SOPDESK_EMAIL_BACKEND"}
+    }
     env.update(production_database)
     env.update(
         SOPDESK_DATA_DIR=str(data_dir),
         PORT=str(port),
-        SOPDESK_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         SOPDESK_LANGUAGE="en",
         SOPDESK_WEB_WORKERS="1",
     )
@@ -144,6 +148,7 @@ def test_served_api_creates_a_ticket_and_the_worker_mails_the_requester(service:
         time.sleep(0.3)
     log = (data_dir / "serve.log").read_text("utf-8")[-3000:]
     assert len(messages) == 2, "the worker did not send both mails:\n" + log
+    assert f"outgoing mail is written to files in {mail_dir}, not sent" in (data_dir / "serve.log").read_text("utf-8")
     bodies = {_text(message): message for message in messages}
     reply_mail = next(message for body, message in bodies.items() if "We are sending a technician." in body)
     acknowledgement = next(message for body, message in bodies.items() if f"/portal/requests/{number}/" in body)
@@ -195,7 +200,12 @@ def test_the_worker_runs_the_sla_scanner_every_minute(
     number = created.json()["number"]
     assert created.json()["sla"]["state"] == "ok"
     # Pretend the first response ran out a minute ago; the next sweep of the real worker must see it.
-    env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    # The mail backend is left at its default: files in the data directory until SMTP is configured.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SOPDESK_EMAIL_BACKEND"}
+    }
     env.update(production_database, SOPDESK_DATA_DIR=str(data_dir))
     script = MAKE_CLOCK_DUE.replace("{number}", number)
     subprocess.run([*SOPDESK, "shell", "-c", script], env=env, check=True, cwd=REPO)  # noqa: S603

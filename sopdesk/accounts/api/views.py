@@ -41,7 +41,15 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:
         raise LoginRefused(_("Wrong username or password."), field="password")
     # A password exchanged for a token is a login: last_login is set and the lockout forgets this
     # user's failures from this address, as after the web login.
-    user_logged_in.send(sender=type(user), request=request, user=user)
+    # A token is not a browser session: without `request.session` the lockout's bookkeeping does not
+    # create one, so no session row is written and no session cookie is sent back to a client that
+    # keeps cookies (which would otherwise send it, and cost a session read, on every request).
+    session = request.__dict__.pop("session", None)
+    try:
+        user_logged_in.send(sender=type(user), request=request, user=user)
+    finally:
+        if session is not None:
+            request.session = session  # type: ignore[attr-defined]
     issued = issue_token(user=user, name=payload.name, now=timezone.now())  # type: ignore[arg-type]
     return Status(201, {"token": issued.raw, "expires_at": issued.token.expires_at})
 

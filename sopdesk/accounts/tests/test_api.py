@@ -6,6 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
@@ -58,6 +60,19 @@ def test_token_is_stored_hashed_with_its_name(requester: User) -> None:
     assert token.name == "backup job"
     assert raw not in {token.key_hash, token.prefix}
     assert raw.startswith(token.prefix)
+
+
+def test_a_token_exchange_opens_no_browser_session(requester: User) -> None:
+    client = Client()
+    response = ask_token(client, "requester", PASSWORD)
+
+    assert response.status_code == 201, response.content
+    # No session row, and no cookie that a cookie-keeping script would send back on every request.
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not Session.objects.exists()
+    # The exchange still counts as a login (last_login, as after the web login).
+    requester.refresh_from_db()
+    assert requester.last_login is not None
 
 
 def test_wrong_password_is_401_naming_the_password(requester: User) -> None:
