@@ -144,8 +144,9 @@ def _databases() -> dict[str, Any]:
 
 DATABASES = _databases()
 # SQLite: transactions wait for their turn on a lock file instead of retrying in SQLite's busy
-# handler. Off by default: on a busy machine it cost a third of the creation rate (bench/README.md).
-SOPDESK_SQLITE_QUEUE_WRITERS = env_bool("SOPDESK_SQLITE_QUEUE_WRITERS", False)
+# handler, whose sleeps grow to 100 ms a try and made the slowest 1 % of creations take 130-190 ms
+# (up to 1.5 s) while the lock was mostly free; with the queue they took 60-67 ms (bench/README.md).
+SOPDESK_SQLITE_QUEUE_WRITERS = env_bool("SOPDESK_SQLITE_QUEUE_WRITERS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -112,9 +112,12 @@ def test_a_transaction_holds_the_turn_until_it_ends(settings: Settings) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_the_setting_a_transaction_takes_no_turn() -> None:
+def test_the_queue_is_on_by_default_and_can_be_switched_off(settings: Settings) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("the writer queue is SQLite's")
+    assert settings.SOPDESK_SQLITE_QUEUE_WRITERS is True
+
+    settings.SOPDESK_SQLITE_QUEUE_WRITERS = False
 
     with transaction.atomic():
         assert connection._writer_turn is None  # type: ignore[attr-defined]
