@@ -16,7 +16,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sopdesk.accounts.choices import Role
 from sopdesk.accounts.models import Team, User
 from sopdesk.casework import events
 from sopdesk.casework.canned import check_template
@@ -394,10 +393,6 @@ def record_verification(
 # --- canned responses --------------------------------------------------------------------------
 
 
-def _is_admin(actor: User) -> bool:
-    return actor.is_superuser or actor.role == Role.ADMIN
-
-
 def canned_response_manager(actor: User) -> Callable[[CannedResponse], bool]:
     """Return the test "may `actor` change this canned response?" (its owner, a lead of its team, an administrator).
 
@@ -405,7 +400,7 @@ def canned_response_manager(actor: User) -> Callable[[CannedResponse], bool]:
     """
     if not actor.is_active or actor.is_requester or actor.is_read_only:
         return lambda response: False
-    is_admin = _is_admin(actor)
+    is_admin = actor.is_administrator
     led = set(actor.memberships.filter(is_lead=True).values_list("team_id", flat=True))
 
     def may_manage(response: CannedResponse) -> bool:
@@ -448,7 +443,7 @@ def create_canned_response(
     """Create a personal canned response (any staff member) or one for `team` (its leads, administrators)."""
     if actor.is_requester or actor.is_read_only:
         raise PermissionRefused(_("Your role may not write canned responses."))
-    if team is not None and not (_is_admin(actor) or actor.memberships.filter(team=team, is_lead=True).exists()):
+    if team is not None and not (actor.is_administrator or actor.memberships.filter(team=team, is_lead=True).exists()):
         raise PermissionRefused(_("Only the team's leads manage its canned responses."), field="team")
     if team is not None and not team.is_active:
         raise ActionError(_("This team is inactive."), field="team")

@@ -497,6 +497,15 @@ def test_an_administrator_manages_every_teams_responses(team_lead: User, service
     assert shared.title == "Acknowledged"
 
 
+def test_a_disabled_administrator_writes_no_teams_responses(service_desk: Team) -> None:
+    admin = factories.make_user("admin", role=Role.ADMIN)
+    admin.is_active = False
+
+    with pytest.raises(PermissionRefused):
+        canned(admin, team=service_desk)
+    assert not CannedResponse.objects.filter(team=service_desk).exists()
+
+
 @pytest.mark.parametrize("persona", ["requester", "auditor"])
 def test_requesters_and_auditors_write_no_canned_responses(request: pytest.FixtureRequest, persona: str) -> None:
     with pytest.raises(PermissionRefused):
