@@ -40,6 +40,7 @@ from sopdesk.tickets.models import (
 from sopdesk.tickets.notifications import notifications_for_event
 from sopdesk.tickets.numbering import next_ticket_number
 from sopdesk.tickets.observers import changed
+from sopdesk.tickets.querysets import may_write_ticket
 from sopdesk.tickets.routers import RoutingChoice, registered_router
 
 # Descriptive fields a creator or staff editor may set; everything else has its own action.
@@ -643,7 +644,7 @@ def transition_refusal(ticket: Ticket, *, to_status: str, actor: User, now: date
 
 def allowed_transitions(ticket: Ticket, *, actor: User, now: datetime) -> list[Status]:
     """Return the statuses `actor` may move `ticket` to now, in lifecycle order (none when read-only)."""
-    if not Ticket.objects.writable_by(actor, by_key=True).filter(pk=ticket.pk).exists():
+    if not may_write_ticket(ticket, actor):
         return []
     return [
         target

@@ -10,6 +10,7 @@ from sopdesk.core.models import AppendOnlyQuerySet, NoDeleteQuerySet
 
 if TYPE_CHECKING:
     from sopdesk.accounts.models import User
+    from sopdesk.tickets.models import Ticket
 
 
 def team_ids_of(user: User) -> list[int]:
@@ -108,6 +109,22 @@ class TicketQuerySet(NoDeleteQuerySet):
         if user.is_requester:
             return self.filter(requester=user)
         return self.visible_to(user, by_key=by_key)
+
+
+def may_write_ticket(ticket: Ticket, user: User) -> bool:
+    """`Ticket.objects.writable_by(user)` for one ticket loaded in this request.
+
+    The same rule, evaluated on the loaded row: only staff who do not see every ticket need the
+    database (their teams). A ticket's answer names the moves its reader may make, so every ticket
+    page and API answer asks this.
+    """
+    if not user.is_authenticated or not user.is_active or user.is_read_only:
+        return False
+    if user.is_requester:
+        return ticket.requester_id == user.pk
+    if user.sees_all_tickets:
+        return True
+    return type(ticket).objects.writable_by(user, by_key=True).filter(pk=ticket.pk).exists()
 
 
 class TicketChildVisibilityMixin:

@@ -214,6 +214,40 @@ def test_agents_may_change_what_they_see(desk: Desk, agent: User) -> None:
     assert set(Ticket.objects.writable_by(agent)) == set(Ticket.objects.visible_to(agent))
 
 
+@pytest.mark.parametrize("sharing", [False, True])
+def test_the_one_ticket_write_check_agrees_with_the_rule_for_every_persona(
+    request: pytest.FixtureRequest, desk: Desk, org_a: Organization, sharing: bool
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sopdesk.tickets.querysets import may_write_ticket
+
+    Organization.objects.filter(pk=org_a.pk).update(shares_tickets=sharing)
+    personas = ["requester", "colleague", "outsider", "agent", "engineer", "team_lead", "manager", "auditor"]
+    users = [request.getfixturevalue(persona) for persona in personas]
+    inactive = factories.make_user("gone", role=Role.AGENT)
+    User.objects.filter(pk=inactive.pk).update(is_active=False)
+    users.append(User.objects.get(pk=inactive.pk))
+    superuser = factories.make_user("root", role=Role.AGENT)
+    User.objects.filter(pk=superuser.pk).update(is_superuser=True)
+    users.append(User.objects.get(pk=superuser.pk))
+
+    for user in [User.objects.get(pk=u.pk) for u in users]:
+        for ticket in (desk.mine, desk.colleague, desk.other_org):
+            expected = Ticket.objects.writable_by(user).filter(pk=ticket.pk).exists()
+            assert may_write_ticket(ticket, user) is expected, (user.username, ticket.title)
+    assert may_write_ticket(desk.mine, AnonymousUser()) is False  # type: ignore[arg-type]
+
+    # Requesters and those who see every ticket are answered from the loaded rows.
+    manager, requester = request.getfixturevalue("manager"), request.getfixturevalue("requester")
+    with CaptureQueriesContext(connection) as queries:
+        assert may_write_ticket(desk.colleague, manager)
+        assert may_write_ticket(desk.mine, requester)
+        assert not may_write_ticket(desk.colleague, requester)
+    assert len(queries) == 0
+
+
 def test_get_ticket_for_user_returns_a_visible_ticket(desk: Desk, requester: User) -> None:
     assert get_ticket_for_user(requester, desk.mine.number) == desk.mine
 
