@@ -584,8 +584,9 @@ def run_database(database: str, mode: Mode, args: argparse.Namespace) -> dict[st
         settings = {
             "PORT": str(port),
             "SOPDESK_BIND": HOST,
-            "SOPDESK_WEB_WORKERS": str(args.web_workers),
-            "SOPDESK_WEB_THREADS": str(args.web_threads),
+            # Unset: `sopdesk serve` chooses, as in a deployment.
+            **({"SOPDESK_WEB_WORKERS": str(args.web_workers)} if args.web_workers else {}),
+            **({"SOPDESK_WEB_THREADS": str(args.web_threads)} if args.web_threads else {}),
             **dict(setting.split("=", 1) for setting in args.setting),
         }
         env = child_env(data_dir, args.postgres_url if database == "postgres" else None, settings)
@@ -702,8 +703,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10,000 tickets and fewer requests")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help="database to create and drop")
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (the service default)")
-    parser.add_argument("--web-threads", type=int, default=4, help="threads per worker (the service default)")
+    parser.add_argument(
+        "--web-workers", type=int, default=None, help="gunicorn workers (default: the service's, 2 per CPU)"
+    )
+    parser.add_argument("--web-threads", type=int, default=None, help="threads per worker (default: the service's, 1)")
     parser.add_argument(
         "--no-statistics",
         action="store_true",
@@ -742,8 +745,8 @@ def main(argv: list[str] | None = None) -> int:
         "tickets": mode.tickets,
         "creates": mode.creates,
         "concurrency": CONCURRENCY,
-        "web_workers": args.web_workers,
-        "web_threads": args.web_threads,
+        "web_workers": args.web_workers or f"service default ({2 * (os.cpu_count() or 1)})",
+        "web_threads": args.web_threads or "service default (1)",
         "settings": args.setting,
         "cpus": os.cpu_count(),
         "cpu_model": cpu_model(),
