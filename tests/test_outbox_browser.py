@@ -95,3 +95,15 @@ def test_an_administrator_finds_the_dead_letters_and_sends_them_again(
         page.set_viewport_size(PHONE)
         page.screenshot(path=str(screenshot_dir / "outbox-zh-phone.png"), full_page=True)
         assert watched.problems == []
+
+    # The navigation offers the outbox to administrators only (User.is_administrator): an agent
+    # sees no link, and the page itself refuses them.
+    factories.make_user("agent", role=Role.AGENT, teams=[team])
+    agent_view = open_context(browser, contexts, locale="zh-CN")
+    log_in(agent_view.page, base_url, "agent")
+    expect(agent_view.page.locator("a[href='/desk/collaboration/']")).to_have_count(1)
+    expect(agent_view.page.locator("a[href='/desk/outbox/']")).to_have_count(0)
+    agent_view.page.screenshot(path=str(screenshot_dir / "outbox-agent-navigation-zh.png"))
+    refused = agent_view.page.goto(f"{base_url}/desk/outbox/")
+    assert refused is not None
+    assert refused.status == 403
