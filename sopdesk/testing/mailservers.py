@@ -309,12 +309,14 @@ protocol imap {{
 
     def flush_queue(self) -> None:
         """Ask Postfix to try every deferred message now (what an operator does once a next hop is back)."""
-        _run([str(POSTFIX.with_name("postqueue")), "-c", str(self.root / "postfix" / "etc"), "-f"])
+        _run(self._postqueue("-f"))
 
     def queue_listing(self) -> str:
-        """Return `postqueue -p`'s listing of the mail Postfix still holds (for failure messages)."""
-        arguments = [str(POSTFIX.with_name("postqueue")), "-c", str(self.root / "postfix" / "etc"), "-p"]
-        return subprocess.run(arguments, capture_output=True, text=True, check=False, timeout=60).stdout  # noqa: S603
+        """Return `postqueue -p`'s listing of the mail Postfix still holds (for failure messages; never raises)."""
+        return subprocess.run(self._postqueue("-p"), capture_output=True, text=True, check=False, timeout=60).stdout  # noqa: S603
+
+    def _postqueue(self, option: str) -> list[str]:
+        return [str(POSTFIX.with_name("postqueue")), "-c", str(self.root / "postfix" / "etc"), option]
 
     @contextlib.contextmanager
     def smtp_down(self) -> Iterator[None]:

@@ -104,11 +104,15 @@ class TicketQuerySet(NoDeleteQuerySet):
 
     def writable_by(self, user: User, *, by_key: bool = False) -> Self:
         """Return the tickets `user` may change (requesters only their own; read-only roles none)."""
-        if not user.is_authenticated or not user.is_active or user.is_read_only:
+        if _changes_no_ticket(user):
             return self.none()
         if user.is_requester:
             return self.filter(requester=user)
         return self.visible_to(user, by_key=by_key)
+
+
+def _changes_no_ticket(user: User) -> bool:
+    return not user.is_authenticated or not user.is_active or user.is_read_only
 
 
 def may_write_ticket(ticket: Ticket, user: User) -> bool:
@@ -118,13 +122,13 @@ def may_write_ticket(ticket: Ticket, user: User) -> bool:
     database (their teams). A ticket's answer names the moves its reader may make, so every ticket
     page and API answer asks this.
     """
-    if not user.is_authenticated or not user.is_active or user.is_read_only:
+    if _changes_no_ticket(user):
         return False
-    if user.is_requester:
+    if user.is_requester:  # writable_by: their own
         return ticket.requester_id == user.pk
-    if user.sees_all_tickets:
-        return True
-    return type(ticket).objects.writable_by(user, by_key=True).filter(pk=ticket.pk).exists()
+    # Staff change what they see (writable_by -> visible_to): no condition means every ticket.
+    condition = ticket_visibility_q(user, by_key=True)
+    return condition is None or type(ticket).objects.filter(condition, pk=ticket.pk).exists()
 
 
 class TicketChildVisibilityMixin:
