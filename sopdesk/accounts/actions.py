@@ -12,9 +12,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from sopdesk.accounts.models import ApiToken, User, hash_token
+from sopdesk.core.prepared import PreparedRead
 from sopdesk.core.validation import ValidationFailed
 
 TOKEN_PREFIX = "sdk_"  # noqa: S105  (a public marker, not a secret)
+
+# Every API request reads its token with its user: the SQL is built once per process (core.prepared).
+_TOKEN_BY_HASH = PreparedRead(
+    ApiToken, lambda key_hash: ApiToken.objects.select_related("user").filter(key_hash=key_hash)[:1], "str"
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ def authenticate_token(raw: str, *, now: datetime) -> User | None:
     """Return the active user a usable raw token belongs to, or None."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    token = _TOKEN_BY_HASH.first(hash_token(raw))
     if token is None or not token.is_usable(now=now) or not token.user.is_active:
         return None
     # Record use at most once a minute to keep reads from turning into writes.

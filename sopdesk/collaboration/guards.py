@@ -10,11 +10,19 @@ from django.utils.translation import gettext as _
 from sopdesk.accounts.models import User
 from sopdesk.collaboration.models import CollaborationRequest
 from sopdesk.core.errors import ActionError, TransitionRefused
+from sopdesk.core.prepared import PreparedRead
 from sopdesk.tickets.choices import AWAITING_CONFIRMATION
 from sopdesk.tickets.models import Ticket
 
 # Resolving, and proposing a fix the requester then confirms, both end the work on the ticket.
 GUARDED_TARGETS = AWAITING_CONFIRMATION
+
+# Asked for every ticket answer that offers resolving (the API's allowed moves): built once per process.
+_OPEN_REQUESTS = PreparedRead(
+    CollaborationRequest,
+    lambda ticket_id: CollaborationRequest.objects.open().filter(ticket_id=ticket_id).values_list("pk"),
+    "int",
+)
 
 
 class OpenRequestsGuard:
@@ -25,7 +33,7 @@ class OpenRequestsGuard:
             return None
         if ticket.pk is None:
             return None
-        count = CollaborationRequest.objects.open().filter(ticket_id=ticket.pk).count()
+        count = len(_OPEN_REQUESTS.rows(ticket.pk))
         if not count:
             return None
         return TransitionRefused(

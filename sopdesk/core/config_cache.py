@@ -22,16 +22,18 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save
 
 from sopdesk.core.models import ConfigStamp
+from sopdesk.core.prepared import PreparedRead
 
 T = TypeVar("T")
 STAMP_KEY = 1
 _local = threading.local()
+_STAMP = PreparedRead(ConfigStamp, lambda: ConfigStamp.objects.filter(pk=STAMP_KEY).values_list("token"))
 
 
 def read_stamp() -> str:
     """Return the current configuration token (one query; empty before the first change)."""
-    token: str | None = ConfigStamp.objects.filter(pk=STAMP_KEY).values_list("token", flat=True).first()
-    return token or ""
+    rows = _STAMP.rows()
+    return rows[0][0] if rows else ""
 
 
 def current_stamp() -> str:
