@@ -6,7 +6,7 @@ which executing the statement and building the instances is a small part (bench/
 ticket creation ran four such reads. `PreparedRead` builds the queryset once per database with
 placeholder values, keeps the SQL and the positions of those values among its parameters, and from
 then on runs the same SQL with the new values; the instances (their `select_related` rows too) and
-the values are made by Django's own compiler, converters and populators.
+the values are made by Django's own converters and populators.
 
 Only plain equality filters on the placeholders are supported: a placeholder the ORM transforms
 (`icontains`, a date truncation) is not found among the parameters, and preparing fails loudly.
@@ -14,7 +14,6 @@ Only plain equality filters on the placeholders are supported: a placeholder the
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, models, router
 from django.db.models.query import ModelIterable, get_related_populators  # type: ignore[attr-defined]
-from django.db.models.sql.compiler import SQLCompiler
 
 M = TypeVar("M", bound=models.Model)
 
@@ -33,7 +31,6 @@ _INT_PLACEHOLDER = -7_301_000_000_000
 
 @dataclass(frozen=True)
 class _Prepared:
-    compiler: SQLCompiler
     sql: str
     params: tuple[Any, ...]
     slots: tuple[tuple[int, int], ...]  # (position among the parameters, index of the value)
@@ -41,6 +38,7 @@ class _Prepared:
     init_list: list[str]
     populators: list[Any]
     model_rows: bool
+    converters: tuple[tuple[int, tuple[list[Any], Any]], ...]  # column -> (converters, expression)
 
 
 class PreparedRead(Generic[M]):
@@ -81,8 +79,11 @@ class PreparedRead(Generic[M]):
             model_slice = slice(select_fields[0], select_fields[-1] + 1)
             init_list = [column[0].target.attname for column in compiler.select[model_slice]]
             populators = get_related_populators(compiler.klass_info, compiler.select, alias)
+        # Converters take the connection as an argument; what they read of their own (the time zone) is per database.
+        columns = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        converters = tuple(compiler.get_converters(columns).items())
         self.preparations += 1
-        return _Prepared(compiler, sql, tuple(params), tuple(slots), model_slice, init_list, populators, model_rows)
+        return _Prepared(sql, tuple(params), tuple(slots), model_slice, init_list, populators, model_rows, converters)
 
     def _run(self, values: Sequence[Any]) -> tuple[_Prepared, str, list[Any]]:
         if len(values) != len(self._kinds):
@@ -104,9 +105,20 @@ class PreparedRead(Generic[M]):
         return prepared, alias, fetched
 
     def _converted(self, prepared: _Prepared, alias: str, fetched: list[Any]) -> list[Any]:
-        compiler = copy.copy(prepared.compiler)
-        compiler.connection = connections[alias]
-        return list(compiler.results_iter([fetched]))
+        # The ORM's converters (time zones, JSON, booleans on SQLite), given this thread's connection.
+        if not prepared.converters:
+            return fetched
+        connection = connections[alias]
+        rows = []
+        for fetched_row in fetched:
+            row = list(fetched_row)
+            for position, (converters, expression) in prepared.converters:
+                value = row[position]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                row[position] = value
+            rows.append(row)
+        return rows
 
     def instances(self, *values: Any) -> list[M]:
         """The model instances the query returns for `values` (with their `select_related` objects)."""

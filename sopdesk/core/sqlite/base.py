@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.backends.sqlite3 import base as sqlite3_base
+from django.db.backends.sqlite3.operations import DatabaseOperations as SqliteOperations
 from django.db.utils import OperationalError
 
 from sopdesk.lib import inuse
@@ -139,7 +140,14 @@ def writer_queue(database_path: str) -> WriterQueue:
         return queue
 
 
+class DatabaseOperations(SqliteOperations):
+    # Single-row inserts keep their statement text per shape (compiler.py).
+    compiler_module = "sopdesk.core.sqlite.compiler"
+
+
 class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writer_turn: WriterQueue | None = None

@@ -41,7 +41,8 @@ def test_instances_and_their_related_rows_are_those_of_the_queryset() -> None:
         found = read.first(username)
         assert found == expected
         if found is not None:
-            assert found.email == expected.email and found.date_joined == expected.date_joined
+            assert found.email == expected.email
+            assert found.date_joined == expected.date_joined
     assert read.preparations == 1
 
     found = read.first("alice")
