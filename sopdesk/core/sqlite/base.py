@@ -58,8 +58,14 @@ class _Locker:
         with self._changed:
             self._wanted, self._granted = True, False
             self._changed.notify_all()
-            granted = self._changed.wait_for(lambda: self._granted, timeout=max(timeout, 0.0))
-            self._wanted = self._granted = False
+            granted = False
+            try:
+                granted = self._changed.wait_for(lambda: self._granted, timeout=max(timeout, 0.0))
+            finally:
+                if self._granted and not granted:
+                    # Interrupted (a signal's exception) just as the turn came: nobody takes it.
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                self._wanted = self._granted = False
             return granted
 
     def _run(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 import time
 from pathlib import Path
@@ -143,6 +144,36 @@ def test_the_turn_a_waiter_gave_up_goes_to_the_next_waiter_and_then_to_other_pro
     queue.release()
 
     # Released for good: another process gets the turn at once.
+    other, release_other = _holding_process(path)
+    release_other.set()
+    other.join(10)
+    assert other.exitcode == 0
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_waiter_interrupted_by_a_signal_leaves_the_turn_to_others(tmp_path: Path) -> None:
+    path = str(tmp_path / "db-writers.lock")
+    holder, release = _holding_process(path)
+    queue = WriterQueue(path)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(_Interrupted):
+            queue.acquire(timeout=10)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        release.set()
+        holder.join(10)
+
+    # The interrupted waiter's late turn is handed back: another process gets it.
     other, release_other = _holding_process(path)
     release_other.set()
     other.join(10)
