@@ -16,8 +16,11 @@ from typing import Any
 
 from huey.contrib.djhuey import HUEY
 
-# A mail waits at most this long (plus the queue's polling) behind a burst of commits.
-WINDOW_SECONDS = 0.5
+# A mail waits at most this long (plus the queue's polling) behind a burst of commits. Each job
+# has a fixed cost (about 2 ms to index a batch and 4 ms to deliver one in-process, more under load):
+# with a 0.5 s window four web processes started up to 16 jobs a second in a burst of creations,
+# and the worker spent 1.5 ms of CPU per creation; with 2 s, 0.6 ms (bench/README.md).
+WINDOW_SECONDS = 2.0
 
 
 class Nudge:

@@ -377,6 +377,11 @@ def deliver_due(*, now: datetime, batch_size: int = 100) -> DeliveryReport:
     return report
 
 
+def untried_messages() -> QuerySet[OutboxMessage]:
+    """The messages nobody has tried to send yet, oldest first (read through the `outbox_untried` index)."""
+    return OutboxMessage.objects.filter(status=DeliveryStatus.PENDING, attempts=0).order_by("pk")
+
+
 def deliver_new(*, now: datetime, batch_size: int = 100) -> DeliveryReport:
     """Send every message nobody has tried yet (queued, or given a fresh start by an admin), oldest first.
 
@@ -385,9 +390,7 @@ def deliver_new(*, now: datetime, batch_size: int = 100) -> DeliveryReport:
     """
     report = DeliveryReport()
     while True:
-        messages = list(
-            OutboxMessage.objects.filter(status=DeliveryStatus.PENDING, attempts=0).order_by("pk")[:batch_size]
-        )
+        messages = list(untried_messages()[:batch_size])
         part = _deliver(messages, now=now)
         report.sent_count += part.sent_count
         report.retrying_count += part.retrying_count

@@ -139,8 +139,16 @@ class OutboxMessage(NoDeleteModel):
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox messages")
         indexes = [
-            # deliver_due() (the after-commit delivery job and the every-minute retry job) takes
-            # pending rows in next_attempt_at order; sent and failed rows, the bulk, stay out of it.
+            # deliver_new() (the after-commit delivery job) takes the untried rows oldest first.
+            # Without this it read the whole table in id order, sent rows included: every job
+            # scanned every message ever sent.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status=DeliveryStatus.PENDING, attempts=0),
+                name="outbox_untried",
+            ),
+            # deliver_due() (the every-minute retry job) takes pending rows in next_attempt_at
+            # order; sent and failed rows, the bulk, stay out of it.
             models.Index(
                 fields=["next_attempt_at"],
                 condition=models.Q(status=DeliveryStatus.PENDING),

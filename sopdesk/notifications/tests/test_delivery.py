@@ -28,6 +28,7 @@ from sopdesk.notifications.delivery import (
     deliver_due,
     deliver_new,
     release_expired_leases,
+    untried_messages,
 )
 from sopdesk.notifications.models import OutboxMessage
 from sopdesk.notifications.outbox import enqueue
@@ -328,3 +329,18 @@ def test_two_deliverers_racing_send_each_message_exactly_once(settings: Settings
     assert sorted(message.to[0] for message in mail.outbox) == sorted(addresses)
     assert sum(report.sent_count for report in reports) == len(addresses)
     assert set(OutboxMessage.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
+
+
+def test_the_after_commit_job_reads_untried_messages_through_their_index() -> None:
+    # Every delivery job runs this read; without the partial index it read every message ever sent.
+    sql, params = untried_messages()[:100].query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        else:
+            # A small test table is cheaper to read whole: forbid that to see the index is usable.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = " ".join(str(row[0]) for row in cursor.fetchall())
+    assert "outbox_untried" in plan, plan
