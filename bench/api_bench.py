@@ -46,6 +46,10 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from any directory, like the other benches
+
+from sopdesk.cli import DEFAULT_WEB_THREADS, default_web_workers  # noqa: E402
+
 RESULTS_DIR = ROOT / "bench" / "results"
 HOST = "127.0.0.1"
 CONCURRENCY = 8
@@ -745,8 +749,8 @@ def main(argv: list[str] | None = None) -> int:
         "tickets": mode.tickets,
         "creates": mode.creates,
         "concurrency": CONCURRENCY,
-        "web_workers": args.web_workers or f"service default ({2 * (os.cpu_count() or 1)})",
-        "web_threads": args.web_threads or "service default (1)",
+        "web_workers": args.web_workers or f"service default ({default_web_workers()})",
+        "web_threads": args.web_threads or f"service default ({DEFAULT_WEB_THREADS})",
         "settings": args.setting,
         "cpus": os.cpu_count(),
         "cpu_model": cpu_model(),

@@ -32,6 +32,9 @@ def _manage(*args: str) -> None:
     execute_from_command_line(["sopdesk", *args])
 
 
+DEFAULT_WEB_THREADS = 1  # threads per web worker: one, see default_web_workers()
+
+
 def default_web_workers() -> int:
     """Two worker processes per usable CPU: Python requests are CPU-bound, and a process per request
     in flight avoids threads of one process taking turns on the interpreter lock (the slow tail)."""
@@ -45,7 +48,7 @@ def web_command(python: str, bind: str) -> str:
     web = (
         f"{python} -m gunicorn sopdesk.wsgi:application --bind {bind} --worker-class gthread"
         f" --workers {env_int('SOPDESK_WEB_WORKERS', default_web_workers(), minimum=1)}"
-        f" --threads {env_int('SOPDESK_WEB_THREADS', 1, minimum=1)}"
+        f" --threads {env_int('SOPDESK_WEB_THREADS', DEFAULT_WEB_THREADS, minimum=1)}"
         " --graceful-timeout 10"
     )
     # Off by default: every line would pass through the supervisor, which costs each request about

@@ -29,6 +29,15 @@ factories.make_user("alice", organization=factories.make_organization("Org A"))
 """
 
 
+def _service_env() -> dict[str, str]:
+    """This process's environment without the test settings: the service's commands use their own.
+
+    The mail backend is left at its default: files in the data directory until SMTP is configured.
+    """
+    unset = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SOPDESK_EMAIL_BACKEND"}
+    return {key: value for key, value in os.environ.items() if key not in unset}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -68,12 +77,7 @@ def service(
 ) -> Iterator[tuple[str, Path]]:
     data_dir = tmp_path_factory.mktemp("service-data")
     port = _free_port()
-    # The mail backend is left at its default: files in the data directory until SMTP is configured.
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SOPDESK_EMAIL_BACKEND"}
-    }
+    env = _service_env()
     env.update(production_database)
     env.update(
         SOPDESK_DATA_DIR=str(data_dir),
@@ -200,12 +204,7 @@ def test_the_worker_runs_the_sla_scanner_every_minute(
     number = created.json()["number"]
     assert created.json()["sla"]["state"] == "ok"
     # Pretend the first response ran out a minute ago; the next sweep of the real worker must see it.
-    # The mail backend is left at its default: files in the data directory until SMTP is configured.
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SOPDESK_EMAIL_BACKEND"}
-    }
+    env = _service_env()
     env.update(production_database, SOPDESK_DATA_DIR=str(data_dir))
     script = MAKE_CLOCK_DUE.replace("{number}", number)
     subprocess.run([*SOPDESK, "shell", "-c", script], env=env, check=True, cwd=REPO)  # noqa: S603

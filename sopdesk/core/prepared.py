@@ -37,8 +37,11 @@ class _Prepared:
     model_slice: slice
     init_list: list[str]
     populators: list[Any]
-    model_rows: bool
     converters: tuple[tuple[int, tuple[list[Any], Any]], ...]  # column -> (converters, expression)
+
+    @property
+    def model_rows(self) -> bool:
+        return bool(self.init_list)  # the attribute names of a model's columns; none for value rows
 
 
 class PreparedRead(Generic[M]):
@@ -72,9 +75,8 @@ class PreparedRead(Generic[M]):
             if len(positions) != 1:
                 raise ValueError(f"value {index} of a prepared read is not a plain parameter of its SQL")
             slots.append((positions[0], index))
-        model_rows = queryset._iterable_class is ModelIterable
         model_slice, init_list, populators = slice(0), [], []
-        if model_rows:
+        if queryset._iterable_class is ModelIterable:
             select_fields = compiler.klass_info["select_fields"]
             model_slice = slice(select_fields[0], select_fields[-1] + 1)
             init_list = [column[0].target.attname for column in compiler.select[model_slice]]
@@ -83,7 +85,7 @@ class PreparedRead(Generic[M]):
         columns = [column[0] for column in compiler.select[0 : compiler.col_count]]
         converters = tuple(compiler.get_converters(columns).items())
         self.preparations += 1
-        return _Prepared(sql, tuple(params), tuple(slots), model_slice, init_list, populators, model_rows, converters)
+        return _Prepared(sql, tuple(params), tuple(slots), model_slice, init_list, populators, converters)
 
     def _run(self, values: Sequence[Any]) -> tuple[_Prepared, str, list[Any]]:
         if len(values) != len(self._kinds):

@@ -25,6 +25,15 @@ def _hold(path: str, held: multiprocessing.synchronize.Event, release: multiproc
     queue.release()
 
 
+def _holding_process(path: str) -> tuple[multiprocessing.process.BaseProcess, multiprocessing.synchronize.Event]:
+    context = multiprocessing.get_context("spawn")
+    held, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold, args=(path, held, release))
+    holder.start()
+    assert held.wait(20)
+    return holder, release
+
+
 def test_threads_take_turns(tmp_path: Path) -> None:
     queue = WriterQueue(str(tmp_path / "db-writers.lock"))
     inside = 0
@@ -54,12 +63,8 @@ def test_threads_take_turns(tmp_path: Path) -> None:
 
 def test_another_process_holding_the_turn_makes_us_wait_and_then_time_out(tmp_path: Path) -> None:
     path = str(tmp_path / "db-writers.lock")
-    context = multiprocessing.get_context("spawn")
-    held, release = context.Event(), context.Event()
-    holder = context.Process(target=_hold, args=(path, held, release))
-    holder.start()
+    holder, release = _holding_process(path)
     try:
-        assert held.wait(20)
         queue = WriterQueue(path)
         started = time.monotonic()
         with pytest.raises(OperationalError, match="database is locked"):
@@ -92,15 +97,6 @@ def test_a_timed_out_waiter_leaves_the_queue_usable(tmp_path: Path) -> None:
     assert len(failed) == 1
     queue.acquire(timeout=1)
     queue.release()
-
-
-def _holding_process(path: str) -> tuple[multiprocessing.process.BaseProcess, multiprocessing.synchronize.Event]:
-    context = multiprocessing.get_context("spawn")
-    held, release = context.Event(), context.Event()
-    holder = context.Process(target=_hold, args=(path, held, release))
-    holder.start()
-    assert held.wait(20)
-    return holder, release
 
 
 def test_a_waiter_waits_in_the_kernel_instead_of_polling(tmp_path: Path) -> None:
