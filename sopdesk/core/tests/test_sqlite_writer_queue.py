@@ -15,6 +15,7 @@ from pytest_django.fixtures import Settings
 
 from sopdesk.core.sqlite.base import WriterQueue, writer_queue
 from sopdesk.lib import inuse
+from sopdesk.lib.env import EnvError
 
 
 def _hold(path: str, held: multiprocessing.synchronize.Event, release: multiprocessing.synchronize.Event) -> None:
@@ -215,3 +216,25 @@ def test_a_process_with_the_database_open_is_recorded_as_its_user() -> None:
     # The restore's exclusive turn: refused while this process holds the file open.
     with pytest.raises(inuse.DatabaseInUse), inuse.exclusive(str(connection.settings_dict["NAME"])):
         pass
+
+
+@pytest.mark.django_db
+def test_connections_checkpoint_the_log_every_4000_pages_by_default() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the write-ahead log settings are SQLite's")
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert cursor.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+        assert cursor.execute("PRAGMA wal_autocheckpoint").fetchone() == (4000,)
+
+
+def test_the_checkpoint_size_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sopdesk import settings as service_settings
+
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("SOPDESK_SQLITE_WAL_AUTOCHECKPOINT", "16000")
+    assert "PRAGMA wal_autocheckpoint=16000;" in service_settings._databases()["default"]["OPTIONS"]["init_command"]
+
+    monkeypatch.setenv("SOPDESK_SQLITE_WAL_AUTOCHECKPOINT", "10")
+    with pytest.raises(EnvError, match="SOPDESK_SQLITE_WAL_AUTOCHECKPOINT"):
+        service_settings._databases()
