@@ -743,13 +743,14 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as exc:
         parser.error(str(exc))
     started = time.perf_counter()
+    on_sqlite, on_server = default_web_workers(on_sqlite=True), default_web_workers(on_sqlite=False)
     report: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": mode.name,
         "tickets": mode.tickets,
         "creates": mode.creates,
         "concurrency": CONCURRENCY,
-        "web_workers": args.web_workers or f"service default ({default_web_workers()})",
+        "web_workers": args.web_workers or f"service default ({on_sqlite} on SQLite, {on_server} on PostgreSQL)",
         "web_threads": args.web_threads or f"service default ({DEFAULT_WEB_THREADS})",
         "settings": args.setting,
         "cpus": os.cpu_count(),

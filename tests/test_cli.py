@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sopdesk import cli
 from sopdesk.cli import web_command
 from sopdesk.lib.env import EnvError
 
@@ -84,10 +85,16 @@ def test_serve_runs_a_process_per_request_in_flight_and_no_access_log_by_default
 ) -> None:
     for name in ("SOPDESK_WEB_WORKERS", "SOPDESK_WEB_THREADS", "SOPDESK_ACCESS_LOG"):
         monkeypatch.delenv(name, raising=False)
+    cpus = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(cli, "_on_sqlite", lambda: True)
     command = web_command("python", "127.0.0.1:8000").split()
-    assert command[command.index("--workers") + 1] == str(2 * len(os.sched_getaffinity(0)))
+    assert command[command.index("--workers") + 1] == str(cpus)  # one per CPU: SQLite's writers take turns
     assert command[command.index("--threads") + 1] == "1"
     assert "--access-logfile" not in command
+
+    monkeypatch.setattr(cli, "_on_sqlite", lambda: False)
+    command = web_command("python", "127.0.0.1:8000").split()
+    assert command[command.index("--workers") + 1] == str(2 * cpus)  # a process waiting for the server lends its CPU
 
 
 def test_serve_takes_workers_threads_and_the_access_log_from_the_environment(
@@ -102,3 +109,10 @@ def test_serve_takes_workers_threads_and_the_access_log_from_the_environment(
     monkeypatch.setenv("SOPDESK_WEB_THREADS", "0")
     with pytest.raises(EnvError, match="SOPDESK_WEB_THREADS must be at least 1"):
         web_command("python", "127.0.0.1:8000")
+
+
+@pytest.mark.django_db
+def test_serve_knows_which_database_it_runs_on() -> None:
+    from django.db import connection
+
+    assert cli._on_sqlite() is (connection.vendor == "sqlite")
