@@ -53,9 +53,9 @@ def default_web_workers(*, on_sqlite: bool) -> int:
 
 
 def _on_sqlite() -> bool:
-    from django.conf import settings
+    from django.db import connection
 
-    return bool(settings.DATABASES["default"]["ENGINE"] == "sopdesk.core.sqlite")
+    return bool(connection.vendor == "sqlite")  # the backend's class attribute: nothing is opened
 
 
 def web_command(python: str, bind: str) -> str:
