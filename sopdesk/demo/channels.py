@@ -71,6 +71,8 @@ CALLS_ON_TICKETS = (
     CallScript(18, (1, 3), CallOutcome.TRANSFERRED),
     CallScript(72, (2, 5), CallOutcome.ANSWERED_ON_CALL),
 )
+# A caller ringing again about the ticket their first call opened (add_call_again).
+RANG_AGAIN = CallScript(10, (1, 3), CallOutcome.ANSWERED_ON_CALL)
 # The agent's call back after the missed call, on the same ticket.
 CALLBACK = CallScript(12, (3, 7), CallOutcome.ANSWERED_ON_CALL, CallDirection.OUTBOUND)
 
@@ -205,7 +207,9 @@ def add_channels(directory: Directory, *, now: datetime, rng: random.Random) -> 
     """Create the demo mailbox, log phone calls on open tickets (and a few new phone tickets), and
     receive monitoring alerts: one resolved, one fired again, one firing."""
     mailbox = add_mailbox(directory, now=now)
-    calls = [*add_calls_on_tickets(directory, now=now, rng=rng), *add_phone_tickets(directory, now=now, rng=rng)]
+    calls = [*add_calls_on_tickets(directory, now=now, rng=rng)]
+    opened = add_phone_tickets(directory, now=now, rng=rng)
+    calls += [*opened, *add_call_again(directory, opened, now=now, rng=rng)]
     source = add_alerts(directory, now=now)
     return DemoChannels(mailbox=mailbox, calls=calls, alert_source=source, alert_count=len(ALERTS))
 
@@ -282,6 +286,27 @@ def add_phone_tickets(directory: Directory, *, now: datetime, rng: random.Random
             )
         )
     return calls
+
+
+def add_call_again(
+    directory: Directory, opened: list[PhoneCall], *, now: datetime, rng: random.Random
+) -> list[PhoneCall]:
+    """Log RANG_AGAIN on the first ticket of `opened` with room for it: its caller rings again.
+
+    The played histories may leave no open phone ticket (they depend on the time the demo is
+    loaded), so this is the one call on a phone ticket that the call did not open.
+    """
+    latest = now - timedelta(hours=1)
+    for call in opened:
+        ticket = Ticket.objects.select_related("requester", "assignee", "team").get(pk=call.ticket_id)
+        earliest = ticket.updated_at + timedelta(minutes=10)
+        agent = _agent_for(ticket, directory)
+        if latest - earliest < timedelta(minutes=30) or agent is None:
+            continue
+        language = "zh" if _CHINESE.search(ticket.title) else "en"
+        notes = rng.choice(NOTES[language][RANG_AGAIN.outcome])
+        return [_log(ticket, agent, RANG_AGAIN, ring_at=_desk_time(earliest, latest, rng), notes=notes, rng=rng)]
+    return []
 
 
 def _agent_for(ticket: Ticket, directory: Directory) -> User | None:
