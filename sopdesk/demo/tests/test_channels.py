@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +21,7 @@ from sopdesk.audit.models import ConfigChange
 from sopdesk.calls.choices import CallDirection, CallEventKind, CallOutcome
 from sopdesk.calls.models import PhoneCall
 from sopdesk.calls.queries import answer_figures, calls_of, calls_visible_to
-from sopdesk.demo.channels import CALLED_BACK_NOTES, NOTES
+from sopdesk.demo.channels import CALLED_BACK_NOTES, NOTES, OPEN_STATUSES
 from sopdesk.demo.loader import load_demo
 from sopdesk.mail.models import InboundMail, Mailbox, is_loopback_host
 from sopdesk.tickets.choices import Channel, Priority, Status
@@ -88,6 +89,23 @@ def test_the_demo_calls_give_an_answer_figure_with_late_and_missed_calls() -> No
         assert call in calls_of(call.ticket)
         assert call.ticket.events.filter(kind=CallEventKind.PHONE_CALL_LOGGED, data__phone_call=call.pk).exists()
     assert calls_visible_to(User.objects.get(username="agent")).exists()
+
+
+def test_a_caller_rings_again_when_the_histories_leave_no_open_phone_ticket() -> None:
+    # Loaded at this time, the played histories of 60 tickets leave every phone ticket closed
+    # (one of 24 such hours of that week): the call again is the demo's only call on a phone ticket
+    # that the call did not open.
+    with time_machine.travel(datetime(2026, 12, 8, 14, 27, tzinfo=UTC), tick=True):
+        load("--tickets", "60")
+    opened = PhoneCall.objects.filter(created_ticket=True).values_list("ticket", flat=True)
+    assert not Ticket.objects.filter(channel=Channel.PHONE, status__in=OPEN_STATUSES).exclude(pk__in=opened).exists()
+
+    again = PhoneCall.objects.get(ticket__channel=Channel.PHONE, created_ticket=False)
+    first = PhoneCall.objects.get(ticket=again.ticket, created_ticket=True)
+    assert first.ended_at is not None
+    assert again.ring_at > first.ended_at
+    assert again.caller_number == first.caller_number
+    assert again.direction == CallDirection.INBOUND
 
 
 def test_calls_open_phone_tickets_even_without_story_tickets() -> None:
