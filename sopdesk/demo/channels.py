@@ -238,7 +238,6 @@ def add_mailbox(directory: Directory, *, now: datetime) -> Mailbox:
 
 def add_calls_on_tickets(directory: Directory, *, now: datetime, rng: random.Random) -> list[PhoneCall]:
     """Log CALLS_ON_TICKETS on open tickets (phone tickets first), each after the ticket's last entry."""
-    latest = now - timedelta(hours=1)
     tickets = (
         Ticket.objects.filter(status__in=OPEN_STATUSES)
         .exclude(requester__username=MONITORING_USERNAME)
@@ -252,11 +251,11 @@ def add_calls_on_tickets(directory: Directory, *, now: datetime, rng: random.Ran
     for ticket in candidates:
         if script is None:
             break
-        earliest = max(ticket.updated_at + timedelta(minutes=10), now - timedelta(days=CALL_DAYS))
-        agent = _agent_for(ticket, directory)
-        if latest - earliest < timedelta(minutes=30) or agent is None:
+        span = _later_call(ticket, directory, now=now)
+        if span is None:
             continue
-        language = "zh" if _CHINESE.search(ticket.title) else "en"
+        agent, earliest, latest = span
+        language = _language_of(ticket)
         ring_at = _desk_time(earliest, latest, rng)
         call = _log(ticket, agent, script, ring_at=ring_at, notes=rng.choice(NOTES[language][script.outcome]), rng=rng)
         calls.append(call)
@@ -296,17 +295,32 @@ def add_call_again(
     The played histories may leave no open phone ticket (they depend on the time the demo is
     loaded), so this is the one call on a phone ticket that the call did not open.
     """
-    latest = now - timedelta(hours=1)
     for call in opened:
         ticket = Ticket.objects.select_related("requester", "assignee", "team").get(pk=call.ticket_id)
-        earliest = ticket.updated_at + timedelta(minutes=10)
-        agent = _agent_for(ticket, directory)
-        if latest - earliest < timedelta(minutes=30) or agent is None:
+        span = _later_call(ticket, directory, now=now)
+        if span is None:
             continue
-        language = "zh" if _CHINESE.search(ticket.title) else "en"
-        notes = rng.choice(NOTES[language][RANG_AGAIN.outcome])
+        agent, earliest, latest = span
+        notes = rng.choice(NOTES[_language_of(ticket)][RANG_AGAIN.outcome])
         return [_log(ticket, agent, RANG_AGAIN, ring_at=_desk_time(earliest, latest, rng), notes=notes, rng=rng)]
     return []
+
+
+def _later_call(ticket: Ticket, directory: Directory, *, now: datetime) -> tuple[User, datetime, datetime] | None:
+    """Return who takes a later call on `ticket` and the span it may ring in: from ten minutes after
+    the ticket's last entry (within the last CALL_DAYS) to an hour before `now`. None when the span
+    is under half an hour or nobody may log calls on the ticket."""
+    latest = now - timedelta(hours=1)
+    earliest = max(ticket.updated_at + timedelta(minutes=10), now - timedelta(days=CALL_DAYS))
+    agent = _agent_for(ticket, directory)
+    if latest - earliest < timedelta(minutes=30) or agent is None:
+        return None
+    return agent, earliest, latest
+
+
+def _language_of(ticket: Ticket) -> str:
+    """The language of the notes about `ticket`: its title's."""
+    return "zh" if _CHINESE.search(ticket.title) else "en"
 
 
 def _agent_for(ticket: Ticket, directory: Directory) -> User | None:
